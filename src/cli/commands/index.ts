@@ -1,0 +1,6 @@
+import type { Command } from 'commander';
+
+/** Each verb lives in its own module and registers itself on the program. Add new verbs here. */
+export type DefineCommand = (program: Command) => void;
+
+export const commands: DefineCommand[] = [];

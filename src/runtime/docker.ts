@@ -1,0 +1,380 @@
+// The only module that imports dockerode. It turns the small Runtime interface into Docker API calls
+// and Docker's errors into EngineError with a hint.
+import Docker from 'dockerode';
+import { PassThrough } from 'node:stream';
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { EngineError } from '../util/errors.js';
+import type {
+  BuildOptions, ContainerInfo, ContainerSpec, ContainerState, EngineVersion, ExecResult, Health,
+  ImageInfo, Labels, Mount, NetworkInfo, NetworkSpec, Runtime,
+} from './types.js';
+
+const NOT_RUNNING_HINT = 'Start it with `lab doctor --fix` (installs and starts dockerd as root), or start Docker yourself.';
+
+function labelFilter(labels?: Labels): string | undefined {
+  if (!labels || Object.keys(labels).length === 0) return undefined;
+  return JSON.stringify({ label: Object.entries(labels).map(([k, v]) => (v === '' ? k : `${k}=${v}`)) });
+}
+
+function wrap(e: unknown, what: string): EngineError {
+  const err = e as { code?: string; statusCode?: number; json?: { message?: string }; message?: string };
+  if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED' || err.code === 'EACCES') {
+    return new EngineError(`cannot reach the Docker engine (${err.code}) while trying to ${what}`, { hint: NOT_RUNNING_HINT, cause: e });
+  }
+  const msg = err.json?.message ?? err.message ?? String(e);
+  return new EngineError(`Docker could not ${what}: ${msg.trim()}`, { cause: e });
+}
+
+function isNotFound(e: unknown): boolean {
+  return (e as { statusCode?: number }).statusCode === 404;
+}
+
+function listFiles(dir: string, base = dir): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir)) {
+    const full = path.join(dir, entry);
+    if (statSync(full).isDirectory()) out.push(...listFiles(full, base));
+    else out.push(path.relative(base, full));
+  }
+  return out.sort();
+}
+
+function toHealth(s: string | undefined): Health {
+  return s === 'healthy' || s === 'unhealthy' || s === 'starting' ? s : 'none';
+}
+
+export class DockerRuntime implements Runtime {
+  private readonly docker: Docker;
+
+  constructor(opts?: Docker.DockerOptions) {
+    this.docker = new Docker(opts);
+  }
+
+  async version(): Promise<EngineVersion> {
+    try {
+      const v = await this.docker.version();
+      const info = await this.docker.info();
+      const osName = String(info.OperatingSystem ?? '');
+      return { version: v.Version, apiVersion: v.ApiVersion, os: osName, desktop: /docker desktop|orbstack|colima/i.test(osName) };
+    } catch (e) {
+      throw wrap(e, 'answer a version request');
+    }
+  }
+
+  async listNetworks(labels?: Labels): Promise<NetworkInfo[]> {
+    try {
+      const nets = await this.docker.listNetworks(labels ? { filters: labelFilter(labels) } : {});
+      return nets.map((n) => ({
+        id: n.Id,
+        name: n.Name,
+        subnets: (n.IPAM?.Config ?? []).map((c: { Subnet?: string }) => c.Subnet).filter((s): s is string => !!s),
+        labels: n.Labels ?? {},
+      }));
+    } catch (e) {
+      throw wrap(e, 'list networks');
+    }
+  }
+
+  async createNetwork(spec: NetworkSpec): Promise<void> {
+    try {
+      await this.docker.createNetwork({
+        Name: spec.name,
+        Driver: 'bridge',
+        CheckDuplicate: true,
+        Labels: spec.labels,
+        IPAM: { Driver: 'default', Config: [{ Subnet: spec.subnet, Gateway: spec.gateway }] },
+      });
+    } catch (e) {
+      throw wrap(e, `create network ${spec.name}`);
+    }
+  }
+
+  async removeNetwork(name: string): Promise<void> {
+    try {
+      await this.docker.getNetwork(name).remove();
+    } catch (e) {
+      if (!isNotFound(e)) throw wrap(e, `remove network ${name}`);
+    }
+  }
+
+  async listContainers(labels: Labels): Promise<ContainerInfo[]> {
+    try {
+      const list = await this.docker.listContainers({ all: true, filters: labelFilter(labels) });
+      return list.map((c) => ({
+        id: c.Id,
+        name: (c.Names[0] ?? '').replace(/^\//, ''),
+        image: c.Image,
+        labels: c.Labels ?? {},
+        state: c.State as ContainerState,
+        health: toHealth(/\((healthy|unhealthy|health: starting)\)/.exec(c.Status)?.[1]?.replace('health: ', '')),
+        addresses: Object.fromEntries(
+          Object.entries(c.NetworkSettings?.Networks ?? {}).map(([net, ep]) => [net, ep.IPAddress]),
+        ),
+      }));
+    } catch (e) {
+      throw wrap(e, 'list containers');
+    }
+  }
+
+  async inspectContainer(name: string): Promise<ContainerInfo | undefined> {
+    try {
+      const c = await this.docker.getContainer(name).inspect();
+      return {
+        id: c.Id,
+        name: c.Name.replace(/^\//, ''),
+        image: c.Config.Image,
+        labels: c.Config.Labels ?? {},
+        state: c.State.Status as ContainerState,
+        health: toHealth(c.State.Health?.Status),
+        addresses: Object.fromEntries(Object.entries(c.NetworkSettings.Networks ?? {}).map(([n, ep]) => [n, ep.IPAddress])),
+      };
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw wrap(e, `inspect container ${name}`);
+    }
+  }
+
+  async createContainer(spec: ContainerSpec): Promise<void> {
+    const [first, ...rest] = spec.endpoints;
+    const endpoint = (ep: { ip: string; aliases: string[] }) => ({ IPAMConfig: { IPv4Address: ep.ip }, Aliases: ep.aliases });
+    const ms = (n: number) => n * 1_000_000;
+    try {
+      const container = await this.docker.createContainer({
+        name: spec.name,
+        Hostname: spec.hostname,
+        Image: spec.image,
+        Labels: spec.labels,
+        Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+        Cmd: spec.cmd,
+        ExposedPorts: Object.fromEntries((spec.publish ?? []).map((p) => [`${p.containerPort}/tcp`, {}])),
+        Healthcheck: spec.healthcheck && {
+          Test: spec.healthcheck.test,
+          Interval: ms(spec.healthcheck.intervalMs),
+          Timeout: ms(spec.healthcheck.timeoutMs),
+          Retries: spec.healthcheck.retries,
+        },
+        HostConfig: {
+          Init: true,
+          Binds: spec.mounts.map((m: Mount) => `${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`),
+          CapAdd: spec.capAdd,
+          Sysctls: spec.sysctls,
+          ExtraHosts: spec.extraHosts,
+          Privileged: false,
+          PortBindings: Object.fromEntries(
+            (spec.publish ?? []).map((p) => [`${p.containerPort}/tcp`, [{ HostIp: '127.0.0.1', HostPort: String(p.hostPort) }]]),
+          ),
+          NetworkMode: first?.network,
+        },
+        NetworkingConfig: first ? { EndpointsConfig: { [first.network]: endpoint(first) } } : undefined,
+      });
+      for (const ep of rest) {
+        await this.docker.getNetwork(ep.network).connect({ Container: container.id, EndpointConfig: endpoint(ep) });
+      }
+    } catch (e) {
+      throw wrap(e, `create container ${spec.name}`);
+    }
+  }
+
+  async startContainer(name: string): Promise<void> {
+    try {
+      await this.docker.getContainer(name).start();
+    } catch (e) {
+      if ((e as { statusCode?: number }).statusCode !== 304) throw wrap(e, `start container ${name}`);
+    }
+  }
+
+  async stopContainer(name: string, timeoutSec = 5): Promise<void> {
+    try {
+      await this.docker.getContainer(name).stop({ t: timeoutSec });
+    } catch (e) {
+      const code = (e as { statusCode?: number }).statusCode;
+      if (code !== 304 && code !== 404) throw wrap(e, `stop container ${name}`);
+    }
+  }
+
+  async removeContainer(name: string): Promise<void> {
+    try {
+      await this.docker.getContainer(name).remove({ force: true, v: true });
+    } catch (e) {
+      if (!isNotFound(e)) throw wrap(e, `remove container ${name}`);
+    }
+  }
+
+  async signal(name: string, signal: string): Promise<void> {
+    try {
+      await this.docker.getContainer(name).kill({ signal });
+    } catch (e) {
+      throw wrap(e, `send ${signal} to ${name}`);
+    }
+  }
+
+  async exec(name: string, cmd: string[], opts: { stdin?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
+    try {
+      const exec = await this.docker.getContainer(name).exec({
+        Cmd: cmd,
+        AttachStdout: true,
+        AttachStderr: true,
+        AttachStdin: opts.stdin !== undefined,
+      });
+      const stream = await exec.start({ hijack: true, stdin: opts.stdin !== undefined });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      const stdout = new PassThrough().on('data', (b: Buffer) => out.push(b));
+      const stderr = new PassThrough().on('data', (b: Buffer) => err.push(b));
+      this.docker.modem.demuxStream(stream, stdout, stderr);
+      if (opts.stdin !== undefined) {
+        stream.write(opts.stdin);
+        // Half-close so the command sees EOF on stdin but we still read its output.
+        (stream as unknown as { end: () => void }).end();
+      }
+      await new Promise<void>((resolve, reject) => {
+        const timer = opts.timeoutMs
+          ? setTimeout(() => {
+              stream.destroy();
+              reject(new EngineError(`\`${cmd.join(' ')}\` in ${name} did not finish within ${opts.timeoutMs} ms`));
+            }, opts.timeoutMs)
+          : undefined;
+        stream.on('end', () => { clearTimeout(timer); resolve(); });
+        stream.on('close', () => { clearTimeout(timer); resolve(); });
+        stream.on('error', (e) => { clearTimeout(timer); reject(e); });
+      });
+      const info = await exec.inspect();
+      return { exitCode: info.ExitCode ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+    } catch (e) {
+      if (e instanceof EngineError) throw e;
+      throw wrap(e, `run \`${cmd.join(' ')}\` in ${name}`);
+    }
+  }
+
+  async logs(name: string, opts: { follow: boolean; tail?: number; since?: number }): Promise<NodeJS.ReadableStream> {
+    try {
+      const container = this.docker.getContainer(name);
+      const out = new PassThrough();
+      const common = { stdout: true, stderr: true, tail: opts.tail, since: opts.since ?? 0 };
+      if (opts.follow) {
+        const stream = await container.logs({ ...common, follow: true });
+        this.docker.modem.demuxStream(stream, out, out);
+        stream.on('end', () => out.end());
+      } else {
+        const buf = await container.logs({ ...common, follow: false });
+        out.end(demuxBuffer(buf as unknown as Buffer));
+      }
+      return out;
+    } catch (e) {
+      throw wrap(e, `read logs of ${name}`);
+    }
+  }
+
+  async run(opts: { image: string; cmd: string[]; mounts?: Mount[]; capAdd?: string[]; labels?: Labels; network?: string }): Promise<ExecResult> {
+    let container: Docker.Container | undefined;
+    try {
+      container = await this.docker.createContainer({
+        Image: opts.image,
+        Cmd: opts.cmd,
+        Labels: opts.labels,
+        HostConfig: {
+          Binds: (opts.mounts ?? []).map((m) => `${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`),
+          CapAdd: opts.capAdd,
+          NetworkMode: opts.network ?? 'none',
+        },
+      });
+      await container.start();
+      const { StatusCode } = await container.wait();
+      const stdout = demuxBuffer((await container.logs({ stdout: true, stderr: false })) as unknown as Buffer);
+      const stderr = demuxBuffer((await container.logs({ stdout: false, stderr: true })) as unknown as Buffer);
+      return { exitCode: StatusCode, stdout, stderr };
+    } catch (e) {
+      throw wrap(e, `run ${opts.cmd.join(' ')} in a ${opts.image} container`);
+    } finally {
+      await container?.remove({ force: true }).catch(() => undefined);
+    }
+  }
+
+  async listImages(labels?: Labels): Promise<ImageInfo[]> {
+    try {
+      const imgs = await this.docker.listImages(labels ? { filters: labelFilter(labels) } : {});
+      return imgs.map((i) => ({ id: i.Id, tags: i.RepoTags ?? [], sizeBytes: i.Size, labels: i.Labels ?? {} }));
+    } catch (e) {
+      throw wrap(e, 'list images');
+    }
+  }
+
+  async imageExists(ref: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(ref).inspect();
+      return true;
+    } catch (e) {
+      if (isNotFound(e)) return false;
+      throw wrap(e, `inspect image ${ref}`);
+    }
+  }
+
+  async buildImage(opts: BuildOptions): Promise<void> {
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await this.docker.buildImage(
+        { context: opts.contextDir, src: listFiles(opts.contextDir) },
+        { t: opts.tag, buildargs: opts.buildArgs, labels: opts.labels, rm: true, forcerm: true },
+      );
+    } catch (e) {
+      throw wrap(e, `build ${opts.tag}`);
+    }
+    await followJson(this.docker, stream, opts.onLine, `build ${opts.tag}`);
+  }
+
+  async importImage(tarStream: NodeJS.ReadableStream, ref: string, labels?: Labels): Promise<void> {
+    const [repo, tag] = ref.split(':');
+    const changes = Object.entries(labels ?? {}).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`);
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await this.docker.importImage(tarStream, { repo, tag, changes } as unknown as object);
+    } catch (e) {
+      throw wrap(e, `import ${ref}`);
+    }
+    await followJson(this.docker, stream, undefined, `import ${ref}`);
+  }
+
+  async pullImage(ref: string): Promise<void> {
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await this.docker.pull(ref);
+    } catch (e) {
+      throw wrap(e, `pull ${ref}`);
+    }
+    await followJson(this.docker, stream, undefined, `pull ${ref}`);
+  }
+}
+
+/** Docker's build/pull/import streams report failure as a JSON line with `error`, not as an HTTP status. */
+function followJson(docker: Docker, stream: NodeJS.ReadableStream, onLine: ((l: string) => void) | undefined, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let failure: string | undefined;
+    docker.modem.followProgress(
+      stream,
+      (err: Error | null) => {
+        if (err) reject(wrap(err, what));
+        else if (failure) reject(new EngineError(`Docker could not ${what}: ${failure.trim()}`));
+        else resolve();
+      },
+      (ev: { stream?: string; status?: string; error?: string; errorDetail?: { message?: string } }) => {
+        if (ev.error || ev.errorDetail) failure = ev.errorDetail?.message ?? ev.error;
+        const line = (ev.stream ?? ev.status ?? '').trimEnd();
+        if (line && onLine) onLine(line);
+      },
+    );
+  });
+}
+
+/** Non-TTY log output is framed: 8-byte header (stream, 0,0,0, size) then payload. */
+function demuxBuffer(buf: Buffer): string {
+  if (!Buffer.isBuffer(buf)) return String(buf ?? '');
+  const parts: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= buf.length) {
+    const size = buf.readUInt32BE(i + 4);
+    parts.push(buf.subarray(i + 8, i + 8 + size));
+    i += 8 + size;
+  }
+  return Buffer.concat(parts).toString();
+}

@@ -1,0 +1,119 @@
+// The seam around the container engine. Only src/runtime/docker.ts imports dockerode;
+// everything else talks to this interface, so the planner can be tested against a fake.
+
+export type Labels = Record<string, string>;
+
+export interface NetworkSpec {
+  name: string;
+  subnet: string;
+  gateway: string;
+  labels: Labels;
+}
+
+export interface NetworkInfo {
+  id: string;
+  name: string;
+  subnets: string[];
+  labels: Labels;
+}
+
+export interface Mount {
+  /** Absolute host path. */
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+
+export interface Endpoint {
+  network: string;
+  ip: string;
+  aliases: string[];
+}
+
+export interface ContainerSpec {
+  name: string;
+  hostname: string;
+  image: string;
+  labels: Labels;
+  env: Record<string, string>;
+  cmd?: string[];
+  endpoints: Endpoint[];
+  mounts: Mount[];
+  capAdd: string[];
+  sysctls: Record<string, string>;
+  extraHosts: string[];
+  healthcheck?: { test: string[]; intervalMs: number; timeoutMs: number; retries: number };
+  /** Host port → container port, bound to 127.0.0.1 only. */
+  publish?: { hostPort: number; containerPort: number }[];
+}
+
+export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+export type Health = 'healthy' | 'unhealthy' | 'starting' | 'none';
+
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  image: string;
+  labels: Labels;
+  state: ContainerState;
+  health: Health;
+  /** Docker network name → IPv4 address. */
+  addresses: Record<string, string>;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ImageInfo {
+  id: string;
+  tags: string[];
+  sizeBytes: number;
+  labels: Labels;
+}
+
+export interface BuildOptions {
+  /** Directory whose files form the build context. */
+  contextDir: string;
+  tag: string;
+  buildArgs?: Record<string, string>;
+  labels?: Labels;
+  onLine?: (line: string) => void;
+}
+
+export interface EngineVersion {
+  version: string;
+  apiVersion: string;
+  os: string;
+  /** True on Docker Desktop and similar VMs: the host has no route to container addresses. */
+  desktop: boolean;
+}
+
+export interface Runtime {
+  version(): Promise<EngineVersion>;
+
+  listNetworks(labels?: Labels): Promise<NetworkInfo[]>;
+  createNetwork(spec: NetworkSpec): Promise<void>;
+  removeNetwork(name: string): Promise<void>;
+
+  listContainers(labels: Labels): Promise<ContainerInfo[]>;
+  inspectContainer(name: string): Promise<ContainerInfo | undefined>;
+  createContainer(spec: ContainerSpec): Promise<void>;
+  startContainer(name: string): Promise<void>;
+  stopContainer(name: string, timeoutSec?: number): Promise<void>;
+  removeContainer(name: string): Promise<void>;
+  signal(name: string, signal: string): Promise<void>;
+  exec(name: string, cmd: string[], opts?: { stdin?: string; timeoutMs?: number }): Promise<ExecResult>;
+  logs(name: string, opts: { follow: boolean; tail?: number; since?: number }): Promise<NodeJS.ReadableStream>;
+  /** Runs a throwaway container to completion and returns its output; the container is removed. */
+  run(opts: { image: string; cmd: string[]; mounts?: Mount[]; capAdd?: string[]; labels?: Labels; network?: string }): Promise<ExecResult>;
+
+  listImages(labels?: Labels): Promise<ImageInfo[]>;
+  imageExists(ref: string): Promise<boolean>;
+  buildImage(opts: BuildOptions): Promise<void>;
+  importImage(tarStream: NodeJS.ReadableStream, ref: string, labels?: Labels): Promise<void>;
+  /** True when the engine can pull from a registry (tries a tiny manifest lookup). */
+  pullImage(ref: string): Promise<void>;
+}
