@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { define as certs } from './certs.js';
 
 /** Each verb lives in its own module and registers itself on the program. Add new verbs here. */
 export type DefineCommand = (program: Command) => void;
 
-export const commands: DefineCommand[] = [];
+export const commands: DefineCommand[] = [certs];

@@ -1,0 +1,212 @@
+// `ensureCerts`: make the lab CA, one leaf per domain and the HAProxy bundles, keeping every valid
+// file untouched (no rewrite, no mtime change) and saying why anything was (re)generated.
+import { promises as fs } from 'node:fs';
+import { UsageError } from '../util/errors.js';
+import { DEFAULT_DOMAINS, defaultCertificateDomain, normalizeDomain, uniqueDomains } from './domains.js';
+import { caPaths, haproxyDir, leafPaths } from './paths.js';
+import {
+  CERT_MODE,
+  KEY_MODE,
+  PRIVATE_DIR_MODE,
+  ensureDir,
+  modeOf,
+  parseCertificate,
+  parsePrivateKey,
+  readIfExists,
+  writeAtomic,
+} from './files.js';
+import { generateKeyPair, type KeyPair } from './keys.js';
+import { createCa, type CaMaterial } from './ca.js';
+import { createLeaf, DEFAULT_LEAF_DAYS, MAX_LEAF_DAYS } from './leaf.js';
+import { caProblems, leafProblems, RENEW_WITHIN_DAYS } from './inspect.js';
+import { bundlePem } from './bundle.js';
+import { existingDomains } from './discover.js';
+
+export interface CertsOptions {
+  /** Output directory, e.g. `certs/`. */
+  outDir: string;
+  /** Validity of newly issued leaves, in days (31–825; default 825). Existing valid leaves are kept. */
+  days?: number;
+  /** Domains beyond the seven defaults. Domains found under outDir from earlier runs are kept too. */
+  extraDomains?: string[];
+  /** Rotate everything: a new CA and new leaves for every domain. */
+  force?: boolean;
+  /** Receives one line per change, as it happens. Never receives key material. */
+  log?: (line: string) => void;
+  /** For tests: the moment to judge expiry against. */
+  now?: Date;
+}
+
+export interface CertsResult {
+  /** Path of the CA certificate (its key sits beside it as ca.key). */
+  caCert: string;
+  /** Every domain with a leaf, in the order HAProxy loads their bundles. */
+  domains: string[];
+  /** domain -> path of certs/haproxy/<domain>.pem */
+  bundles: Record<string, string>;
+  /** domain -> paths of certs/<domain>/certificate.crt and private.key */
+  leaves: Record<string, { cert: string; key: string }>;
+  /** What was (re)generated or fixed, and why. Empty when everything was kept. */
+  changed: string[];
+  /** Files that were already valid and left untouched. */
+  kept: string[];
+  /** The domain whose certificate clients without SNI get (see defaultCertificateDomain). */
+  defaultDomain: string;
+}
+
+export function checkDays(days: number | undefined): number {
+  if (days === undefined) return DEFAULT_LEAF_DAYS;
+  if (!Number.isInteger(days) || days <= RENEW_WITHIN_DAYS || days > MAX_LEAF_DAYS) {
+    throw new UsageError(`--days must be a whole number from ${RENEW_WITHIN_DAYS + 1} to ${MAX_LEAF_DAYS}, got ${days}`, {
+      hint: `Browsers refuse server certificates valid for more than ${MAX_LEAF_DAYS} days, and a leaf expiring within ${RENEW_WITHIN_DAYS} days is renewed on every run.`,
+    });
+  }
+  return days;
+}
+
+interface Existing {
+  certPem: string;
+  keyPem: string;
+}
+
+export async function ensureCerts(opts: CertsOptions): Promise<CertsResult> {
+  const days = checkDays(opts.days);
+  const now = opts.now ?? new Date();
+  const outDir = opts.outDir;
+  const changed: string[] = [];
+  const kept: string[] = [];
+  const log = (line: string) => {
+    changed.push(line);
+    opts.log?.(line);
+  };
+
+  const extra = (opts.extraDomains ?? []).map(normalizeDomain);
+  const found = opts.force ? [] : await existingDomains(outDir);
+  const domains = uniqueDomains([...DEFAULT_DOMAINS, ...extra, ...found]).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+
+  // ---- 1. Decide what must be (re)made. Corrupt files throw a FileError here, before anything is written.
+  const ca = caPaths(outDir);
+  let caReason: string | undefined;
+  let currentCa: CaMaterial | undefined;
+  if (opts.force) caReason = 'rotated (--force)';
+  else {
+    const [certPem, keyPem] = await Promise.all([readIfExists(ca.cert), readIfExists(ca.key)]);
+    if (certPem === undefined && keyPem === undefined) caReason = 'generated (none found)';
+    else if (certPem === undefined) caReason = `regenerated: ${ca.cert} is missing`;
+    else if (keyPem === undefined) caReason = `regenerated: ${ca.key} is missing`;
+    else {
+      const cert = parseCertificate(ca.cert, certPem);
+      const key = parsePrivateKey(ca.key, keyPem);
+      const problems = caProblems(cert, key, now);
+      if (problems.length) caReason = `regenerated: ${problems.join('; ')}`;
+      else currentCa = { cert, key, certPem, keyPem };
+    }
+  }
+
+  const leafReasons = new Map<string, string>();
+  const existing = new Map<string, Existing>();
+  for (const domain of domains) {
+    const p = leafPaths(outDir, domain);
+    if (opts.force) {
+      leafReasons.set(domain, 'rotated (--force)');
+      continue;
+    }
+    if (caReason) {
+      // Still parse what is there, so a corrupt file is reported rather than silently replaced.
+      const [c, k] = await Promise.all([readIfExists(p.cert), readIfExists(p.key)]);
+      if (c !== undefined) parseCertificate(p.cert, c);
+      if (k !== undefined) parsePrivateKey(p.key, k);
+      leafReasons.set(domain, c === undefined ? 'generated (none found)' : 're-issued under the new CA');
+      continue;
+    }
+    const [certPem, keyPem] = await Promise.all([readIfExists(p.cert), readIfExists(p.key)]);
+    if (certPem === undefined && keyPem === undefined) {
+      leafReasons.set(domain, 'generated (none found)');
+      continue;
+    }
+    if (certPem === undefined || keyPem === undefined) {
+      leafReasons.set(domain, `regenerated: ${certPem === undefined ? p.cert : p.key} is missing`);
+      continue;
+    }
+    const cert = parseCertificate(p.cert, certPem);
+    const key = parsePrivateKey(p.key, keyPem);
+    const problems = leafProblems(domain, cert, key, currentCa!.cert, now);
+    if (problems.length) leafReasons.set(domain, `regenerated: ${problems.join('; ')}`);
+    else existing.set(domain, { certPem, keyPem });
+  }
+
+  // ---- 2. Generate every key needed at once: native generation runs on the thread pool in parallel.
+  const keyJobs: Promise<KeyPair>[] = [];
+  const caKeyJob = caReason ? generateKeyPair() : undefined;
+  if (caKeyJob) keyJobs.push(caKeyJob);
+  const leafKeyJobs = new Map<string, Promise<KeyPair>>();
+  for (const domain of leafReasons.keys()) leafKeyJobs.set(domain, generateKeyPair());
+  // Avoid unhandled rejections if one fails while we await another.
+  await Promise.allSettled([...keyJobs, ...leafKeyJobs.values()]);
+
+  // ---- 3. Write. Directories first; the CA directory is private.
+  await ensureDir(outDir);
+  await ensureDir(ca.dir, PRIVATE_DIR_MODE);
+  await ensureDir(haproxyDir(outDir));
+
+  if (caKeyJob) {
+    currentCa = createCa(await caKeyJob, { now });
+    await writeAtomic(ca.key, currentCa.keyPem, KEY_MODE);
+    await writeAtomic(ca.cert, currentCa.certPem, CERT_MODE);
+    log(`CA ${ca.cert}: ${caReason}`);
+  } else {
+    kept.push(ca.cert, ca.key);
+    await fixKeyMode(ca.key, log);
+  }
+  const caMaterial = currentCa!;
+
+  const result: CertsResult = {
+    caCert: ca.cert,
+    domains,
+    bundles: {},
+    leaves: {},
+    changed,
+    kept,
+    defaultDomain: defaultCertificateDomain(domains),
+  };
+
+  for (const domain of domains) {
+    const p = leafPaths(outDir, domain);
+    result.leaves[domain] = { cert: p.cert, key: p.key };
+    result.bundles[domain] = p.bundle;
+    await ensureDir(p.dir);
+    let material: Existing;
+    const job = leafKeyJobs.get(domain);
+    if (job) {
+      const leaf = createLeaf(domain, caMaterial, await job, { days, now });
+      await writeAtomic(p.key, leaf.keyPem, KEY_MODE);
+      await writeAtomic(p.cert, leaf.certPem, CERT_MODE);
+      material = { certPem: leaf.certPem, keyPem: leaf.keyPem };
+      log(`${domain}: ${leafReasons.get(domain)}`);
+    } else {
+      material = existing.get(domain)!;
+      kept.push(p.cert, p.key);
+      await fixKeyMode(p.key, log);
+    }
+    const want = bundlePem(material.certPem, caMaterial.certPem, material.keyPem);
+    const have = await readIfExists(p.bundle);
+    if (have !== want) {
+      await writeAtomic(p.bundle, want, KEY_MODE);
+      if (!job) log(`${p.bundle}: ${have === undefined ? 'written (none found)' : 'rewritten (did not match certificate + CA + key)'}`);
+    } else {
+      kept.push(p.bundle);
+      await fixKeyMode(p.bundle, log);
+    }
+  }
+  return result;
+}
+
+/** Narrows a key-bearing file to 0600 if someone widened it. chmod changes no content and no mtime. */
+async function fixKeyMode(file: string, log: (line: string) => void): Promise<void> {
+  const mode = await modeOf(file);
+  if (mode !== undefined && mode !== KEY_MODE) {
+    await fs.chmod(file, KEY_MODE);
+    log(`${file}: mode ${mode.toString(8).padStart(4, '0')} narrowed to 0600`);
+  }
+}
+
