@@ -1,0 +1,241 @@
+// Provisioning the Docker engine (install docker.io, start dockerd) and probing what the kernel can
+// forward with (IPVS or nftables), from inside a throwaway director container.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import type { Runtime } from '../runtime/types.js';
+import { EngineError } from '../util/errors.js';
+
+export const DOCKERD_LOG = '/var/log/lab-dockerd.log';
+export const DOCKERD_WAIT_MS = 30_000;
+
+export interface EnsureEngineOptions {
+  /** Answer yes to installing and starting (`--yes`). */
+  yes: boolean;
+  /** A terminal is attached: ask before installing or starting. */
+  interactive: boolean;
+  log: (s: string) => void;
+}
+
+/** What /etc/os-release says, or undefined when it is unreadable. */
+export function readOsRelease(file = '/etc/os-release'): { id: string; idLike: string[]; pretty: string } | undefined {
+  try {
+    const text = readFileSync(file, 'utf8');
+    const field = (k: string) => new RegExp(`^${k}=(.*)$`, 'm').exec(text)?.[1]?.replace(/^"|"$/g, '').trim() ?? '';
+    return { id: field('ID'), idLike: field('ID_LIKE').split(/\s+/).filter(Boolean), pretty: field('PRETTY_NAME') || field('ID') };
+  } catch {
+    return undefined;
+  }
+}
+
+export function isDebianLike(os = readOsRelease()): boolean {
+  return !!os && [os.id, ...os.idLike].some((x) => x === 'debian' || x === 'ubuntu');
+}
+
+export function findExecutable(cmd: string): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/local/bin', '/usr/local/sbin'];
+  for (const d of dirs) if (d && existsSync(path.join(d, cmd))) return path.join(d, cmd);
+  return undefined;
+}
+
+const isRoot = () => process.getuid?.() === 0;
+
+async function newRuntime(): Promise<Runtime> {
+  const { DockerRuntime } = await import('../runtime/docker.js');
+  return new DockerRuntime();
+}
+
+async function answers(runtime: Runtime): Promise<boolean> {
+  try {
+    await runtime.version();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function consent(opts: EnsureEngineOptions, question: string, action: string): Promise<void> {
+  if (opts.yes) return;
+  if (!opts.interactive) {
+    throw new EngineError(`the Docker engine is not running and lab would have to ${action}`, {
+      hint: 'Rerun with --yes to let lab do it, or run `lab doctor --fix --yes`.',
+    });
+  }
+  const { confirm } = await import('@inquirer/prompts');
+  const ok = await confirm({ message: question, default: true }, { output: process.stderr });
+  if (!ok) {
+    throw new EngineError(`the Docker engine is not running and you declined to ${action}`, {
+      hint: 'Start Docker yourself, or rerun with --yes.',
+    });
+  }
+}
+
+/** Starts dockerd detached, logging to DOCKERD_LOG, and waits until the engine answers. */
+async function startDockerd(dockerd: string, runtime: Runtime, log: (s: string) => void): Promise<void> {
+  log(`starting ${dockerd} in the background (log: ${DOCKERD_LOG})`);
+  // A shell in its own session backgrounds dockerd with its output in the log file, so dockerd
+  // outlives us and holds no pipe to this process. It prints the daemon's pid.
+  const sh = await execa('sh', ['-c', '"$0" >>"$1" 2>&1 </dev/null & echo $!', dockerd, DOCKERD_LOG], { detached: true, stdin: 'ignore' });
+  const pid = Number(sh.stdout.trim());
+  let exited: string | undefined;
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const deadline = Date.now() + DOCKERD_WAIT_MS;
+  while (Date.now() < deadline) {
+    if (await answers(runtime)) {
+      log('the Docker engine answers');
+      return;
+    }
+    if (!alive()) {
+      exited = `dockerd (pid ${pid}) exited`;
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  let tail = '';
+  try {
+    tail = readFileSync(DOCKERD_LOG, 'utf8').trimEnd().split('\n').slice(-5).join('\n');
+  } catch {
+    /* no log */
+  }
+  throw new EngineError(exited ? `${exited} before it answered` : `dockerd did not answer within ${DOCKERD_WAIT_MS / 1000} s`, {
+    hint: `See ${DOCKERD_LOG}${tail ? `; its last lines:\n${tail}` : ''}`,
+  });
+}
+
+async function installDockerIo(log: (s: string) => void): Promise<void> {
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const args of [['update'], ['install', '-y', 'docker.io']]) {
+    log(`apt-get ${args.join(' ')}`);
+    const child = execa('apt-get', args, { env, all: true, reject: false, stdin: 'ignore' });
+    const tail: string[] = [];
+    child.all?.setEncoding('utf8');
+    child.all?.on('data', (chunk: string) => {
+      for (const l of chunk.split('\n')) {
+        if (!l.trim()) continue;
+        tail.push(l.trimEnd());
+        if (tail.length > 10) tail.shift();
+        log(`apt: ${l.trimEnd()}`);
+      }
+    });
+    const r = await child;
+    if (r.exitCode !== 0) {
+      throw new EngineError(`\`apt-get ${args.join(' ')}\` failed (exit ${r.exitCode ?? r.signal})`, {
+        hint: `Its last lines:\n${tail.join('\n')}`,
+      });
+    }
+  }
+}
+
+/**
+ * Returns a runtime whose engine answers. Starts an installed dockerd that is not running, or installs
+ * Debian's docker.io first (root on Debian/Ubuntu only), asking first unless `yes`.
+ */
+export async function ensureEngine(opts: EnsureEngineOptions): Promise<Runtime> {
+  const runtime = await newRuntime();
+  if (await answers(runtime)) return runtime;
+  const { log } = opts;
+  const socketHint = process.env.DOCKER_HOST ? ` (DOCKER_HOST=${process.env.DOCKER_HOST})` : '';
+  log(`the Docker engine does not answer${socketHint}`);
+  if (process.env.DOCKER_HOST && !/^unix:\/\/\/var\/run\/docker\.sock$|^unix:\/\/\/run\/docker\.sock$/.test(process.env.DOCKER_HOST)) {
+    throw new EngineError(`the Docker engine at DOCKER_HOST=${process.env.DOCKER_HOST} does not answer`, {
+      hint: 'Start that engine, or unset DOCKER_HOST so lab can start a local dockerd.',
+    });
+  }
+  let dockerd = findExecutable('dockerd');
+  if (!isRoot()) {
+    throw new EngineError(
+      dockerd ? 'dockerd is installed but not running, and only root can start it' : 'no Docker engine is installed, and only root can install one',
+      {
+        hint: dockerd
+          ? 'Start it yourself (`sudo systemctl start docker` or `sudo dockerd &`), or rerun `sudo lab doctor --fix`. If it runs, add yourself to the docker group.'
+          : 'Rerun as root (`sudo lab doctor --fix --yes` installs Debian\'s docker.io), or install Docker yourself.',
+      },
+    );
+  }
+  if (!dockerd) {
+    const os = readOsRelease();
+    if (!isDebianLike(os)) {
+      throw new EngineError(`no Docker engine is installed and lab installs one only on Debian or Ubuntu (this is ${os?.pretty ?? 'an unknown system'})`, {
+        hint: 'Install Docker Engine for your distribution (https://docs.docker.com/engine/install/), start it, and rerun.',
+      });
+    }
+    await consent(opts, 'No Docker engine is installed. Install Debian\'s docker.io with apt-get and start it?', 'install docker.io with apt-get');
+    log('installing docker.io with apt-get (Debian\'s Docker engine)');
+    await installDockerIo(log);
+    dockerd = findExecutable('dockerd');
+    if (!dockerd) throw new EngineError('apt-get installed docker.io but dockerd is not on PATH', { hint: 'Check `dpkg -L docker.io`.' });
+    // The package's postinst may have started it already (systemd machines).
+    if (await answers(runtime)) {
+      log('the Docker engine answers');
+      return runtime;
+    }
+  } else {
+    await consent(opts, 'The Docker engine is installed but not running. Start dockerd now?', 'start dockerd');
+  }
+  await startDockerd(dockerd, runtime, log);
+  return runtime;
+}
+
+export interface ForwardingReport {
+  mode: 'ipvs' | 'nftables';
+  ipvs: { ok: boolean; detail: string };
+  nftNat: { ok: boolean; detail: string };
+}
+
+/** Addresses from TEST-NET-3, only written into a ruleset in a container without a network: no traffic. */
+const PROBE_SCRIPT = `
+out=$(ipvsadm -Ln 2>&1); rc=$?
+echo "@@IPVS $rc"; echo "$out" | head -n 3 | sed 's/^/@@IPVSOUT /'
+cat > /tmp/probe.nft <<'EOF'
+table ip labprobe {
+  chain pre {
+    type nat hook prerouting priority -100;
+    ip daddr 203.0.113.10 tcp dport 80 dnat to numgen inc mod 2 map { 0 : 203.0.113.11, 1 : 203.0.113.12 }
+  }
+}
+EOF
+out=$(nft -f /tmp/probe.nft 2>&1); rc=$?
+echo "@@NFT $rc"; echo "$out" | head -n 3 | sed 's/^/@@NFTOUT /'
+[ $rc -eq 0 ] && nft delete table ip labprobe 2>/dev/null
+exit 0
+`;
+
+/** Parses the probe's markers; exported for unit tests. */
+export function parseForwardingProbe(stdout: string): ForwardingReport {
+  const code = (k: string) => Number(new RegExp(`^@@${k} (\\d+)$`, 'm').exec(stdout)?.[1] ?? NaN);
+  const text = (k: string) =>
+    stdout.split('\n').filter((l) => l.startsWith(`@@${k}OUT `)).map((l) => l.slice(k.length + 6).trim()).filter(Boolean).join(' / ');
+  const ipvsRc = code('IPVS');
+  const nftRc = code('NFT');
+  const ipvs = ipvsRc === 0
+    ? { ok: true, detail: 'ipvsadm -Ln works: the kernel has IPVS' }
+    : { ok: false, detail: Number.isNaN(ipvsRc) ? 'probe gave no answer' : `ipvsadm -Ln: ${text('IPVS') || `exit ${ipvsRc}`}` };
+  const nftNat = nftRc === 0
+    ? { ok: true, detail: 'nft accepts a nat prerouting chain with a numgen dnat map' }
+    : { ok: false, detail: Number.isNaN(nftRc) ? 'probe gave no answer' : `nft: ${text('NFT') || `exit ${nftRc}`}` };
+  return { mode: ipvs.ok ? 'ipvs' : 'nftables', ipvs, nftNat };
+}
+
+/** Probes IPVS and nftables NAT in one throwaway director container with NET_ADMIN and no network. */
+export async function detectForwarding(runtime: Runtime, directorImage: string): Promise<ForwardingReport> {
+  const res = await runtime.run({
+    image: directorImage,
+    cmd: ['sh', '-c', PROBE_SCRIPT],
+    capAdd: ['NET_ADMIN'],
+    labels: { 'lab.probe': 'forwarding' },
+  });
+  const report = parseForwardingProbe(res.stdout);
+  if (!/@@IPVS/.test(res.stdout)) {
+    const why = `probe container exited ${res.exitCode}: ${res.stderr.trim().split('\n').slice(-1)[0] ?? ''}`;
+    report.ipvs.detail = why;
+    report.nftNat.detail = why;
+  }
+  return report;
+}
