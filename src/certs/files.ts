@@ -105,6 +105,7 @@ export function parsePrivateKey(file: string, text: string): forge.pki.rsa.Priva
   try {
     const key = forge.pki.privateKeyFromPem(text) as forge.pki.rsa.PrivateKey | null;
     if (!key || !key.n) throw new Error('not an RSA key');
+    if (!rsaKeyConsistent(key)) throw new Error('its numbers do not fit together: the file is damaged');
     return key;
   } catch (e) {
     // Never echo key material: the reason comes from a fixed list of parser messages, trimmed.
@@ -113,6 +114,26 @@ export function parsePrivateKey(file: string, text: string): forge.pki.rsa.Priva
       cause: undefined,
     });
   }
+}
+
+/**
+ * forge parses any well-formed DER without checking the RSA arithmetic, so a flipped byte can yield a
+ * "key" that parses but signs garbage. Check n = p·q, e·d ≡ 1 (mod p−1, q−1) and the CRT values.
+ */
+export function rsaKeyConsistent(key: forge.pki.rsa.PrivateKey): boolean {
+  const { n, e, d, p, q, dP, dQ, qInv } = key;
+  if (!p || !q || !d) return false;
+  const one = forge.jsbn.BigInteger.ONE;
+  const p1 = p.subtract(one);
+  const q1 = q.subtract(one);
+  return (
+    p.multiply(q).equals(n) &&
+    e.multiply(d).mod(p1).equals(one) &&
+    e.multiply(d).mod(q1).equals(one) &&
+    (!dP || d.mod(p1).equals(dP)) &&
+    (!dQ || d.mod(q1).equals(dQ)) &&
+    (!qInv || qInv.multiply(q).mod(p).equals(one))
+  );
 }
 
 export interface PemBlock {

@@ -8,7 +8,7 @@ import { note, printJson, say, style, table } from '../output.js';
 interface CertsFlags {
   out: string;
   days?: string;
-  domain: string[];
+  domain?: string[];
   force?: boolean;
   json?: boolean;
 }
@@ -28,13 +28,13 @@ function parseDays(value: string | undefined): number | undefined {
   return Number(value);
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 export async function runCerts(flags: CertsFlags): Promise<CertsResult> {
   const result = await ensureCerts({
     outDir: flags.out,
     days: parseDays(flags.days),
-    extraDomains: flags.domain,
+    extraDomains: flags.domain ?? [],
     force: !!flags.force,
     log: flags.json ? undefined : (line) => note(style.dim(line)),
   });
@@ -77,7 +77,7 @@ export function define(program: Command): void {
     .description('make the lab CA, a certificate per domain and the HAProxy PEM bundles (idempotent)')
     .option('-o, --out <dir>', 'output directory', DEFAULT_OUT)
     .option('--days <n>', 'validity of newly issued leaves, in days (31-825, default 825)')
-    .option('--domain <name>', 'also make a certificate for this domain (repeatable)', collect, [] as string[])
+    .option('--domain <name>', 'also make a certificate for this domain (repeatable)', collect)
     .option('--force', 'rotate everything: a new CA and new certificates for every domain')
     .option('--json', 'print one JSON document instead of text')
     .action(async (flags: CertsFlags) => {
