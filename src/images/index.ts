@@ -9,6 +9,7 @@ import { stableHash } from '../util/hash.js';
 import { templatesDir } from '../util/paths.js';
 import { LAB_VERSION } from '../version.js';
 import { ensureBase, offlineBaseRef, resolveBaseRef } from './base.js';
+import { acquireBuildLock, type BuildLock } from './lock.js';
 
 export { ensureBase, offlineBaseRef, resolveBaseRef, REGISTRY_BASE } from './base.js';
 export { debianMirror } from './mirror.js';
@@ -108,69 +109,117 @@ async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>
   if (errors.length) throw errors[0];
 }
 
+/** True when the base and every role image exist: the fast path, no lock. */
+async function allPresent(runtime: Runtime): Promise<{ baseRef: string; refs: Record<ImageRole, string>; ok: boolean }> {
+  const baseRef = await resolveBaseRef(runtime);
+  const refs = imageRefs(baseRef);
+  const present = await Promise.all([baseRef, ...Object.values(refs)].map((r) => runtime.imageExists(r)));
+  return { baseRef, refs, ok: present.every(Boolean) };
+}
+
 /** Builds the base (if needed) and every missing role image, without listr. Returns the role refs. */
 export async function ensureImages(runtime: Runtime, log: (line: string) => void = () => {}): Promise<Record<ImageRole, string>> {
-  const baseRef = await ensureBase(runtime, log);
-  const refs = imageRefs(baseRef);
-  const missing: ImageRole[] = [];
-  for (const role of IMAGE_ROLES) {
-    if (await runtime.imageExists(refs[role])) log(`${refs[role]} is present`);
-    else missing.push(role);
+  const quick = await allPresent(runtime);
+  if (quick.ok) {
+    log(`base image ${quick.baseRef} is present`);
+    for (const role of IMAGE_ROLES) log(`${quick.refs[role]} is present`);
+    return quick.refs;
   }
-  await pool(missing, BUILD_CONCURRENCY, async (role) => {
-    log(`building ${refs[role]}`);
-    const started = Date.now();
-    await runtime.buildImage(buildOptions(role, refs[role], baseRef));
-    log(`built ${refs[role]} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  });
-  return refs;
+  const lock = await acquireBuildLock(log);
+  try {
+    const baseRef = await ensureBase(runtime, log);
+    const refs = imageRefs(baseRef);
+    const missing: ImageRole[] = [];
+    for (const role of IMAGE_ROLES) {
+      if (await runtime.imageExists(refs[role])) log(`${refs[role]} is present`);
+      else missing.push(role);
+    }
+    await pool(missing, BUILD_CONCURRENCY, async (role) => {
+      log(`building ${refs[role]}`);
+      const started = Date.now();
+      await runtime.buildImage(buildOptions(role, refs[role], baseRef));
+      log(`built ${refs[role]} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    });
+    return refs;
+  } finally {
+    lock.release();
+  }
 }
 
 /**
  * listr2 tasks that build what is missing: one task for the base, then one per role image,
  * two at a time. The resolved refs are stored on the context as `ctx.images` when it is an object.
+ * While building, this process holds the machine's image-build lock (another `lab` waits for it).
  */
 export function imageTasks<Ctx>(runtime: Runtime): ListrTask<Ctx>[] {
   let baseRef = '';
+  let lock: BuildLock | undefined;
+  let done = false;
+  const release = () => {
+    lock?.release();
+    lock = undefined;
+  };
   return [
     {
       title: 'Base image',
-      task: async (_ctx, task) => {
-        baseRef = await resolveBaseRef(runtime);
-        if (await runtime.imageExists(baseRef)) {
-          task.title = `Base image ${baseRef} present`;
+      task: async (ctx, task) => {
+        const quick = await allPresent(runtime);
+        baseRef = quick.baseRef;
+        if (quick.ok) {
+          done = true;
+          if (ctx && typeof ctx === 'object') (ctx as { images?: Record<ImageRole, string> }).images = quick.refs;
+          task.title = `Images present (base ${baseRef} and ${IMAGE_ROLES.length} lab images)`;
           return;
         }
-        baseRef = await ensureBase(runtime, (line) => {
-          if (line.startsWith('no registry answered')) task.title = `Base image: ${line}`;
-          task.output = line;
-        });
-        task.title = `Base image ${baseRef} built`;
+        lock = await acquireBuildLock((line) => (task.output = line));
+        try {
+          if (await runtime.imageExists(baseRef)) {
+            task.title = `Base image ${baseRef} present`;
+            return;
+          }
+          baseRef = await ensureBase(runtime, (line) => {
+            if (line.startsWith('no registry answered')) task.title = `Base image: ${line}`;
+            task.output = line;
+          });
+          task.title = `Base image ${baseRef} built`;
+        } catch (e) {
+          release();
+          throw e;
+        }
       },
     },
     {
       title: 'Lab images',
+      skip: () => done,
       task: async (ctx, task) => {
         const refs = imageRefs(baseRef);
         if (ctx && typeof ctx === 'object') (ctx as { images?: Record<ImageRole, string> }).images = refs;
         const present = await Promise.all(IMAGE_ROLES.map((r) => runtime.imageExists(refs[r])));
         const missing = IMAGE_ROLES.filter((_, i) => !present[i]);
         if (missing.length === 0) {
+          release();
           task.title = `Lab images present (${IMAGE_ROLES.length})`;
           return;
         }
         task.title = `Building ${missing.length} lab image${missing.length === 1 ? '' : 's'}`;
+        let left = missing.length;
         return task.newListr(
           missing.map((role) => ({
             title: `${refs[role]}`,
             task: async (_c, sub) => {
               const started = Date.now();
-              await runtime.buildImage(
-                buildOptions(role, refs[role], baseRef, (line) => {
-                  if (/^Step \d+\/\d+/.test(line) || line.startsWith('Successfully')) sub.output = line;
-                }),
-              );
+              try {
+                await runtime.buildImage(
+                  buildOptions(role, refs[role], baseRef, (line) => {
+                    if (/^Step \d+\/\d+/.test(line) || line.startsWith('Successfully')) sub.output = line;
+                  }),
+                );
+              } catch (e) {
+                release();
+                throw e;
+              }
               sub.title = `${refs[role]} built in ${((Date.now() - started) / 1000).toFixed(1)} s`;
+              if (--left === 0) release();
             },
           })),
           { concurrent: BUILD_CONCURRENCY, exitOnError: true },
