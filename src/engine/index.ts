@@ -46,11 +46,16 @@ async function newRuntime(): Promise<Runtime> {
 }
 
 async function answers(runtime: Runtime): Promise<boolean> {
+  return (await whyNot(runtime)) === undefined;
+}
+
+/** undefined when the engine answers, else the error it gave. */
+async function whyNot(runtime: Runtime): Promise<Error | undefined> {
   try {
     await runtime.version();
-    return true;
-  } catch {
-    return false;
+    return undefined;
+  } catch (e) {
+    return e as Error;
   }
 }
 
@@ -139,8 +144,15 @@ async function installDockerIo(log: (s: string) => void): Promise<void> {
  */
 export async function ensureEngine(opts: EnsureEngineOptions): Promise<Runtime> {
   const runtime = await newRuntime();
-  if (await answers(runtime)) return runtime;
+  const why = await whyNot(runtime);
+  if (!why) return runtime;
   const { log } = opts;
+  const code = (why.cause as { code?: string } | undefined)?.code;
+  if (code === 'EACCES') {
+    throw new EngineError('the Docker engine is running but this user may not use its socket (permission denied)', {
+      hint: 'Add yourself to the docker group (`sudo usermod -aG docker $USER`, then log in again), or run lab as root.',
+    });
+  }
   const socketHint = process.env.DOCKER_HOST ? ` (DOCKER_HOST=${process.env.DOCKER_HOST})` : '';
   log(`the Docker engine does not answer${socketHint}`);
   if (process.env.DOCKER_HOST && !/^unix:\/\/\/var\/run\/docker\.sock$|^unix:\/\/\/run\/docker\.sock$/.test(process.env.DOCKER_HOST)) {
