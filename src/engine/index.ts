@@ -28,7 +28,7 @@ export function readOsRelease(file = '/etc/os-release'): { id: string; idLike: s
   }
 }
 
-export function isDebianLike(os = readOsRelease()): boolean {
+export function isDebianLike(os: ReturnType<typeof readOsRelease>): boolean {
   return !!os && [os.id, ...os.idLike].some((x) => x === 'debian' || x === 'ubuntu');
 }
 
