@@ -15,9 +15,9 @@ import {
   readIfExists,
   writeAtomic,
 } from './files.js';
-import { generateKeyPair, type KeyPair } from './keys.js';
+import { generateKeyPair } from './keys.js';
 import { createCa, type CaMaterial } from './ca.js';
-import { createLeaf, DEFAULT_LEAF_DAYS, MAX_LEAF_DAYS } from './leaf.js';
+import { createLeaf, DEFAULT_LEAF_DAYS, MAX_LEAF_DAYS, type LeafMaterial } from './leaf.js';
 import { caProblems, leafProblems, RENEW_WITHIN_DAYS } from './inspect.js';
 import { bundlePem } from './bundle.js';
 import { existingDomains } from './discover.js';
@@ -87,7 +87,7 @@ export async function ensureCerts(opts: CertsOptions): Promise<CertsResult> {
   // ---- 1. Decide what must be (re)made. Corrupt files throw a FileError here, before anything is written.
   const ca = caPaths(outDir);
   let caReason: string | undefined;
-  let currentCa: CaMaterial | undefined;
+  let currentCa: CaMaterial | undefined; // the CA on disk, when it is kept
   if (opts.force) caReason = 'rotated (--force)';
   else {
     const [certPem, keyPem] = await Promise.all([readIfExists(ca.cert), readIfExists(ca.key)]);
@@ -135,30 +135,35 @@ export async function ensureCerts(opts: CertsOptions): Promise<CertsResult> {
     else existing.set(domain, { certPem, keyPem });
   }
 
-  // ---- 2. Generate every key needed at once: native generation runs on the thread pool in parallel.
-  const keyJobs: Promise<KeyPair>[] = [];
-  const caKeyJob = caReason ? generateKeyPair() : undefined;
-  if (caKeyJob) keyJobs.push(caKeyJob);
-  const leafKeyJobs = new Map<string, Promise<KeyPair>>();
-  for (const domain of leafReasons.keys()) leafKeyJobs.set(domain, generateKeyPair());
-  // Avoid unhandled rejections if one fails while we await another.
-  await Promise.allSettled([...keyJobs, ...leafKeyJobs.values()]);
+  // ---- 2. Generate every key needed at once: native generation runs on the thread pool in parallel,
+  // and each certificate is signed (on this thread) as soon as its key and the CA are ready.
+  const caJob: Promise<CaMaterial> = caReason
+    ? generateKeyPair().then((keys) => createCa(keys, { now }))
+    : Promise.resolve(currentCa!);
+  const leafJobs = new Map<string, Promise<LeafMaterial>>();
+  for (const domain of leafReasons.keys()) {
+    const keyJob = generateKeyPair();
+    leafJobs.set(domain, Promise.all([caJob, keyJob]).then(([caM, keys]) => createLeaf(domain, caM, keys, { days, now })));
+  }
+  // Wait for all, so no job is left running (or rejecting unobserved) if one fails.
+  const settled = await Promise.allSettled([caJob, ...leafJobs.values()]);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const caMaterial = await caJob;
 
   // ---- 3. Write. Directories first; the CA directory is private.
   await ensureDir(outDir);
   await ensureDir(ca.dir, PRIVATE_DIR_MODE);
   await ensureDir(haproxyDir(outDir));
 
-  if (caKeyJob) {
-    currentCa = createCa(await caKeyJob, { now });
-    await writeAtomic(ca.key, currentCa.keyPem, KEY_MODE);
-    await writeAtomic(ca.cert, currentCa.certPem, CERT_MODE);
+  if (caReason) {
+    await writeAtomic(ca.key, caMaterial.keyPem, KEY_MODE);
+    await writeAtomic(ca.cert, caMaterial.certPem, CERT_MODE);
     log(`CA ${ca.cert}: ${caReason}`);
   } else {
     kept.push(ca.cert, ca.key);
     await fixKeyMode(ca.key, log);
   }
-  const caMaterial = currentCa!;
 
   const result: CertsResult = {
     caCert: ca.cert,
@@ -176,9 +181,9 @@ export async function ensureCerts(opts: CertsOptions): Promise<CertsResult> {
     result.bundles[domain] = p.bundle;
     await ensureDir(p.dir);
     let material: Existing;
-    const job = leafKeyJobs.get(domain);
+    const job = leafJobs.get(domain);
     if (job) {
-      const leaf = createLeaf(domain, caMaterial, await job, { days, now });
+      const leaf = await job;
       await writeAtomic(p.key, leaf.keyPem, KEY_MODE);
       await writeAtomic(p.cert, leaf.certPem, CERT_MODE);
       material = { certPem: leaf.certPem, keyPem: leaf.keyPem };

@@ -1,7 +1,7 @@
 // `lab certs` (make the lab CA, the domain certificates and the HAProxy bundles) and `lab certs verify`.
 import type { Command } from 'commander';
 import path from 'node:path';
-import { ensureCerts, verifyCerts, trustInstructions, type CertsResult } from '../../certs/index.js';
+import type { CertsResult } from '../../certs/index.js';
 import { ChecksFailedError, UsageError } from '../../util/errors.js';
 import { note, printJson, say, style, table } from '../output.js';
 
@@ -31,6 +31,8 @@ function parseDays(value: string | undefined): number | undefined {
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 export async function runCerts(flags: CertsFlags): Promise<CertsResult> {
+  // Imported here so `lab --help` does not load node-forge.
+  const { ensureCerts, trustInstructions } = await import('../../certs/index.js');
   const result = await ensureCerts({
     outDir: flags.out,
     days: parseDays(flags.days),
@@ -58,6 +60,7 @@ export async function runCerts(flags: CertsFlags): Promise<CertsResult> {
 }
 
 export async function runVerify(flags: VerifyFlags): Promise<void> {
+  const { verifyCerts } = await import('../../certs/index.js');
   const out = flags.out ?? DEFAULT_OUT;
   const lines = await verifyCerts(out);
   const faults = lines.filter((l) => !l.ok).length;
