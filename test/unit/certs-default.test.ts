@@ -1,7 +1,9 @@
 // The certificate HAProxy presents to a client without SNI is chosen on purpose: the bundle that sorts
 // first in the crt directory (HAProxy loads it with scandir + alphasort and the first one is the default).
 import { describe, it, expect, afterAll } from 'vitest';
-import { promises as fs } from 'node:fs';
+import { promises as fs, existsSync } from 'node:fs';
+import net from 'node:net';
+import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -45,5 +47,103 @@ describe('defaultCertificateDomain', () => {
     expect(listing[0]).toBe(`${defaultCertificateDomain(r.domains)}.pem`);
     // nothing else sits in the crt directory for HAProxy to load first
     expect(listing.every((f) => f.endsWith('.pem'))).toBe(true);
+  }, 60_000);
+});
+
+// If HAProxy is installed on this machine (Debian's 2.6, as in the lab images), check the claim on the
+// real binary, on loopback only: load the generated crt directory and see what each kind of client gets.
+const haproxyBin = ['/usr/sbin/haproxy', '/usr/local/sbin/haproxy'].find((p) => existsSync(p));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`haproxy did not listen on 127.0.0.1:${port}`);
+}
+
+/** Starts haproxy on a free loopback port with `crt <dir>/haproxy/`, runs `fn`, then stops it. */
+async function withHaproxy<T>(outDir: string, fn: (port: number) => Promise<T>): Promise<T> {
+  const port = await freePort();
+  const cfg = path.join(outDir, 'haproxy.cfg');
+  await fs.writeFile(
+    cfg,
+    [
+      'defaults',
+      '  mode http',
+      '  timeout connect 1s',
+      '  timeout client 5s',
+      '  timeout server 5s',
+      'frontend https-in',
+      `  bind 127.0.0.1:${port} ssl crt ${haproxyDir(outDir)}/`,
+      '  http-request return status 200 content-type text/plain string ok',
+      '',
+    ].join('\n'),
+  );
+  const check = await execa(haproxyBin!, ['-c', '-f', cfg], { reject: false });
+  expect(check.exitCode, check.stdout + check.stderr).toBe(0);
+  const proc = spawn(haproxyBin!, ['-db', '-f', cfg], { stdio: 'ignore' });
+  try {
+    await waitForPort(port, 5000);
+    return await fn(port);
+  } finally {
+    proc.kill('SIGTERM');
+  }
+}
+
+/** The SAN of the certificate HAProxy presents, verified against the lab CA. */
+async function servedSan(port: number, caCert: string, sni: string[]): Promise<string> {
+  const hello = await execa(
+    'openssl',
+    ['s_client', '-connect', `127.0.0.1:${port}`, ...sni, '-CAfile', caCert, '-verify_return_error', '-showcerts'],
+    { input: '', reject: false },
+  );
+  expect(hello.stdout).toContain('Verify return code: 0 (ok)');
+  const leaf = hello.stdout.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/)![0];
+  return (await execa('openssl', ['x509', '-noout', '-ext', 'subjectAltName'], { input: leaf })).stdout;
+}
+
+describe.skipIf(!haproxyBin)('what HAProxy presents (local haproxy binary, loopback only)', () => {
+  it('no SNI and unknown SNI get go-backend.liujun.com; a known SNI gets its own certificate', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lab-certs-haproxy-'));
+    dirs.push(dir);
+    const r = await ensureCerts({ outDir: dir });
+    await withHaproxy(dir, async (port) => {
+      expect(await servedSan(port, r.caCert, ['-noservername'])).toContain(`DNS:${defaultCertificateDomain(r.domains)}`);
+      expect(await servedSan(port, r.caCert, ['-noservername'])).toContain('DNS:go-backend.liujun.com');
+      expect(await servedSan(port, r.caCert, ['-servername', 'unknown.example.test'])).toContain('DNS:go-backend.liujun.com');
+      for (const d of ['stars.liujun.com', 'vue-web.liujun.com']) {
+        expect(await servedSan(port, r.caCert, ['-servername', d])).toContain(`DNS:${d}`);
+      }
+    });
+  }, 60_000);
+
+  it('the default follows the sort order, not chance: a domain that sorts first becomes the default', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lab-certs-haproxy-'));
+    dirs.push(dir);
+    const r = await ensureCerts({ outDir: dir, extraDomains: ['zzz.liujun.com', 'api.liujun.com'] });
+    expect(r.defaultDomain).toBe('api.liujun.com');
+    await withHaproxy(dir, async (port) => {
+      expect(await servedSan(port, r.caCert, ['-noservername'])).toContain('DNS:api.liujun.com');
+    });
   }, 60_000);
 });
