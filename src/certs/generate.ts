@@ -81,7 +81,8 @@ export async function ensureCerts(opts: CertsOptions): Promise<CertsResult> {
   };
 
   const extra = (opts.extraDomains ?? []).map(normalizeDomain);
-  const found = opts.force ? [] : await existingDomains(outDir);
+  // Domains made on earlier runs stay in the set, so --force and a new CA re-issue them too.
+  const found = await existingDomains(outDir);
   const domains = uniqueDomains([...DEFAULT_DOMAINS, ...extra, ...found]).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
   // ---- 1. Decide what must be (re)made. Corrupt files throw a FileError here, before anything is written.
