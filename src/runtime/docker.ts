@@ -82,6 +82,8 @@ export class DockerRuntime implements Runtime {
         Name: spec.name,
         Driver: 'bridge',
         CheckDuplicate: true,
+        Internal: spec.internal ?? false,
+        Options: spec.options ?? {},
         Labels: spec.labels,
         IPAM: { Driver: 'default', Config: [{ Subnet: spec.subnet, Gateway: spec.gateway }] },
       });
@@ -243,6 +245,44 @@ export class DockerRuntime implements Runtime {
       return { exitCode: info.ExitCode ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
     } catch (e) {
       if (e instanceof EngineError) throw e;
+      throw wrap(e, `run \`${cmd.join(' ')}\` in ${name}`);
+    }
+  }
+
+  async execAttached(name: string, cmd: string[], opts: { tty: boolean }): Promise<number> {
+    try {
+      const exec = await this.docker.getContainer(name).exec({
+        Cmd: cmd,
+        AttachStdin: true,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: opts.tty,
+        Env: opts.tty ? [`TERM=${process.env.TERM ?? 'xterm'}`] : undefined,
+      });
+      const stream = await exec.start({ hijack: true, stdin: true, Tty: opts.tty });
+      const stdin = process.stdin;
+      const resize = () => exec.resize({ h: process.stdout.rows ?? 24, w: process.stdout.columns ?? 80 }).catch(() => undefined);
+      if (opts.tty) {
+        stream.pipe(process.stdout);
+        if (stdin.isTTY) stdin.setRawMode(true);
+        process.stdout.on('resize', resize);
+      } else {
+        this.docker.modem.demuxStream(stream, process.stdout, process.stderr);
+      }
+      stdin.resume();
+      stdin.pipe(stream);
+      if (opts.tty) void resize();
+      await new Promise<void>((resolve) => {
+        stream.on('end', resolve);
+        stream.on('close', resolve);
+      });
+      stdin.unpipe(stream);
+      if (stdin.isTTY) stdin.setRawMode(false);
+      stdin.pause();
+      process.stdout.off('resize', resize);
+      const info = await exec.inspect();
+      return info.ExitCode ?? 1;
+    } catch (e) {
       throw wrap(e, `run \`${cmd.join(' ')}\` in ${name}`);
     }
   }

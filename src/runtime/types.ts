@@ -7,6 +7,10 @@ export interface NetworkSpec {
   name: string;
   subnet: string;
   gateway: string;
+  /** No route out of the lab from this network. */
+  internal?: boolean;
+  /** Driver options, e.g. com.docker.network.bridge.inhibit_ipv4. */
+  options?: Record<string, string>;
   labels: Labels;
 }
 
@@ -106,6 +110,8 @@ export interface Runtime {
   removeContainer(name: string): Promise<void>;
   signal(name: string, signal: string): Promise<void>;
   exec(name: string, cmd: string[], opts?: { stdin?: string; timeoutMs?: number }): Promise<ExecResult>;
+  /** Runs a command attached to this process's stdio (a TTY when `tty`), returning its exit code. */
+  execAttached(name: string, cmd: string[], opts: { tty: boolean }): Promise<number>;
   logs(name: string, opts: { follow: boolean; tail?: number; since?: number }): Promise<NodeJS.ReadableStream>;
   /** Runs a throwaway container to completion and returns its output; the container is removed. */
   run(opts: { image: string; cmd: string[]; mounts?: Mount[]; capAdd?: string[]; labels?: Labels; network?: string }): Promise<ExecResult>;

@@ -1,8 +1,13 @@
 import type { Command } from 'commander';
+import { define as up } from './up.js';
+import { define as down } from './down.js';
+import { define as status } from './status.js';
+import { define as exec } from './exec.js';
+import { define as graph } from './graph.js';
 import { define as certs } from './certs.js';
 import { define as doctor } from './doctor.js';
 
 /** Each verb lives in its own module and registers itself on the program. Add new verbs here. */
 export type DefineCommand = (program: Command) => void;
 
-export const commands: DefineCommand[] = [certs, doctor];
+export const commands: DefineCommand[] = [up, down, status, exec, graph, certs, doctor];

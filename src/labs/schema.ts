@@ -1,0 +1,30 @@
+// The lab file (labs/<exp>/lab.yaml) as a zod schema: the single source of truth.
+// labs/schema.json is generated from it (npm run schema) and a test keeps the two in sync.
+import { z } from 'zod';
+
+export const Text = z.object({ zh: z.string().min(1), en: z.string().min(1) }).strict();
+
+export const TopologyOverrides = z
+  .object({
+    /** Mount each domain's crt/key into Nginx at /etc/nginx/ssl/<domain>/ (start states where Nginx terminates TLS). */
+    nginxTls: z.boolean().default(false),
+  })
+  .strict()
+  .default({});
+
+export const LabFile = z
+  .object({
+    id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'use lowercase letters, digits and dashes, e.g. exp3'),
+    title: Text,
+    objectives: z.array(Text).default([]),
+    /** Where in the tutorial this experiment comes from, e.g. "6.2–6.4" or "实验二". */
+    tutorial: z.string().optional(),
+    topology: TopologyOverrides,
+    /** The files the student edits, relative to the workspace (globs allowed). */
+    workspace: z.array(z.string().min(1)).min(1),
+    steps: z.array(z.unknown()).default([]),
+    checks: z.array(z.unknown()).default([]),
+  })
+  .strict();
+
+export type LabFile = z.infer<typeof LabFile>;

@@ -1,0 +1,31 @@
+// The desired lab: networks and nodes as plain data, computed from the experiment and the engine's state.
+import type { ContainerSpec, NetworkSpec } from '../runtime/types.js';
+import type { NetworkKey } from './networks.js';
+
+export type Role = 'client' | 'director' | 'haproxy' | 'nginx' | 'app';
+export type Forwarding = 'ipvs' | 'nftables';
+
+export interface LabNetwork {
+  key: NetworkKey;
+  spec: NetworkSpec;
+}
+
+export interface LabNode {
+  node: string; // e.g. haproxy1
+  role: Role;
+  container: ContainerSpec;
+  /** Order in which nodes start: upstreams first, so names resolve when their clients start. */
+  wave: number;
+  /** Hash of the files the service reads at run time; a change means reload, not recreate. */
+  contentHash?: string;
+}
+
+export interface Topology {
+  lab: string;
+  experiment: string;
+  forwarding: Forwarding;
+  vip: string;
+  gatewayVip: string;
+  networks: LabNetwork[];
+  nodes: LabNode[];
+}
