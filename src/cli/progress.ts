@@ -6,6 +6,10 @@ import { Listr, ListrLogger, ProcessOutput, type ListrTask } from 'listr2';
  */
 export async function runTasks<Ctx>(tasks: ListrTask<Ctx>[], ctx: Ctx, opts: { concurrent?: boolean | number } = {}): Promise<Ctx> {
   const tty = !!process.stderr.isTTY && !process.env.CI;
+  // LAB_PROGRESS=silent: no progress at all (tests, scripts that only want the result).
+  if (process.env.LAB_PROGRESS === 'silent') {
+    return new Listr<Ctx, 'silent'>(tasks, { ctx, concurrent: opts.concurrent ?? false, exitOnError: true, renderer: 'silent' }).run();
+  }
   const logger = new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) });
   const list = new Listr<Ctx, 'default', 'simple'>(tasks, {
     ctx,

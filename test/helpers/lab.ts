@@ -1,0 +1,50 @@
+// Helpers for end-to-end tests: a lab with a unique name in a temporary working directory,
+// removed by label afterwards, also when the test fails.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { DockerRuntime } from '../../src/runtime/docker.js';
+import { upLab, type UpResult } from '../../src/lifecycle/up.js';
+import { downLab } from '../../src/lifecycle/down.js';
+
+/** Every test lab's name starts with this, so the global teardown can sweep leftovers. */
+export const TEST_LAB_PREFIX = 't-';
+
+export function uniqueLabName(tag: string): string {
+  return `${TEST_LAB_PREFIX}${tag}-${randomBytes(3).toString('hex')}`.slice(0, 31);
+}
+
+export interface TestLab {
+  name: string;
+  cwd: string;
+  runtime: DockerRuntime;
+  result: UpResult;
+  /** Converge again (e.g. after editing the workspace). */
+  up(experiment?: string): Promise<UpResult>;
+  /** Remove the lab and its temp dir. Safe to call twice. */
+  destroy(): Promise<void>;
+}
+
+export async function startLab(experiment: string, tag = experiment, opts: { cwd?: string } = {}): Promise<TestLab> {
+  process.env.LAB_PROGRESS ??= 'silent';
+  const name = uniqueLabName(tag);
+  const cwd = opts.cwd ?? mkdtempSync(path.join(os.tmpdir(), `lab-${tag}-`));
+  const runtime = new DockerRuntime();
+  const up = (exp = experiment) =>
+    upLab({ experiment: exp, labName: name, cwd, yes: true, interactive: false, timeoutMs: 120_000, runtime });
+  let destroyed = false;
+  const destroy = async () => {
+    if (destroyed) return;
+    destroyed = true;
+    await downLab(runtime, name);
+    rmSync(cwd, { recursive: true, force: true });
+  };
+  try {
+    const result = await up();
+    return { name, cwd, runtime, result, up, destroy };
+  } catch (e) {
+    await destroy();
+    throw e;
+  }
+}
