@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // images (built once by the global setup), so they run one file at a time.
 export default defineConfig({
   test: {
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
     projects: [
       {
         test: {
