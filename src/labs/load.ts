@@ -1,10 +1,10 @@
 // Finds and parses labs/<exp>/lab.yaml with file:line errors.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import { FileError, UsageError } from '../util/errors.js';
 import { labsDir } from '../util/paths.js';
-import { LabFile } from './schema.js';
+import { lintLabText } from './lint.js';
+import type { LabFile } from './schema.js';
 
 export interface Lab {
   id: string;
@@ -23,43 +23,12 @@ export function listLabs(root = labsDir): string[] {
     .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
 }
 
-/** Line of the YAML node at a zod issue path, for one-line errors. */
-function lineOf(doc: ReturnType<typeof parseDocument>, counter: LineCounter, issuePath: (string | number)[]): number | undefined {
-  let node: unknown = doc.contents;
-  let last: YamlNode | undefined = node as YamlNode;
-  for (const key of issuePath) {
-    if (isMap(node) || isSeq(node)) {
-      const next = (node as { get: (k: unknown, keep: boolean) => unknown }).get(key, true);
-      if (next === undefined) break;
-      node = next;
-      last = next as YamlNode;
-    } else break;
-  }
-  const offset = last?.range?.[0];
-  return offset === undefined ? undefined : counter.linePos(offset).line;
-}
-
+/** Parses a lab file; the first problem (YAML, schema or reference) becomes a FileError. */
 export function parseLabFile(file: string, text: string): LabFile {
-  const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
-  if (doc.errors.length) {
-    const e = doc.errors[0]!;
-    const line = e.linePos?.[0]?.line ?? counter.linePos(e.pos[0]).line;
-    throw new FileError(file, line, `YAML syntax error: ${e.message.split('\n')[0]}`, { hint: 'Check the indentation and quoting on that line.' });
-  }
-  const parsed = LabFile.safeParse(doc.toJS());
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const where = issue.path.join('.') || '(top level)';
-    const fix =
-      issue.code === 'unrecognized_keys'
-        ? `remove ${issue.keys.join(', ')} or check its spelling`
-        : issue.code === 'invalid_type'
-          ? `give ${where} a ${issue.expected}`
-          : 'see labs/schema.json for the allowed shape';
-    throw new FileError(file, lineOf(doc, counter, issue.path), `${where}: ${issue.message}`, { hint: `Fix: ${fix}.` });
-  }
-  return parsed.data;
+  const { def, problems } = lintLabText(file, text);
+  const p = problems[0];
+  if (p) throw new FileError(p.file, p.line, p.message, { hint: p.hint });
+  return def!;
 }
 
 export function loadLab(id: string, root = labsDir): Lab {

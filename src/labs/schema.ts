@@ -1,8 +1,9 @@
 // The lab file (labs/<exp>/lab.yaml) as a zod schema: the single source of truth.
 // labs/schema.json is generated from it (npm run schema) and a test keeps the two in sync.
 import { z } from 'zod';
+import { Steps, Text } from './steps-schema.js';
 
-export const Text = z.object({ zh: z.string().min(1), en: z.string().min(1) }).strict();
+export { Text };
 
 export const TopologyOverrides = z
   .object({
@@ -22,7 +23,10 @@ export const LabFile = z
     topology: TopologyOverrides,
     /** The files the student edits, relative to the workspace (globs allowed). */
     workspace: z.array(z.string().min(1)).min(1),
-    steps: z.array(z.unknown()).default([]),
+    /** Shown by `lab guide` before the first step and after the last. */
+    intro: Text.optional(),
+    finish: Text.optional(),
+    steps: Steps,
     checks: z.array(z.unknown()).default([]),
   })
   .strict();

@@ -24,6 +24,9 @@ import { planTasks } from './execute.js';
 import { observe } from './observe.js';
 import { waitReady } from './ready.js';
 import { writeApplied } from './state.js';
+import { assertConfigsBeforeRecreate, recreations } from '../services/guard.js';
+import { VALIDATORS } from '../services/reload.js';
+import { writeLabInfo } from '../labs/lab-info.js';
 
 export interface UpOptions {
   experiment: string;
@@ -64,6 +67,7 @@ interface Ctx {
   certChanges: string[];
   holder?: string;
   applied: Record<string, string>;
+  seen?: Awaited<ReturnType<typeof observe>>;
 }
 
 /** Reads the forwarding mode off running directors, so a re-up needs no kernel probe. */
@@ -115,6 +119,7 @@ export async function upLab(opts: UpOptions): Promise<UpResult> {
         const runtime = c.runtime!;
         c.images = imageRefs(await resolveBaseRef(runtime));
         const seen = await observe(runtime, opts.labName, opts.cwd);
+        c.seen = seen;
         c.forwarding = knownForwarding(seen.containers) ?? (await detectForwarding(runtime, c.images.director)).mode;
         const subnets = chooseSubnets(opts.labName, seen.allNetworks, { requested: opts.subnets });
         const { vip, gatewayVip } = vipFor(subnets);
@@ -151,10 +156,25 @@ export async function upLab(opts: UpOptions): Promise<UpResult> {
       },
     },
     {
+      // Never recreate a node over a config its tool rejects (src/services/guard.ts).
+      title: 'Check configs before recreating nodes',
+      skip: (c) => opts.dryRun || !recreations(c.plan!).some((n) => VALIDATORS[n.role]),
+      task: async (c) => {
+        const removedNets = new Set(c.plan!.steps.flatMap((s) => (s.op === 'remove-network' ? [s.name] : [])));
+        await assertConfigsBeforeRecreate(c.runtime!, c.plan!, {
+          keptNetworks: c.seen!.networks.map((n) => n.name).filter((n) => !removedNets.has(n)),
+          running: c.seen!.containers.filter((x) => x.state === 'running').map((x) => x.name),
+          workspaceRoot: path.relative(opts.cwd, workspaceDir) || '.',
+          extra: [{ containerDir: '/etc/haproxy/certs', hostDir: path.relative(opts.cwd, path.join(certsDir, 'haproxy')) || '.' }],
+        });
+      },
+    },
+    {
       title: 'Apply the plan',
       skip: (c) => opts.dryRun || c.plan!.steps.length === 0,
-      task: (c, task) =>
-        task.newListr(
+      task: (c, task) => {
+        writeLabInfo(opts.cwd, opts.labName, { experiment: lab.id, workspaceDir, certsDir });
+        return task.newListr(
           planTasks<Ctx>(c.runtime!, c.plan!, {
             workspaceRoot: path.relative(opts.cwd, workspaceDir) || '.',
             onApplied: (node) => {
@@ -163,12 +183,14 @@ export async function upLab(opts: UpOptions): Promise<UpResult> {
             },
           }),
           { concurrent: false },
-        ),
+        );
+      },
     },
     {
       title: 'Wait until every node is healthy and one director holds the VIP',
       skip: () => !!opts.dryRun,
       task: async (c, task) => {
+        writeLabInfo(opts.cwd, opts.labName, { experiment: lab.id, workspaceDir, certsDir });
         try {
           const { holder } = await waitReady(c.runtime!, c.topology!, { timeoutMs: opts.timeoutMs, onWaiting: (w) => (task.output = `waiting for ${w}`) });
           c.holder = holder;

@@ -6,8 +6,12 @@ import { define as exec } from './exec.js';
 import { define as graph } from './graph.js';
 import { define as certs } from './certs.js';
 import { define as doctor } from './doctor.js';
+import { define as validate } from './validate.js';
+import { define as apply } from './apply.js';
+import { define as reset } from './reset.js';
+import { define as solve } from './solve.js';
 
 /** Each verb lives in its own module and registers itself on the program. Add new verbs here. */
 export type DefineCommand = (program: Command) => void;
 
-export const commands: DefineCommand[] = [up, down, status, exec, graph, certs, doctor];
+export const commands: DefineCommand[] = [up, down, status, exec, graph, certs, doctor, validate, apply, reset, solve];
