@@ -1,11 +1,13 @@
 // The whole topology on a real engine: up, the request path, idempotent re-up, TLS through the VIP,
 // director failover, HAProxy failure, keepalived configs, and down. One lab shared by the file.
 import { cpSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labStatus } from '../../src/lifecycle/status.js';
 import { vipHolders } from '../../src/lifecycle/vip.js';
 import { downLab } from '../../src/lifecycle/down.js';
+import { upLab } from '../../src/lifecycle/up.js';
 import { DEFAULT_DOMAINS, defaultCertificateDomain } from '../../src/certs/index.js';
 import { renderTemplate } from '../../src/render/template.js';
 import { startLab, type TestLab } from '../helpers/lab.js';
@@ -137,6 +139,27 @@ describe('lab up exp2', () => {
     const r = await sh(client(), 'for i in 1 2 3 4 5; do curl -s -m 3 http://touch.liujun.com/api/after-failover && break; sleep 1; done');
     expect(JSON.parse(r.stdout).host).toBe('touch.liujun.com');
     await lab.up();
+  });
+});
+
+describe('lab up --publish', () => {
+  it('forwards 127.0.0.1:<port> on the host to VIP:80 through the client (for hosts without a route)', async () => {
+    const r = await upLab({ experiment: 'exp2', labName: lab.name, cwd: lab.cwd, yes: true, interactive: false, timeoutMs: 120_000, runtime: lab.runtime, publishPort: 18080 });
+    expect(r.recreated).toEqual([`${lab.name}-client`]);
+    let body = '';
+    for (let i = 0; i < 20 && !body; i++) {
+      body = await new Promise<string>((resolve) => {
+        const req = http.get({ host: '127.0.0.1', port: 18080, path: '/api/published', headers: { Host: 'vue-web.liujun.com' }, timeout: 2000 }, (res) => {
+          let b = '';
+          res.on('data', (c) => (b += c));
+          res.on('end', () => resolve(b));
+        });
+        req.on('error', () => resolve(''));
+        req.on('timeout', () => req.destroy());
+      });
+      if (!body) await sleep(250);
+    }
+    expect(JSON.parse(body)).toMatchObject({ host: 'vue-web.liujun.com', path: '/api/published' });
   });
 });
 
