@@ -2,6 +2,7 @@
 // labs/schema.json is generated from it (npm run schema) and a test keeps the two in sync.
 import { z } from 'zod';
 import { Steps, Text } from './steps-schema.js';
+import { Checks } from '../checks/schema.js';
 
 export { Text };
 
@@ -27,7 +28,7 @@ export const LabFile = z
     intro: Text.optional(),
     finish: Text.optional(),
     steps: Steps,
-    checks: z.array(z.unknown()).default([]),
+    checks: Checks,
   })
   .strict();
 

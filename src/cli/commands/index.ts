@@ -10,8 +10,9 @@ import { define as validate } from './validate.js';
 import { define as apply } from './apply.js';
 import { define as reset } from './reset.js';
 import { define as solve } from './solve.js';
+import { define as check } from './check.js';
 
 /** Each verb lives in its own module and registers itself on the program. Add new verbs here. */
 export type DefineCommand = (program: Command) => void;
 
-export const commands: DefineCommand[] = [up, down, status, exec, graph, certs, doctor, validate, apply, reset, solve];
+export const commands: DefineCommand[] = [up, down, status, exec, graph, certs, doctor, validate, apply, reset, solve, check];

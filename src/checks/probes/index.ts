@@ -1,0 +1,29 @@
+// The probe kinds, in one list. A check in lab.yaml names one by `kind`; the parameters are declared
+// in src/checks/schema.ts (PROBE_SCHEMAS). The Record type makes a kind without code a compile error.
+import type { ProbeKindName, ProbeOf } from '../schema.js';
+import type { ProbeImpl } from '../types.js';
+import { domainsAnswer, forwardedFor, forwardedProto, noRedirectLoop, tlsSni } from './edge.js';
+import { haproxyConfigValid, logReachesStdout, runtimeSocket } from './haproxy-node.js';
+import { defaultBackend, domainRouting } from './routing.js';
+import { prometheus, statsAdmin, statsAuth, statsHideVersion } from './stats-page.js';
+
+export const PROBES: { [K in ProbeKindName]: ProbeImpl<ProbeOf<K>> } = {
+  'haproxy-config-valid': haproxyConfigValid,
+  'stats-auth': statsAuth,
+  'stats-admin': statsAdmin,
+  'stats-hide-version': statsHideVersion,
+  prometheus,
+  'runtime-socket': runtimeSocket,
+  'log-reaches-stdout': logReachesStdout,
+  'domains-answer': domainsAnswer,
+  'domain-routing': domainRouting,
+  'tls-sni': tlsSni,
+  'no-redirect-loop': noRedirectLoop,
+  'default-backend': defaultBackend,
+  'forwarded-proto': forwardedProto,
+  'forwarded-for': forwardedFor,
+};
+
+export function probeFor(kind: ProbeKindName): ProbeImpl<ProbeOf<ProbeKindName>> {
+  return PROBES[kind] as ProbeImpl<ProbeOf<ProbeKindName>>;
+}

@@ -1,0 +1,105 @@
+// Helpers the probes share: reading the app's JSON answer and describing a response for a learner.
+import type { HttpResponse, Scheme } from '../http.js';
+import type { L10n, Outcome, ProbeContext } from '../types.js';
+import { t } from '../types.js';
+
+export interface AppAnswer {
+  app: string;
+  host: string | null;
+  path: string;
+  proto: string | null;
+  xff: string | null;
+  realIp: string | null;
+}
+
+/** The lab app's JSON, or undefined when the answer came from somewhere else (Nginx, HAProxy). */
+export function appAnswer(r: HttpResponse): AppAnswer | undefined {
+  if (!r.ok || r.status !== 200) return undefined;
+  try {
+    const j = JSON.parse(r.body) as Partial<AppAnswer>;
+    return typeof j.app === 'string' && 'host' in j ? (j as AppAnswer) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What came back, in a few words: "connection refused", "301 → https://…", "404 from nginx/1.22.1". */
+export function seen(r: HttpResponse): L10n {
+  if (!r.ok) {
+    switch (r.errorCode) {
+      case 'refused':
+        return t('connection refused (nothing listens there)', '连接被拒绝（该端口没有服务监听）');
+      case 'timeout':
+        return t('no answer in time', '超时无响应');
+      case 'tls':
+        return t(`TLS handshake failed (${r.error ?? ''})`, `TLS 握手失败（${r.error ?? ''}）`);
+      case 'too-many-redirects':
+        return t(`a redirect loop (${r.redirects} redirects, last ${r.finalUrl})`, `重定向循环（已跳转 ${r.redirects} 次，最后到 ${r.finalUrl}）`);
+      default:
+        return t(r.error ?? 'no answer', r.error ?? '无响应');
+    }
+  }
+  const server = r.headers.server ? ` from ${r.headers.server}` : '';
+  const serverZh = r.headers.server ? `（来自 ${r.headers.server}）` : '';
+  if (r.status >= 300 && r.status < 400) {
+    return t(`${r.status} redirect to ${r.headers.location ?? '?'}${server}`, `${r.status} 重定向到 ${r.headers.location ?? '?'}${serverZh}`);
+  }
+  if (r.status === 200 && !appAnswer(r)) return t(`200${server}, but not the app's answer`, `200${serverZh}，但不是应用的应答`);
+  return t(`${r.status}${server}`, `${r.status}${serverZh}`);
+}
+
+/** Joins up to `max` items and says how many more there were. */
+export function listSome(items: L10n[], max = 3): L10n {
+  const shown = items.slice(0, max);
+  const more = items.length - shown.length;
+  return t(
+    shown.map((s) => s.en).join('; ') + (more > 0 ? `; and ${more} more` : ''),
+    shown.map((s) => s.zh).join('；') + (more > 0 ? `；另有 ${more} 项` : ''),
+  );
+}
+
+export const pass = (message: L10n): Outcome => ({ status: 'pass', message });
+export const fail = (message: L10n, hint?: L10n): Outcome => ({ status: 'fail', message, hint });
+export const skip = (message: L10n): Outcome => ({ status: 'skip', message });
+
+export function portOf(ctx: ProbeContext, scheme: Scheme): number {
+  return scheme === 'http' ? ctx.ports.http : ctx.ports.https;
+}
+
+export interface SweepItem {
+  domain: string;
+  scheme: Scheme;
+  url: string;
+  res: HttpResponse;
+}
+
+/**
+ * One GET per domain and scheme through the edge, following up to 10 redirects. Shared by the probes
+ * of one attempt (domains-answer, forwarded-*, no-redirect-loop) so the seven domains are asked once.
+ */
+export function sweep(ctx: ProbeContext, domains: string[], path: string): Promise<SweepItem[]> {
+  const schemes: Scheme[] = ['http', 'https'];
+  return ctx.shared(`sweep ${path} ${domains.join(',')}`, async () => {
+    const reqs = domains.flatMap((domain) => schemes.map((scheme) => ({ scheme, host: domain, port: portOf(ctx, scheme), path, maxRedirects: 10, timeoutMs: 3000 })));
+    const res = await ctx.edge.batch(reqs);
+    return reqs.map((r, i) => ({ domain: r.host, scheme: r.scheme, url: `${r.scheme}://${r.host}${path}`, res: res[i]! }));
+  });
+}
+
+export function domainsOf(ctx: ProbeContext, p: { domains?: string[] }): string[] {
+  return p.domains ?? ctx.domains;
+}
+
+/** "haproxy1 and haproxy2: <same problem>": one line per distinct problem, naming every node that has it. */
+export function perNode(items: { node: string; msg: L10n }[], sep = ': '): L10n[] {
+  const groups = new Map<string, { nodes: string[]; msg: L10n }>();
+  for (const i of items) {
+    const g = groups.get(i.msg.en) ?? { nodes: [], msg: i.msg };
+    g.nodes.push(i.node);
+    groups.set(i.msg.en, g);
+  }
+  return [...groups.values()].map((g) => {
+    const nodes = [...g.nodes].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+    return t(`${nodes.join(' and ')}${sep}${g.msg.en}`, `${nodes.join(' 和 ')}${sep === ': ' ? '：' : sep}${g.msg.zh}`);
+  });
+}

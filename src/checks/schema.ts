@@ -1,0 +1,148 @@
+// The `checks:` section of labs/<exp>/lab.yaml: each check is data (id, bilingual title and hint, points)
+// plus one probe, chosen by `kind` from the kinds in src/checks/probes/index.ts. The probe parameter
+// shapes live here, in one discriminated union, so the lab file schema (and the JSON Schema generated
+// from it) knows every kind and its parameters. A unit test keeps this list and the registry in sync.
+import { z } from 'zod';
+import { Text } from '../labs/steps-schema.js';
+
+const Port = z.number().int().min(1).max(65535);
+const Domains = z.array(z.string().min(1)).min(1).optional();
+/** YAML reads 123456 as a number; a password is a string either way. */
+const Secret = z.union([z.string(), z.number()]).transform(String);
+const Credentials = z.object({ user: z.string().min(1), password: Secret }).strict();
+const Scheme = z.enum(['http', 'https']);
+
+/** Stats page parameters shared by the stats probes (tutorial 6.2: :8404/stats, admin:123456). */
+const statsParams = {
+  port: Port.default(8404),
+  uri: z.string().startsWith('/').default('/stats'),
+  credentials: Credentials,
+};
+
+export const PROBE_SCHEMAS = [
+  z
+    .object({
+      kind: z.literal('haproxy-config-valid'),
+      /** Also require this many backends (proxies with servers) to have a server UP in the running HAProxy. */
+      backendsUp: z.number().int().min(0).default(0),
+    })
+    .strict(),
+  z.object({ kind: z.literal('stats-auth'), ...statsParams }).strict(),
+  z.object({ kind: z.literal('stats-admin'), ...statsParams }).strict(),
+  z.object({ kind: z.literal('stats-hide-version'), ...statsParams }).strict(),
+  z
+    .object({
+      kind: z.literal('prometheus'),
+      port: Port.default(8404),
+      path: z.string().startsWith('/').default('/metrics'),
+      /** Tried only when the exporter asks for a login. */
+      credentials: Credentials.optional(),
+      prefix: z.string().min(1).default('haproxy_'),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('runtime-socket'),
+      /** A socket path to try first (the tutorial's); any socket HAProxy listens on counts. */
+      path: z.string().startsWith('/').optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('log-reaches-stdout'),
+      /** A port HAProxy serves HTTP on, for the marker request. */
+      port: Port.default(8404),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('domains-answer'),
+      domains: Domains,
+      schemes: z.array(Scheme).min(1).default(['http', 'https']),
+      path: z.string().startsWith('/').default('/api/lab-check'),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('domain-routing'),
+      domains: Domains,
+      schemes: z.array(Scheme).min(1).default(['http', 'https']),
+      path: z.string().startsWith('/').default('/api/lab-check'),
+    })
+    .strict(),
+  z.object({ kind: z.literal('tls-sni'), domains: Domains }).strict(),
+  z
+    .object({
+      kind: z.literal('no-redirect-loop'),
+      domains: Domains,
+      schemes: z.array(Scheme).min(1).default(['http', 'https']),
+      maxRedirects: z.number().int().min(1).max(20).default(5),
+      path: z.string().startsWith('/').default('/api/lab-check'),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('default-backend'),
+      /** A Host no frontend rule should know. */
+      host: z.string().min(1).default('unknown-host.lab-check.invalid'),
+      schemes: z.array(Scheme).min(1).default(['http', 'https']),
+      path: z.string().startsWith('/').default('/api/lab-check'),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('forwarded-proto'),
+      domains: Domains,
+      path: z.string().startsWith('/').default('/api/lab-check'),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('forwarded-for'),
+      domains: Domains,
+      path: z.string().startsWith('/').default('/api/lab-check'),
+    })
+    .strict(),
+] as const;
+
+export const PROBE_KINDS: string[] = PROBE_SCHEMAS.map((s) => s.shape.kind.value);
+
+export const Probe = z.discriminatedUnion('kind', [...PROBE_SCHEMAS], {
+  errorMap: (issue, ctx) =>
+    issue.code === 'invalid_union_discriminator'
+      ? { message: `unknown probe kind ${JSON.stringify((ctx.data as { kind?: unknown })?.kind)}; supported kinds: ${PROBE_KINDS.join(', ')}` }
+      : { message: ctx.defaultError },
+});
+export type Probe = z.infer<typeof Probe>;
+export type ProbeKindName = Probe['kind'];
+export type ProbeOf<K extends ProbeKindName> = Extract<Probe, { kind: K }>;
+
+export const CheckDef = z
+  .object({
+    id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'use lowercase letters, digits and dashes, e.g. stats-auth'),
+    title: Text,
+    points: z.number().int().min(0),
+    /** `lab check` exits 0 only when every required check passes. */
+    required: z.boolean().default(true),
+    /** Nudges toward the fix without giving the answer away. */
+    hint: Text,
+    /** Per attempt. */
+    timeoutMs: z.number().int().positive().max(120_000).default(8000),
+    /** Extra attempts after a failure, for a lab that is still converging (e.g. right after a reload). */
+    retries: z.number().int().min(0).max(10).default(1),
+    retryDelayMs: z.number().int().min(0).max(30_000).default(500),
+    probe: Probe,
+  })
+  .strict();
+export type CheckDef = z.infer<typeof CheckDef>;
+
+export const Checks = z
+  .array(CheckDef)
+  .default([])
+  .superRefine((checks, ctx) => {
+    const seen = new Set<string>();
+    checks.forEach((c, i) => {
+      if (seen.has(c.id)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [i, 'id'], message: `duplicate check id "${c.id}"` });
+      seen.add(c.id);
+    });
+  });

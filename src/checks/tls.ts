@@ -1,0 +1,139 @@
+// Which certificate HAProxy presents for an SNI, and whether it fits: lab mode asks openssl s_client in
+// the client container for the chain, --target asks node:tls from here. The analysis is the same code.
+import { X509Certificate } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import tls from 'node:tls';
+import type { Runtime } from '../runtime/types.js';
+import { shq } from './http.js';
+
+export interface PeerChain {
+  /** PEM certificates as presented, leaf first; empty when the handshake failed. */
+  chain: string[];
+  error?: string;
+}
+
+export interface TlsClient {
+  /** One handshake per SNI, against the edge address on `port`. */
+  chains(snis: string[], port: number): Promise<PeerChain[]>;
+}
+
+const PEM = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+export function s_clientScript(address: string, port: number, snis: string[], token: string): string {
+  const lines = ['d=$(mktemp -d)'];
+  snis.forEach((sni, i) => {
+    lines.push(
+      `timeout 4 openssl s_client -connect ${shq(`${address}:${port}`)} -servername ${shq(sni)} -showcerts </dev/null > "$d/${i}" 2>&1 &`,
+    );
+  });
+  lines.push('wait');
+  snis.forEach((_, i) => lines.push(`printf '\\n@@${token} %s\\n' ${i}; cat "$d/${i}"`));
+  lines.push('rm -rf "$d"');
+  return `${lines.join('\n')}\n`;
+}
+
+/** The last line of s_client's chatter that says what went wrong. */
+function s_clientError(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const bad = lines.filter((l) => /errno|error|refused|alert|wrong version|unexpected eof|no peer certificate/i.test(l));
+  return (bad[0] ?? lines[lines.length - 1] ?? 'no answer').replace(/^[0-9A-F]+:error:[0-9A-F]+:/, '').slice(0, 200);
+}
+
+export function parseS_client(out: string, token: string, count: number): PeerChain[] {
+  const res: PeerChain[] = Array.from({ length: count }, () => ({ chain: [], error: 'no answer' }));
+  const parts = out.split(`\n@@${token} `).slice(1);
+  for (const p of parts) {
+    const nl = p.indexOf('\n');
+    const i = Number(p.slice(0, nl));
+    const text = p.slice(nl + 1);
+    if (!Number.isInteger(i) || i < 0 || i >= count) continue;
+    const chain = text.match(PEM) ?? [];
+    res[i] = chain.length ? { chain } : { chain: [], error: s_clientError(text) };
+  }
+  return res;
+}
+
+export class S_clientTls implements TlsClient {
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly container: string,
+    private readonly address: string,
+  ) {}
+
+  async chains(snis: string[], port: number): Promise<PeerChain[]> {
+    const token = randomBytes(6).toString('hex');
+    const r = await this.runtime.exec(this.container, ['sh', '-s'], { stdin: s_clientScript(this.address, port, snis, token), timeoutMs: 10_000 });
+    return parseS_client(r.stdout, token, snis.length);
+  }
+}
+
+function derToPem(der: Buffer): string {
+  const b64 = der.toString('base64').match(/.{1,64}/g)!.join('\n');
+  return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
+}
+
+export class NodeTls implements TlsClient {
+  constructor(private readonly address: string) {}
+
+  one(sni: string, port: number): Promise<PeerChain> {
+    return new Promise((resolve) => {
+      const sock = tls.connect({ host: this.address, port, servername: sni, rejectUnauthorized: false, timeout: 4000 });
+      const done = (v: PeerChain) => {
+        sock.destroy();
+        resolve(v);
+      };
+      sock.on('secureConnect', () => {
+        const chain: string[] = [];
+        let c: tls.DetailedPeerCertificate | undefined = sock.getPeerCertificate(true);
+        const seen = new Set<string>();
+        while (c && c.raw && !seen.has(c.fingerprint256)) {
+          seen.add(c.fingerprint256);
+          chain.push(derToPem(c.raw));
+          c = c.issuerCertificate;
+        }
+        done(chain.length ? { chain } : { chain: [], error: 'no peer certificate' });
+      });
+      sock.on('timeout', () => done({ chain: [], error: 'no TLS answer within 4 s' }));
+      sock.on('error', (e) => done({ chain: [], error: e.message }));
+    });
+  }
+
+  chains(snis: string[], port: number): Promise<PeerChain[]> {
+    return Promise.all(snis.map((s) => this.one(s, port)));
+  }
+}
+
+export interface CertVerdict {
+  ok: boolean;
+  /** The leaf's DNS names, for messages. */
+  names: string[];
+  matchesHost: boolean;
+  chainsToCa: boolean;
+  expired: boolean;
+}
+
+/** Does the presented chain prove `host` under the lab CA? Intermediates in the chain are followed. */
+export function judgeChain(chainPem: string[], host: string, caPem: string, now = new Date()): CertVerdict {
+  const certs = chainPem.map((p) => new X509Certificate(p));
+  const leaf = certs[0]!;
+  const names = (leaf.subjectAltName ?? '')
+    .split(/,\s*/)
+    .filter((s) => s.startsWith('DNS:'))
+    .map((s) => s.slice(4));
+  const matchesHost = leaf.checkHost(host, { subject: 'never' }) !== undefined;
+  const ca = new X509Certificate(caPem);
+  let chainsToCa = false;
+  let cur: X509Certificate | undefined = leaf;
+  const pool = certs.slice(1);
+  for (let depth = 0; cur && depth < 5; depth++) {
+    if (cur.checkIssued(ca) && cur.verify(ca.publicKey)) {
+      chainsToCa = true;
+      break;
+    }
+    const issuer: X509Certificate | undefined = pool.find((p) => cur!.checkIssued(p) && cur!.verify(p.publicKey));
+    if (!issuer || issuer === cur) break;
+    cur = issuer;
+  }
+  const expired = now < new Date(leaf.validFrom) || now > new Date(leaf.validTo);
+  return { ok: matchesHost && chainsToCa && !expired, names, matchesHost, chainsToCa, expired };
+}

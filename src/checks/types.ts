@@ -1,0 +1,111 @@
+// Shared types of the grader: what a probe gets (ProbeContext) and gives back (Outcome), and the
+// report shape of issue 4 ({experiment, score, maxScore, passed, checks: [...]}).
+import type { Runtime } from '../runtime/types.js';
+import type { HttpClient } from './http.js';
+import type { TlsClient } from './tls.js';
+
+export type Lang = 'zh' | 'en';
+export type Status = 'pass' | 'fail' | 'skip';
+
+/** A learner-facing sentence in both languages. */
+export interface L10n {
+  en: string;
+  zh: string;
+}
+
+export interface Outcome {
+  status: Status;
+  message: L10n;
+  /** Extra hint for this particular failure (e.g. a known pitfall), shown after the check's own hint. */
+  hint?: L10n;
+}
+
+/** A place where HAProxy serves HTTP that a probe can reach: one per HAProxy node, or the target host. */
+export interface HaproxyEndpoint {
+  /** haproxy1, haproxy2, or the --target host. */
+  name: string;
+  /** Address to connect to from where `http` runs. */
+  address: string;
+  http: HttpClient;
+}
+
+/** Lab-only handles; absent with --target. */
+export interface LabHandle {
+  runtime: Runtime;
+  labName: string;
+  experiment: string | null;
+  client: string;
+  /** Container names of the HAProxy nodes, by node name. */
+  haproxy: { node: string; container: string; address: string }[];
+  nginx: { node: string; container: string }[];
+}
+
+export interface ProbeContext {
+  mode: 'lab' | 'target';
+  lab?: LabHandle;
+  /** Where client traffic goes: the VIP (lab) or --target. */
+  edgeAddress: string;
+  ports: { http: number; https: number };
+  /** The source address HAProxy should see for edge traffic (for X-Forwarded-For); undefined when unknown. */
+  clientAddress?: string;
+  /** Requests from the client's vantage point: curl in the client container, or node:http on the host. */
+  edge: HttpClient;
+  tls: TlsClient;
+  /** The stats endpoints: every HAProxy node (lab) or the target. */
+  haproxy: HaproxyEndpoint[];
+  domains: string[];
+  /** The lab CA (PEM) certificates must chain to; undefined when unknown. */
+  ca(): Promise<string | undefined>;
+  /** Overrides every stats probe's port (--stats-port with --target). */
+  statsPort?: number;
+  /** Reads haproxy.cfg as HAProxy sees it (lab only). */
+  haproxyConfig?(): Promise<string>;
+  /** Lives for one `lab check` run (e.g. the last counter snapshot of the exclusive phase). */
+  scratch: Map<string, unknown>;
+  /** Shares one result between probes of the same attempt (e.g. the sweep over the seven domains). */
+  shared<T>(key: string, make: () => Promise<T>): Promise<T>;
+}
+
+export interface ProbeImpl<P> {
+  kind: string;
+  /** 'lab': needs the lab's containers (skipped with --target). */
+  needs: 'lab' | 'any';
+  /**
+   * 'exclusive': reads HAProxy's counters, so no other probe may send traffic meanwhile;
+   * 'traffic': sends requests through HAProxy; 'quiet': sends none.
+   */
+  traffic: 'exclusive' | 'traffic' | 'quiet';
+  /** Why the probe is skipped with --target (learner-facing). */
+  skipReason?: L10n;
+  run(ctx: ProbeContext, params: P): Promise<Outcome>;
+}
+
+export interface CheckResult {
+  id: string;
+  title: string;
+  status: Status;
+  points: number;
+  maxPoints: number;
+  message: string;
+  hint: string;
+}
+
+export interface Report {
+  experiment: string;
+  score: number;
+  maxScore: number;
+  passed: boolean;
+  checks: CheckResult[];
+}
+
+/** Extra facts the human/JUnit/TAP reporters use; not part of the JSON shape. */
+export interface ReportMeta {
+  required: Record<string, boolean>;
+  durationMs: Record<string, number>;
+  attempts: Record<string, number>;
+  totalMs: number;
+  lang: Lang;
+  target?: string;
+}
+
+export const t = (en: string, zh: string): L10n => ({ en, zh });
