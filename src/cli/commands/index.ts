@@ -11,8 +11,9 @@ import { define as apply } from './apply.js';
 import { define as reset } from './reset.js';
 import { define as solve } from './solve.js';
 import { define as check } from './check.js';
+import { define as guide } from './guide.js';
 
 /** Each verb lives in its own module and registers itself on the program. Add new verbs here. */
 export type DefineCommand = (program: Command) => void;
 
-export const commands: DefineCommand[] = [up, down, status, exec, graph, certs, doctor, validate, apply, reset, solve, check];
+export const commands: DefineCommand[] = [up, down, status, exec, graph, certs, doctor, validate, apply, reset, solve, check, guide];

@@ -1,0 +1,43 @@
+// The hint ladder of a step, from a gentle nudge to nearly the answer (after Killercoda and Instruqt):
+//   1. the step's nudges (hints[0], hints[1], …, from lab.yaml);
+//   2. a pointer to the tutorial section the step follows;
+//   3. the reference answer: what it does (solve), and an offer to show the diff of the student's files.
+import type { Step } from '../labs/steps-schema.js';
+import { stepFiles } from './actions.js';
+import { pick, type Lang } from './lang.js';
+import { messages } from './messages.js';
+import { displayPath, tutorialRef, type TutorialRef } from './tutorial-ref.js';
+
+export type Hint =
+  | { kind: 'nudge'; text: string }
+  | { kind: 'tutorial'; ref: TutorialRef }
+  | { kind: 'solution'; solve?: string; files: string[] };
+
+export function hintLadder(step: Step, lang: Lang, findRef: (section: string) => TutorialRef = tutorialRef): Hint[] {
+  const ladder: Hint[] = step.hints.map((h) => ({ kind: 'nudge', text: pick(h, lang) }));
+  if (step.tutorial) ladder.push({ kind: 'tutorial', ref: findRef(step.tutorial) });
+  const files = stepFiles(step);
+  if (step.solve || files.length) ladder.push({ kind: 'solution', solve: step.solve ? pick(step.solve, lang) : undefined, files });
+  return ladder;
+}
+
+/** The menu label for the next hint. */
+export function hintMenuLabel(h: Hint, index: number, ladder: Hint[], lang: Lang): string {
+  const m = messages(lang);
+  const nudges = ladder.filter((x) => x.kind === 'nudge').length;
+  const what = h.kind === 'nudge' ? m.hintNudge(index + 1, nudges) : h.kind === 'tutorial' ? m.hintTutorial : m.hintSolution;
+  return m.nextHint(what);
+}
+
+/** The text of a hint (the diff itself is offered separately, see session). */
+export function hintText(h: Hint, index: number, ladder: Hint[], lang: Lang, cwd = process.cwd()): string {
+  const m = messages(lang);
+  const head = m.hintLabel(index + 1, ladder.length);
+  if (h.kind === 'nudge') return `${head} ${h.text}`;
+  if (h.kind === 'tutorial') {
+    const where = h.ref.file ? `${displayPath(h.ref.file, cwd)}${h.ref.line ? `:${h.ref.line}` : ''}` : undefined;
+    const section = h.ref.heading && !h.ref.section.includes(h.ref.heading) ? `${h.ref.section} (${h.ref.heading})` : h.ref.section;
+    return `${head} ${m.tutorialPointer(section, where)}`;
+  }
+  return `${head} ${h.solve ? m.solveText(h.solve) : m.hintSolution}`;
+}

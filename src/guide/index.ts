@@ -1,0 +1,150 @@
+// `lab guide <exp>`: on a terminal, the interactive walk-through (session.ts) on a running lab; with
+// --print or without a terminal, the exercise as Markdown on stdout, never waiting on a prompt.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadLab, type Lab } from '../labs/load.js';
+import type { Runtime } from '../runtime/types.js';
+import { resolveTarget } from '../services/apply.js';
+import { LABEL, labSelector } from '../topology/labels.js';
+import { UsageError } from '../util/errors.js';
+import { labCmd, stepFiles } from './actions.js';
+import { unifiedDiff } from './diff.js';
+import { parseLang, type Lang } from './lang.js';
+import { messages } from './messages.js';
+import { stepPitfalls } from './pitfall-warnings.js';
+import { progressFile, resolveStepArg } from './progress.js';
+import { inquirerPrompter, isPromptExit, type Prompter } from './prompts.js';
+import { renderMarkdown } from './render-markdown.js';
+import { applyStudentFiles, performStep, type StepWorld } from './run-step.js';
+import { resumeCommand, runSession, type GuideEnv, type Style } from './session.js';
+import { scoreLab, verifyStep } from './verify.js';
+
+export interface GuideOptions {
+  experiment: string;
+  lang?: string;
+  step?: string;
+  restart?: boolean;
+  print?: boolean;
+  labName: string;
+  workspace?: string;
+  cwd: string;
+  /** Whether stdin and stdout are a terminal (injected by tests). */
+  tty: boolean;
+  style?: Style;
+}
+
+/** The step files of the student against solution/, as one unified diff. */
+export function solutionDiff(lab: Lab, workspaceDir: string, workspaceRoot: string, files: string[]): string {
+  return files
+    .map((rel) => {
+      const mine = path.join(workspaceDir, rel);
+      const ref = path.join(lab.solutionDir, rel);
+      const a = existsSync(mine) ? readFileSync(mine, 'utf8') : '';
+      const b = existsSync(ref) ? readFileSync(ref, 'utf8') : '';
+      return unifiedDiff(a, b, `${workspaceRoot}/${rel}`, `solution/${rel}`);
+    })
+    .join('');
+}
+
+/** The --print document for an experiment, with the workspace the lab would use. */
+export async function printDocument(lab: Lab, o: Pick<GuideOptions, 'labName' | 'workspace' | 'cwd'>, lang: Lang): Promise<string> {
+  const t = await resolveTarget(undefined, { labName: o.labName, cwd: o.cwd, experiment: lab.id, workspace: o.workspace, allowStopped: true });
+  return renderMarkdown(lab, { experiment: lab.id, labName: o.labName, workspaceRoot: t.workspaceRoot }, lang);
+}
+
+/** Makes sure the lab runs this experiment; offers `lab up <exp>` when it does not. */
+async function ensureLabUp(runtime: Runtime, lab: Lab, o: GuideOptions, lang: Lang, prompter: Prompter): Promise<void> {
+  const m = messages(lang);
+  const seen = await runtime.listContainers(labSelector(o.labName));
+  const running = seen.filter((c) => c.state === 'running');
+  const exp = running[0]?.labels[LABEL.experiment];
+  if (running.length && exp === lab.id) return;
+  const up = labCmd(o.labName, `up ${lab.id}`);
+  process.stdout.write(`${running.length && exp ? m.labOther(o.labName, exp, lab.id) : m.labDown(o.labName, lab.id)}\n`);
+  if (!(await prompter.confirm(m.offerUp(up), true))) throw new UsageError(m.labDown(o.labName, lab.id), { hint: m.startIt(up) });
+  const { upLab } = await import('../lifecycle/up.js');
+  await upLab({ experiment: lab.id, labName: o.labName, cwd: o.cwd, workspace: o.workspace, yes: false, interactive: true, timeoutMs: 180_000, runtime });
+}
+
+/** Runs the guide; resolves to the exit code (0, or 130 after Ctrl-C). */
+export async function guide(o: GuideOptions): Promise<number> {
+  const lab = loadLab(o.experiment);
+  if (o.lang !== undefined && o.lang !== 'zh' && o.lang !== 'en') throw new UsageError(`--lang ${o.lang}: expected zh or en`, { hint: 'e.g. --lang en' });
+  const lang = parseLang(o.lang);
+  if (o.step !== undefined) resolveStepArg(o.step, lab.def.steps.map((s) => s.id));
+  if (o.print || !o.tty) {
+    process.stdout.write(await printDocument(lab, o, lang));
+    return 0;
+  }
+
+  const prompter = inquirerPrompter();
+  const { DockerRuntime } = await import('../runtime/docker.js');
+  const runtime = new DockerRuntime();
+  try {
+    await ensureLabUp(runtime, lab, o, lang, prompter);
+  } catch (e) {
+    if (isPromptExit(e)) return 130;
+    throw e;
+  }
+  const t = await resolveTarget(runtime, { labName: o.labName, cwd: o.cwd, experiment: lab.id, workspace: o.workspace });
+  const world: StepWorld = {
+    runtime,
+    lab,
+    labName: o.labName,
+    cwd: o.cwd,
+    workspaceDir: t.workspaceDir,
+    lang,
+    containerOf: (node) => {
+      const c = t.containers.find((x) => x.node === node);
+      if (!c) throw new UsageError(`no node "${node}" in lab "${o.labName}"`, { hint: `Nodes are: ${t.containers.map((x) => x.node).join(', ')}.` });
+      return c.container;
+    },
+  };
+  const env: GuideEnv = {
+    perform: (step) => performStep(world, step),
+    apply: () => applyStudentFiles(world),
+    verify: async (step) => {
+      const { runTasks } = await import('../cli/progress.js');
+      const m = messages(lang);
+      let verdict;
+      await runTasks(
+        [
+          {
+            title: m.verifying(step.verify!.checks.join(', '), step.verify!.retries),
+            task: async (_ctx, task) => {
+              verdict = await verifyStep(runtime, o.labName, lab, step.verify!, lang, (r) => (task.output = `${r.status === 'pass' ? '✔' : '✘'} ${r.title}`));
+            },
+          },
+        ],
+        {},
+      );
+      return verdict!;
+    },
+    score: async () => {
+      const { runTasks } = await import('../cli/progress.js');
+      let score;
+      await runTasks([{ title: messages(lang).scoring, task: async (_ctx, task) => void (score = await scoreLab(runtime, o.labName, lab, lang, (r) => (task.output = `${r.status === 'pass' ? '✔' : '✘'} ${r.title}`))) }], {});
+      return score!;
+    },
+    pitfalls: (step) => stepPitfalls(t.workspaceDir, step),
+    solutionDiff: (step) => solutionDiff(lab, t.workspaceDir, t.workspaceRoot, stepFiles(step)),
+  };
+  const where = { experiment: lab.id, labName: o.labName, workspaceRoot: t.workspaceRoot };
+  // Ctrl-C outside a prompt (during apply or verification): progress is saved after every change
+  // already, so say how to resume and leave; the lab and the workspace stay as they are.
+  const onSigint = () => {
+    process.stdout.write(`\n${messages(lang).resume(resumeCommand({ lab, lang, where }))}\n`);
+    process.exit(130);
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const r = await runSession(
+      { lab, lang, where, progressFile: progressFile(t.workspaceDir, lab.id), step: o.step, restart: o.restart, cwd: o.cwd },
+      { prompter, print: (text) => process.stdout.write(`${text}\n`), style: o.style },
+      env,
+    );
+    return r.end === 'interrupted' ? 130 : 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

@@ -1,0 +1,138 @@
+// "Run it for me": copy the step's files from solution/ (the student's copy backed up first, by the
+// same routine `lab solve` uses), `lab apply`, then run the step's commands in their containers.
+// Long work shows listr2 progress; results are returned for the session to print.
+import type { ListrTask } from 'listr2';
+import { runTasks } from '../cli/progress.js';
+import type { Lab } from '../labs/load.js';
+import type { Step } from '../labs/steps-schema.js';
+import { copyFromSolution } from '../labs/workspace-files.js';
+import type { Runtime } from '../runtime/types.js';
+import { applyWorkspace, type ApplyResult } from '../services/apply.js';
+import { isLabError } from '../util/errors.js';
+import { stepActions } from './actions.js';
+import type { Lang } from './lang.js';
+import { messages } from './messages.js';
+
+export interface ApplyView {
+  ok: boolean;
+  /** One line per service: validated and reloaded, unchanged, or rejected. */
+  lines: string[];
+  /** The validators' errors with file:line and the errata fix. */
+  errors: string[];
+}
+
+export interface ExecOutput {
+  node: string;
+  cmd: string;
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface PerformReport {
+  backups: string[];
+  apply?: ApplyView;
+  outputs: ExecOutput[];
+}
+
+export interface StepWorld {
+  runtime: Runtime;
+  lab: Lab;
+  labName: string;
+  cwd: string;
+  workspaceDir: string;
+  lang: Lang;
+  /** Node name → container name. */
+  containerOf(node: string): string;
+}
+
+export function applyView(r: ApplyResult): ApplyView {
+  const lines: string[] = [];
+  const errors: string[] = [];
+  for (const o of r.outcomes) {
+    if (o.status === 'unchanged') lines.push(`· ${o.role}: unchanged`);
+    else if (o.status === 'reloaded') lines.push(`✓ ${o.role}: ${o.tool} ok, reloaded ${o.nodes.join(', ')}`);
+    else {
+      lines.push(`✗ ${o.role}: ${o.status === 'invalid' ? `${o.tool} rejected the config, nothing reloaded` : 'reload failed'}`);
+      const e = o.error;
+      if (e) errors.push(`${e.message}${isLabError(e) && e.hint ? `\n  hint: ${e.hint}` : ''}`);
+    }
+  }
+  for (const w of r.warnings.slice(0, 5)) lines.push(`! ${r.target.workspaceRoot}/${w.file}:${w.line}: ${w.message} (errata ${w.errata}; fix: ${w.fix})`);
+  return { ok: r.ok, lines, errors };
+}
+
+class ApplyFailed extends Error {
+  constructor(readonly view: ApplyView) {
+    super(view.lines.filter((l) => l.startsWith('✗')).join('; ') || 'lab apply failed');
+  }
+}
+
+function applyTask(w: StepWorld, into: { apply?: ApplyView }): ListrTask<unknown> {
+  return {
+    title: messages(w.lang).applying,
+    task: async (_ctx, task) => {
+      let r: ApplyResult;
+      try {
+        r = await applyWorkspace(w.runtime, { labName: w.labName, cwd: w.cwd, experiment: w.lab.id, workspace: w.workspaceDir, onProgress: (line) => (task.output = line) });
+      } catch (e) {
+        into.apply = { ok: false, lines: [], errors: [`${(e as Error).message}${isLabError(e) && e.hint ? `\n  hint: ${e.hint}` : ''}`] };
+        throw e;
+      }
+      into.apply = applyView(r);
+      if (!r.ok) throw new ApplyFailed(into.apply);
+    },
+  };
+}
+
+/** `lab apply` on the student's files, with progress. */
+export async function applyStudentFiles(w: StepWorld): Promise<ApplyView> {
+  const into: { apply?: ApplyView } = {};
+  try {
+    await runTasks([applyTask(w, into)], {});
+  } catch {
+    // the view says what failed
+  }
+  return into.apply ?? { ok: false, lines: [], errors: ['lab apply did not run'] };
+}
+
+export async function performStep(w: StepWorld, step: Step): Promise<PerformReport> {
+  const m = messages(w.lang);
+  const report: PerformReport = { backups: [], outputs: [] };
+  const tasks: ListrTask<unknown>[] = stepActions(step).map((a): ListrTask<unknown> => {
+    if (a.kind === 'edit') {
+      return {
+        title: m.copying(a.file),
+        task: () => {
+          const r = copyFromSolution(w.lab, w.workspaceDir, a.file);
+          if (r.backup) report.backups.push(r.backup.dir);
+        },
+      };
+    }
+    if (a.kind === 'apply') return applyTask(w, report);
+    return {
+      title: m.running(a.node, a.cmd.length > 70 ? `${a.cmd.slice(0, 67)}…` : a.cmd),
+      task: async () => {
+        const r = await w.runtime.exec(w.containerOf(a.node), ['sh', '-c', a.cmd], { timeoutMs: 60_000 });
+        report.outputs.push({ node: a.node, cmd: a.cmd, ...r });
+      },
+    };
+  });
+  if (!tasks.length) return report;
+  try {
+    await runTasks(tasks, {});
+  } catch (e) {
+    if (!(e instanceof ApplyFailed) && !report.apply) throw e;
+  }
+  return report;
+}
+
+/** The output of the commands, as the student would have seen it in the shell. */
+export function formatOutputs(outputs: ExecOutput[], lang: Lang): string[] {
+  const m = messages(lang);
+  return outputs.map((o) => {
+    const body = [o.stdout, o.stderr].map((s) => s.trimEnd()).filter(Boolean).join('\n');
+    const code = o.exitCode === 0 ? '' : `\n${m.exitCode(o.exitCode)}`;
+    return `$ ${o.node}: ${o.cmd}\n${body.split('\n').map((l) => `  ${l}`).join('\n')}${code}`;
+  });
+}
