@@ -1,15 +1,18 @@
 // "Run it for me": copy the step's files from solution/ (the student's copy backed up first, by the
 // same routine `lab solve` uses), `lab apply`, then run the step's commands in their containers.
 // Long work shows listr2 progress; results are returned for the session to print.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { ListrTask } from 'listr2';
 import { runTasks } from '../cli/progress.js';
 import type { Lab } from '../labs/load.js';
 import type { Step } from '../labs/steps-schema.js';
-import { copyFromSolution } from '../labs/workspace-files.js';
+import { replaceWorkspace, workspaceFiles, type ReplaceResult } from '../labs/workspace-files.js';
+import { walkFiles } from '../labs/workspace.js';
 import type { Runtime } from '../runtime/types.js';
 import { applyWorkspace, type ApplyResult } from '../services/apply.js';
-import { isLabError } from '../util/errors.js';
-import { stepActions } from './actions.js';
+import { isLabError, LabError } from '../util/errors.js';
+import { stepActions, stepFiles } from './actions.js';
 import type { Lang } from './lang.js';
 import { messages } from './messages.js';
 
@@ -44,6 +47,8 @@ export interface StepWorld {
   lang: Lang;
   /** Node name → container name. */
   containerOf(node: string): string;
+  /** `lab apply` (default: applyWorkspace on this lab and workspace); tests pass a fake. */
+  apply?: (onProgress: (line: string) => void) => Promise<ApplyResult>;
 }
 
 export function applyView(r: ApplyResult): ApplyView {
@@ -62,6 +67,20 @@ export function applyView(r: ApplyResult): ApplyView {
   return { ok: r.ok, lines, errors };
 }
 
+/**
+ * A step's "do it for me" edit: its files from solution/, every other file as it is. One backup of the
+ * workspace first (the routine `lab solve` uses), however many files the step changes.
+ */
+export function copyStepFiles(lab: Lab, workspaceDir: string, files: string[]): ReplaceResult {
+  const target = new Map(workspaceFiles(workspaceDir).map((rel) => [rel, path.join(workspaceDir, rel)]));
+  for (const rel of files) {
+    const src = path.join(lab.solutionDir, rel);
+    if (!existsSync(src)) throw new LabError(`${lab.id} has no solution file ${rel}`, { hint: `Files in solution/: ${walkFiles(lab.solutionDir).join(', ')}.` });
+    target.set(rel.split('/').join(path.sep), src);
+  }
+  return replaceWorkspace(workspaceDir, lab.id, target);
+}
+
 class ApplyFailed extends Error {
   constructor(readonly view: ApplyView) {
     super(view.lines.filter((l) => l.startsWith('✗')).join('; ') || 'lab apply failed');
@@ -74,7 +93,8 @@ function applyTask(w: StepWorld, into: { apply?: ApplyView }): ListrTask<unknown
     task: async (_ctx, task) => {
       let r: ApplyResult;
       try {
-        r = await applyWorkspace(w.runtime, { labName: w.labName, cwd: w.cwd, experiment: w.lab.id, workspace: w.workspaceDir, onProgress: (line) => (task.output = line) });
+        const onProgress = (line: string) => (task.output = line);
+        r = await (w.apply ? w.apply(onProgress) : applyWorkspace(w.runtime, { labName: w.labName, cwd: w.cwd, experiment: w.lab.id, workspace: w.workspaceDir, onProgress }));
       } catch (e) {
         into.apply = { ok: false, lines: [], errors: [`${(e as Error).message}${isLabError(e) && e.hint ? `\n  hint: ${e.hint}` : ''}`] };
         throw e;
@@ -99,24 +119,30 @@ export async function applyStudentFiles(w: StepWorld): Promise<ApplyView> {
 export async function performStep(w: StepWorld, step: Step): Promise<PerformReport> {
   const m = messages(w.lang);
   const report: PerformReport = { backups: [], outputs: [] };
-  const tasks: ListrTask<unknown>[] = stepActions(step).map((a): ListrTask<unknown> => {
+  const files = stepFiles(step);
+  const tasks: ListrTask<unknown>[] = stepActions(step).flatMap((a): ListrTask<unknown>[] => {
     if (a.kind === 'edit') {
-      return {
-        title: m.copying(a.file),
-        task: () => {
-          const r = copyFromSolution(w.lab, w.workspaceDir, a.file);
-          if (r.backup) report.backups.push(r.backup.dir);
+      if (a.file !== files[0]) return [];
+      return [
+        {
+          title: m.copying(files),
+          task: () => {
+            const r = copyStepFiles(w.lab, w.workspaceDir, files);
+            if (r.backup) report.backups.push(path.relative(w.cwd, r.backup.dir) || r.backup.dir);
+          },
         },
-      };
+      ];
     }
-    if (a.kind === 'apply') return applyTask(w, report);
-    return {
-      title: m.running(a.node, a.cmd.length > 70 ? `${a.cmd.slice(0, 67)}…` : a.cmd),
-      task: async () => {
-        const r = await w.runtime.exec(w.containerOf(a.node), ['sh', '-c', a.cmd], { timeoutMs: 60_000 });
-        report.outputs.push({ node: a.node, cmd: a.cmd, ...r });
+    if (a.kind === 'apply') return [applyTask(w, report)];
+    return [
+      {
+        title: m.running(a.node, a.cmd.length > 70 ? `${a.cmd.slice(0, 67)}…` : a.cmd),
+        task: async () => {
+          const r = await w.runtime.exec(w.containerOf(a.node), ['sh', '-c', a.cmd], { timeoutMs: 60_000 });
+          report.outputs.push({ node: a.node, cmd: a.cmd, ...r });
+        },
       },
-    };
+    ];
   });
   if (!tasks.length) return report;
   try {
