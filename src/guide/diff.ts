@@ -14,8 +14,9 @@ function ops(a: string[], b: string[]): Op[] {
   let j = 0;
   while (i < n || j < m) {
     if (i < n && j < m && a[i] === b[j]) out.push({ t: ' ', line: a[i]!, a: i++, b: j++ });
-    else if (j < m && (i >= n || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) out.push({ t: '+', line: b[j]!, a: i, b: j++ });
-    else out.push({ t: '-', line: a[i]!, a: i++, b: j });
+    // Deletions before insertions, as diff -u prints them.
+    else if (i < n && (j >= m || lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) out.push({ t: '-', line: a[i]!, a: i++, b: j });
+    else out.push({ t: '+', line: b[j]!, a: i, b: j++ });
   }
   return out;
 }

@@ -29,15 +29,19 @@ export function hintMenuLabel(h: Hint, index: number, ladder: Hint[], lang: Lang
   return m.nextHint(what);
 }
 
-/** The text of a hint (the diff itself is offered separately, see session). */
-export function hintText(h: Hint, index: number, ladder: Hint[], lang: Lang, cwd = process.cwd()): string {
+/** What a hint says, without its "Hint i/n:" label. */
+export function hintBody(h: Hint, lang: Lang, cwd = process.cwd()): string {
   const m = messages(lang);
-  const head = m.hintLabel(index + 1, ladder.length);
-  if (h.kind === 'nudge') return `${head} ${h.text}`;
+  if (h.kind === 'nudge') return h.text;
   if (h.kind === 'tutorial') {
     const where = h.ref.file ? `${displayPath(h.ref.file, cwd)}${h.ref.line ? `:${h.ref.line}` : ''}` : undefined;
     const section = h.ref.heading && !h.ref.section.includes(h.ref.heading) ? `${h.ref.section} (${h.ref.heading})` : h.ref.section;
-    return `${head} ${m.tutorialPointer(section, where)}`;
+    return m.tutorialPointer(section, where);
   }
-  return `${head} ${h.solve ? m.solveText(h.solve) : m.hintSolution}`;
+  return h.solve ? m.solveText(h.solve) : m.hintSolution;
+}
+
+/** "Hint i/n: …" (the diff itself is offered separately, see session). */
+export function hintText(h: Hint, index: number, ladder: Hint[], lang: Lang, cwd = process.cwd()): string {
+  return `${messages(lang).hintLabel(index + 1, ladder.length)}${lang === 'zh' ? '' : ' '}${hintBody(h, lang, cwd)}`;
 }

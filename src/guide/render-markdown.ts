@@ -4,7 +4,7 @@
 import type { Lab } from '../labs/load.js';
 import type { Step } from '../labs/steps-schema.js';
 import { labCmd } from './actions.js';
-import { hintLadder, hintText } from './hints.js';
+import { hintBody, hintLadder } from './hints.js';
 import { instructions, type Where } from './instructions.js';
 import { pick, type Lang } from './lang.js';
 import type { TutorialRef } from './tutorial-ref.js';
@@ -81,7 +81,7 @@ function stepMarkdown(lab: Lab, step: Step, index: number, where: Where, lang: L
   const ladder = hintLadder(step, lang, findRef).filter((h) => h.kind !== 'solution');
   if (ladder.length) {
     out.push(`### ${w.hints}`, '');
-    ladder.forEach((h, i) => out.push(`${i + 1}. ${hintText(h, i, ladder, lang).replace(/^\S+ \d+\/\d+[:：]\s*/, '')}`));
+    ladder.forEach((h, i) => out.push(`${i + 1}. ${hintBody(h, lang)}`));
     out.push('');
   }
   if (step.solve) out.push('<details>', `<summary>${w.answer}</summary>`, '', pick(step.solve, lang), '', '</details>', '');
