@@ -11,7 +11,7 @@ import { CurlClient, NodeClient } from './http.js';
 import { NodeTls, S_clientTls } from './tls.js';
 import type { ProbeContext } from './types.js';
 
-export type BaseContext = Omit<ProbeContext, 'shared' | 'scratch'>;
+export type BaseContext = Omit<ProbeContext, 'shared' | 'scratch' | 'attempt'>;
 
 function once<T>(fn: () => Promise<T>): () => Promise<T> {
   let p: Promise<T> | undefined;

@@ -1,6 +1,7 @@
-// Runs an experiment's checks against a context and scores them. Probes that only read run in parallel
-// with everything; probes that send traffic run in parallel with each other; probes that read HAProxy's
-// counters ('exclusive') run afterwards, one at a time, so no other request disturbs the counters.
+// Runs an experiment's checks against a context and scores them. Probes that read HAProxy's counters
+// ('exclusive') run first, one at a time, so no other request disturbs the counters; probes that only
+// read ('quiet', e.g. TLS handshakes, haproxy -c) run alongside them; probes that send traffic run
+// afterwards, in parallel, reusing the answers the routing rounds already got where they can.
 // Every attempt has a timeout; a failed attempt is retried after a delay (the lab may still be converging).
 import type { BaseContext } from './context.js';
 import { probeFor } from './probes/index.js';
@@ -54,6 +55,7 @@ async function runOne(check: CheckDef, base: BaseContext, memo: Map<string, Prom
     const n = attempt;
     const ctx: ProbeContext = {
       ...base,
+      attempt: n,
       scratch,
       shared<T>(key: string, make: () => Promise<T>): Promise<T> {
         const k = `${key}#${n}`;
@@ -85,8 +87,8 @@ export async function runChecks(experiment: string, all: CheckDef[], base: BaseC
   const go = (c: CheckDef) => runOne(c, base, memo, scratch, opts.retries ?? c.retries).then((d) => emit(c, d));
   const traffic = (c: CheckDef) => probeFor(c.probe.kind).traffic;
   const quiet = checks.filter((c) => traffic(c) === 'quiet').map(go);
-  await Promise.all(checks.filter((c) => traffic(c) === 'traffic').map(go));
   for (const c of checks.filter((x) => traffic(x) === 'exclusive')) await go(c);
+  await Promise.all(checks.filter((c) => traffic(c) === 'traffic').map(go));
   await Promise.all(quiet);
 
   const results = checks.map((c) => toResult(c, done.get(c.id)!, opts.lang));

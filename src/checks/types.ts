@@ -60,6 +60,8 @@ export interface ProbeContext {
   statsPort?: number;
   /** Reads haproxy.cfg as HAProxy sees it (lab only). */
   haproxyConfig?(): Promise<string>;
+  /** 0 for the first try of a check, then 1, 2… for its retries. */
+  attempt: number;
   /** Lives for one `lab check` run (e.g. the last counter snapshot of the exclusive phase). */
   scratch: Map<string, unknown>;
   /** Shares one result between probes of the same attempt (e.g. the sweep over the seven domains). */

@@ -7,7 +7,7 @@ import type { ProbeOf } from '../schema.js';
 import { backendTotals, decodeBinary, decodeLinear, deltas } from '../stats.js';
 import type { L10n, LabHandle, ProbeContext, ProbeImpl } from '../types.js';
 import { t } from '../types.js';
-import { domainsOf, fail, listSome, pass, portOf, seen } from './util.js';
+import { domainsOf, EDGE_ANSWERS, edgeKey, fail, listSome, pass, portOf, seen } from './util.js';
 
 const NEEDS_COUNTERS = t(
   "routing is graded from HAProxy's own counters, which only the lab's containers expose",
@@ -47,11 +47,14 @@ async function round(ctx: ProbeContext, lab: LabHandle, classes: { scheme: Schem
   if (!decoded) return round(ctx, lab, classes, true);
   if (decoded.inconsistent) throw new Inconsistent(decoded.inconsistent);
   const sample: HttpResponse[] = [];
+  const answers = (ctx.scratch.get(EDGE_ANSWERS) as Map<string, HttpResponse> | undefined) ?? new Map<string, HttpResponse>();
+  ctx.scratch.set(EDGE_ANSWERS, answers);
   let at = 0;
   classes.forEach((_, i) => {
     const mine = res.slice(at, at + weight(i));
     at += weight(i);
     sample.push(mine.find((r) => !r.ok || r.status >= 500) ?? mine[0]!);
+    answers.set(edgeKey(classes[i]!.scheme, classes[i]!.host, classes[i]!.path), mine[0]!);
     const answered = mine.filter((r) => r.ok).length;
     if (decoded.backendOf[i] && answered !== mine.length) throw new Inconsistent(`only ${answered} of ${mine.length} requests for ${classes[i]!.host} were answered`);
   });

@@ -73,13 +73,26 @@ export interface SweepItem {
   res: HttpResponse;
 }
 
+/** Answers the routing rounds got this run, by `${scheme} ${host} ${path}` (see probes/routing.ts). */
+export const EDGE_ANSWERS = 'edge answers';
+
+export function edgeKey(scheme: Scheme, host: string, path: string): string {
+  return `${scheme} ${host} ${path}`;
+}
+
 /**
  * One GET per domain and scheme through the edge, following up to 10 redirects. Shared by the probes
  * of one attempt (domains-answer, forwarded-*, no-redirect-loop) so the seven domains are asked once.
+ * A first attempt reuses the routing rounds' answers when none of them was a redirect.
  */
 export function sweep(ctx: ProbeContext, domains: string[], path: string): Promise<SweepItem[]> {
   const schemes: Scheme[] = ['http', 'https'];
   return ctx.shared(`sweep ${path} ${domains.join(',')}`, async () => {
+    const known = ctx.scratch.get(EDGE_ANSWERS) as Map<string, HttpResponse> | undefined;
+    if (ctx.attempt === 0 && known) {
+      const items = domains.flatMap((domain) => schemes.map((scheme) => ({ domain, scheme, url: `${scheme}://${domain}${path}`, res: known.get(edgeKey(scheme, domain, path))! })));
+      if (items.every((i) => i.res && i.res.ok && (i.res.status < 300 || i.res.status > 399))) return items;
+    }
     const reqs = domains.flatMap((domain) => schemes.map((scheme) => ({ scheme, host: domain, port: portOf(ctx, scheme), path, maxRedirects: 10, timeoutMs: 3000 })));
     const res = await ctx.edge.batch(reqs);
     return reqs.map((r, i) => ({ domain: r.host, scheme: r.scheme, url: `${r.scheme}://${r.host}${path}`, res: res[i]! }));
