@@ -61,7 +61,7 @@ async function ensureLabUp(runtime: Runtime, lab: Lab, o: GuideOptions, lang: La
   if (running.length && exp === lab.id) return;
   const up = labCmd(o.labName, `up ${lab.id}`);
   process.stdout.write(`${running.length && exp ? m.labOther(o.labName, exp, lab.id) : m.labDown(o.labName, lab.id)}\n`);
-  if (!(await prompter.confirm(m.offerUp(up), true))) throw new UsageError(m.labDown(o.labName, lab.id), { hint: m.startIt(up) });
+  if (!(await prompter.confirm(m.offerUp(up), true))) throw new UsageError(`lab guide ${lab.id} needs the lab running ${lab.id}`, { hint: m.startIt(up) });
   const { upLab } = await import('../lifecycle/up.js');
   await upLab({ experiment: lab.id, labName: o.labName, cwd: o.cwd, workspace: o.workspace, yes: false, interactive: true, timeoutMs: 180_000, runtime });
 }

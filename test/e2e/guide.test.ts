@@ -90,6 +90,17 @@ afterAll(async () => {
 });
 
 describe('lab guide exp2 on a pseudo-terminal', () => {
+  it('without the lab up, says so with the exact lab up command and offers to run it', async () => {
+    const name = `t-gnone-${process.pid}`;
+    const t = new Terminal(['guide', 'exp2', '--name', name, '--lang', 'en'], lab.cwd);
+    open.push(t);
+    await t.waitFor(`Lab "${name}" is not running exp2.`);
+    await t.waitFor(`Run \`lab -n ${name} up exp2\` now?`);
+    await t.type('n', KEY.enter);
+    await t.waitFor(`Start it first: lab -n ${name} up exp2`);
+    expect(await t.exited).toBe(2);
+  });
+
   it('"run it for me" at every step: each step verifies and the summary shows a full lab check score', async () => {
     const t = guide('--restart');
     await t.waitFor(exp2.def.title.en);
@@ -110,7 +121,7 @@ describe('lab guide exp2 on a pseudo-terminal', () => {
     expect(saved.current).toBeNull();
   });
 
-  it('a mistake: the block directive is warned about before applying, fails with the first hint, passes after the fix; Ctrl-C saves progress', async () => {
+  it('a mistake: the block directive is warned about before applying, fails with the first hint, passes after the fix; Ctrl-C during the checks saves progress and exits 130', async () => {
     const cfg = path.join(lab.result.workspaceDir, 'haproxy', 'haproxy.cfg');
     const good = readFileSync(path.join(exp2.solutionDir, 'haproxy', 'haproxy.cfg'), 'utf8');
     // The tutorial's 5.3.2 snippet, as a student copies it into http-in.
@@ -140,6 +151,9 @@ describe('lab guide exp2 on a pseudo-terminal', () => {
     await t.waitFor(/✔ Step done/, 120_000, FAIL);
     await t.waitFor(`Step ${backends + 2}/${steps.length}`);
     await t.waitFor('How do you want to do this step?');
+    // Ctrl-C while the checks run (outside any prompt): the process leaves with 130 and says how to resume.
+    await t.type(KEY.enter);
+    await t.waitFor(/Checking /, 60_000, FAIL);
     await t.type(KEY.ctrlC);
     await t.waitFor(`Resume with: lab -n ${lab.name} guide exp2 --lang en`);
     expect(await t.exited).toBe(130);
@@ -147,7 +161,8 @@ describe('lab guide exp2 on a pseudo-terminal', () => {
     const saved = JSON.parse(readFileSync(progressFile(lab.result.workspaceDir, 'exp2'), 'utf8'));
     expect(saved.steps['haproxy-backends']).toMatchObject({ status: 'passed', mode: 'self' });
     expect(saved.steps['haproxy-backends'].hints).toBeGreaterThanOrEqual(1);
-    expect(saved.current).toBe(steps[backends + 1]!.id);
+    // Interrupted mid-check, the step stays current (had the checks just finished, the next one would be).
+    expect([steps[backends + 1]!.id, steps[backends + 2]!.id]).toContain(saved.current);
     expect(readFileSync(cfg, 'utf8')).toBe(good); // the workspace is as the student left it
   });
 });
