@@ -6,7 +6,7 @@
 import type { BaseContext } from './context.js';
 import { probeFor } from './probes/index.js';
 import type { CheckDef } from './schema.js';
-import type { CheckResult, Lang, Outcome, ProbeContext, Report, ReportMeta } from './types.js';
+import type { CheckResult, Lang, Outcome, ProbeContext, ProbeImpl, Report, ReportMeta } from './types.js';
 import { t } from './types.js';
 
 export interface RunOptions {
@@ -16,6 +16,8 @@ export interface RunOptions {
   /** Overrides every check's retries (e.g. 0 for a quick look). */
   retries?: number;
   onResult?: (r: CheckResult) => void;
+  /** Replaces probe implementations by kind (tests). */
+  probes?: Partial<Record<string, ProbeImpl<never>>>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -42,8 +44,9 @@ interface Done {
   ms: number;
 }
 
-async function runOne(check: CheckDef, base: BaseContext, memo: Map<string, Promise<unknown>>, scratch: Map<string, unknown>, retries: number): Promise<Done> {
-  const impl = probeFor(check.probe.kind);
+type Impl = ProbeImpl<never>;
+
+async function runOne(impl: Impl, check: CheckDef, base: BaseContext, memo: Map<string, Promise<unknown>>, scratch: Map<string, unknown>, retries: number): Promise<Done> {
   const start = Date.now();
   if (base.mode === 'target' && impl.needs === 'lab') {
     return { outcome: { status: 'skip', message: impl.skipReason ?? t('needs the lab', '需要实验环境') }, attempts: 0, ms: 0 };
@@ -84,8 +87,9 @@ export async function runChecks(experiment: string, all: CheckDef[], base: BaseC
     done.set(c.id, d);
     opts.onResult?.(toResult(c, d, opts.lang));
   };
-  const go = (c: CheckDef) => runOne(c, base, memo, scratch, opts.retries ?? c.retries).then((d) => emit(c, d));
-  const traffic = (c: CheckDef) => probeFor(c.probe.kind).traffic;
+  const implOf = (c: CheckDef): Impl => opts.probes?.[c.probe.kind] ?? (probeFor(c.probe.kind) as Impl);
+  const go = (c: CheckDef) => runOne(implOf(c), c, base, memo, scratch, opts.retries ?? c.retries).then((d) => emit(c, d));
+  const traffic = (c: CheckDef) => implOf(c).traffic;
   const quiet = checks.filter((c) => traffic(c) === 'quiet').map(go);
   for (const c of checks.filter((x) => traffic(x) === 'exclusive')) await go(c);
   await Promise.all(checks.filter((c) => traffic(c) === 'traffic').map(go));

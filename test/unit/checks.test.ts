@@ -1,0 +1,364 @@
+// Unit tests of the grader: the checks schema and the probe registry, the parsers behind the probes
+// (curl and s_client output, HAProxy's CSV stats, haproxy.cfg), the routing arithmetic, certificate
+// judgement, the runner (retries, timeouts, skips, ordering, scoring) and the four report formats.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureCerts } from '../../src/certs/index.js';
+import type { BaseContext } from '../../src/checks/context.js';
+import { frontendOn, frontends, statsSockets, words } from '../../src/checks/haproxy-config.js';
+import { curlArgs, curlScript, NodeClient, parseCurlOutput, type HttpClient } from '../../src/checks/http.js';
+import { PROBES } from '../../src/checks/probes/index.js';
+import { human, junit, tap, toJson } from '../../src/checks/report.js';
+import { resolveLang, runChecks } from '../../src/checks/runner.js';
+import { CheckDef, Checks, PROBE_KINDS } from '../../src/checks/schema.js';
+import { decodeBinary, decodeLinear, deltas, parseStatCsv } from '../../src/checks/stats.js';
+import { judgeChain, parseS_client } from '../../src/checks/tls.js';
+import type { ProbeImpl } from '../../src/checks/types.js';
+import { t } from '../../src/checks/types.js';
+import { loadLab, parseLabFile } from '../../src/labs/load.js';
+
+describe('checks schema and probe registry', () => {
+  it('every probe kind in the schema has code, and every probe in code is in the schema', () => {
+    expect(Object.keys(PROBES).sort()).toEqual([...PROBE_KINDS].sort());
+    for (const [kind, impl] of Object.entries(PROBES)) expect(impl.kind).toBe(kind);
+  });
+
+  it('exp1 and exp2 declare their checks; every step verifies existing check ids', () => {
+    for (const [exp, n] of [['exp1', 7], ['exp2', 9]] as const) {
+      const lab = loadLab(exp);
+      expect(lab.def.checks).toHaveLength(n);
+      const ids = lab.def.checks.map((c) => c.id);
+      for (const s of lab.def.steps) for (const id of s.verify?.checks ?? []) expect(ids, `${exp} step ${s.id}`).toContain(id);
+      expect(lab.def.checks.reduce((a, c) => a + c.points, 0)).toBe(100);
+    }
+  });
+
+  const minimal = (probe: string) => `id: exp9
+title: { zh: 九, en: Nine }
+workspace: [haproxy/haproxy.cfg]
+checks:
+  - id: one
+    title: { zh: 一, en: One }
+    points: 5
+    hint: { zh: 提示, en: A hint }
+    probe: ${probe}
+`;
+
+  it('an unknown probe kind is a one-line error naming the supported kinds', () => {
+    let err: Error | undefined;
+    try {
+      parseLabFile('labs/exp9/lab.yaml', minimal('{ kind: stats-pasword }'));
+    } catch (e) {
+      err = e as Error;
+    }
+    expect(err?.message.split('\n')).toHaveLength(1);
+    expect(err?.message).toMatch(/^labs\/exp9\/lab\.yaml:\d+: checks\[0\]\.probe\.kind: unknown probe kind "stats-pasword"; supported kinds: haproxy-config-valid, stats-auth, /);
+  });
+
+  it('fills defaults; a numeric YAML password becomes a string', () => {
+    const def = parseLabFile('x.yaml', minimal('{ kind: stats-auth, credentials: { user: admin, password: 123456 } }'));
+    const c = def.checks[0]!;
+    expect(c).toMatchObject({ required: true, retries: 1, timeoutMs: 8000, probe: { kind: 'stats-auth', port: 8404, uri: '/stats', credentials: { password: '123456' } } });
+  });
+
+  it('rejects unknown probe parameters and duplicate ids', () => {
+    expect(() => parseLabFile('x.yaml', minimal('{ kind: tls-sni, domain: a.b }'))).toThrow(/checks\[0\]\.probe\.domain/);
+    const one = { id: 'a', title: { zh: 'a', en: 'a' }, points: 1, hint: { zh: 'h', en: 'h' }, probe: { kind: 'tls-sni' } };
+    expect(Checks.safeParse([one, one]).error?.issues[0]?.message).toBe('duplicate check id "a"');
+  });
+});
+
+describe('curl in a container', () => {
+  it('forces every connection to one address and marks the trailer', () => {
+    const a = curlArgs({ scheme: 'https', host: 'go.example', port: 443, path: '/x', maxRedirects: 3, auth: { user: 'u', password: 'p' } }, 4, '10.1.2.3', 'TOK');
+    expect(a).toEqual(expect.arrayContaining(['--connect-to', '::10.1.2.3:', '-L', '--max-redirs', '3', '-u', 'u:p', 'https://go.example/x']));
+    expect(a.join(' ')).toContain('@@TOK W 4 %{json}');
+  });
+
+  it('keeps a group in one curl process (keep-alive) and quotes safely', () => {
+    const reqs = [0, 1, 2, 3].map((i) => ({ scheme: 'http' as const, host: "it's.example", port: 80, path: `/${i}`, group: i < 3 ? 'g' : undefined }));
+    const script = curlScript(reqs, '10.0.0.1', 'T', 8);
+    // Two curl processes; the group's three requests are chained with --next in one of them.
+    expect(script.match(/^curl /gm)).toHaveLength(2);
+    expect(script.match(/ --next /g)).toHaveLength(2);
+    expect(script).toContain(`'http://it'\\''s.example/0'`);
+  });
+
+  it('parses bodies, metadata and failures back into request order', () => {
+    const out =
+      `{"app":"a"}\n@@T W 1 {"http_code":200,"num_redirects":1,"exitcode":0,"errormsg":null,"url_effective":"https://x/","local_ip":"10.0.0.9"}\n@@T H {"server":["nginx"],"x-a":["1","2"]}\n@@T END\n` +
+      `\n@@T W 0 {"http_code":0,"num_redirects":0,"exitcode":7,"errormsg":"Couldn't connect","url_effective":"http://x/"}\n@@T H {}\n@@T END\n`;
+    const [r0, r1, r2] = parseCurlOutput(out, 'T', 3);
+    expect(r0).toMatchObject({ ok: false, status: 0, errorCode: 'refused', error: "Couldn't connect" });
+    expect(r1).toMatchObject({ ok: true, status: 200, redirects: 1, body: '{"app":"a"}', headers: { server: 'nginx', 'x-a': '1, 2' }, localAddress: '10.0.0.9' });
+    expect(r2).toMatchObject({ ok: false, error: 'no result from curl' });
+    expect(parseCurlOutput(`\n@@T W 0 {"http_code":301,"num_redirects":5,"exitcode":47,"errormsg":"Maximum (5) redirects followed"}\n@@T H {}\n@@T END\n`, 'T', 1)[0]).toMatchObject({ ok: false, errorCode: 'too-many-redirects' });
+  });
+});
+
+describe('node:http client (--target)', () => {
+  let server: http.Server;
+  let port: number;
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      if (req.url === '/loop') res.writeHead(302, { Location: 'http://elsewhere.example/loop' }).end();
+      else if (req.url === '/hop') res.writeHead(301, { Location: `/done` }).end();
+      else res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ host: req.headers.host, auth: req.headers.authorization ?? null }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  it('sends Host without the port, follows redirects, and never leaves the target address', async () => {
+    const c = new NodeClient('127.0.0.1', { http: port, https: port });
+    const [hop, loop, auth] = await c.batch([
+      { scheme: 'http', host: 'go.example', port, path: '/hop', maxRedirects: 3 },
+      // Redirects to another host name: still connected to 127.0.0.1 (port 80 of the URL maps to --http-port).
+      { scheme: 'http', host: 'go.example', port, path: '/loop', maxRedirects: 4 },
+      { scheme: 'http', host: 'go.example', port, path: '/', auth: { user: 'admin', password: '123456' } },
+    ]);
+    expect(hop).toMatchObject({ ok: true, status: 200, redirects: 1, localAddress: '127.0.0.1' });
+    expect(JSON.parse(hop!.body).host).toBe('go.example');
+    expect(loop).toMatchObject({ ok: false, errorCode: 'too-many-redirects', redirects: 4 });
+    expect(JSON.parse(auth!.body).auth).toBe(`Basic ${Buffer.from('admin:123456').toString('base64')}`);
+    const [refused] = await new NodeClient('127.0.0.1', { http: 1, https: 1 }).batch([{ scheme: 'http', host: 'x', port: 1, path: '/' }]);
+    expect(refused).toMatchObject({ ok: false, errorCode: 'refused' });
+  });
+});
+
+describe('certificates', () => {
+  let dir: string;
+  let other: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'lab-checks-certs-'));
+    other = mkdtempSync(path.join(os.tmpdir(), 'lab-checks-certs2-'));
+    await ensureCerts({ outDir: dir, log: () => {} });
+    await ensureCerts({ outDir: other, domains: [], log: () => {} });
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(other, { recursive: true, force: true });
+  });
+
+  it('judges SAN against the SNI and the chain against the lab CA', () => {
+    const ca = readFileSync(path.join(dir, 'ca', 'ca.crt'), 'utf8');
+    const stars = readFileSync(path.join(dir, 'stars.liujun.com', 'certificate.crt'), 'utf8');
+    expect(judgeChain([stars], 'stars.liujun.com', ca)).toMatchObject({ ok: true, names: ['stars.liujun.com'] });
+    expect(judgeChain([stars], 'touch.liujun.com', ca)).toMatchObject({ ok: false, matchesHost: false, chainsToCa: true });
+    const otherCa = readFileSync(path.join(other, 'ca', 'ca.crt'), 'utf8');
+    expect(judgeChain([stars], 'stars.liujun.com', otherCa)).toMatchObject({ ok: false, chainsToCa: false });
+    const out = `\n@@K 0\nCONNECTED(00000003)\n${stars}\n---\n\n@@K 1\n4097:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../ssl/record/ssl3_record.c:354:\n`;
+    const [ok, bad] = parseS_client(out, 'K', 2);
+    expect(ok!.chain).toHaveLength(1);
+    expect(bad).toMatchObject({ chain: [], error: expect.stringMatching(/wrong version number/) });
+  });
+});
+
+describe("HAProxy's counters and the routing arithmetic", () => {
+  const csv = `# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,
+http-in,FRONTEND,,,0,1,50000,40,0,0,0,0,0,,,,,OPEN,
+go,n1,0,0,0,1,,3,0,0,,0,,0,0,0,0,UP,
+go,BACKEND,0,0,0,1,5000,3,0,0,0,0,,0,0,0,0,UP,
+web,n1,0,0,0,1,,9,0,0,,0,,0,0,0,0,DOWN,
+web,BACKEND,0,0,0,1,5000,9,0,0,0,0,,0,0,0,0,DOWN,
+`;
+  it('parses show stat CSV', () => {
+    const rows = parseStatCsv(csv);
+    expect(rows.filter((r) => r.svname === 'BACKEND').map((r) => [r.pxname, r.stot])).toEqual([['go', 3], ['web', 9]]);
+    expect(rows.find((r) => r.pxname === 'web' && r.svname === 'n1')!.status).toBe('DOWN');
+  });
+
+  it('binary weights name the domains that share a backend, and spot disturbed counters', () => {
+    const d = deltas(new Map([['a', 10], ['b', 0]]), new Map([['a', 10 + 0b0000101], ['b', 0b1111010], ['stats', 0]]));
+    expect(decodeBinary(d, 7).backendOf).toEqual(['a', 'b', 'a', 'b', 'b', 'b', 'b']);
+    expect(decodeBinary(new Map([['a', 3], ['b', 1]]), 2).inconsistent).toMatch(/several backends/);
+    expect(decodeBinary(new Map([['a', -4]]), 2).inconsistent).toMatch(/went down/);
+    expect(decodeBinary(new Map([['a', 200]]), 7).inconsistent).toMatch(/more than were sent/);
+    expect(decodeBinary(new Map([['a', 0b1111110]]), 7).backendOf[0]).toBeNull();
+  });
+
+  it('linear weights decode only a one-to-one routing', () => {
+    expect(decodeLinear(new Map([['x', 2], ['y', 1], ['z', 3]]), 3)!.backendOf).toEqual(['y', 'x', 'z']);
+    expect(decodeLinear(new Map([['x', 3], ['z', 3]]), 3)).toBeUndefined();
+    expect(decodeLinear(new Map([['x', 1], ['y', 2], ['z', 4]]), 3)).toBeUndefined();
+  });
+});
+
+describe('haproxy.cfg facts', () => {
+  const cfg = `global
+    stats socket /var/run/haproxy.sock mode 660 level admin   # the runtime API
+    stats socket ipv4@127.0.0.1:9999 level admin
+defaults
+    mode http
+    default_backend fallback
+frontend www
+    bind :80,:8080
+    bind ipv4@*:443 ssl crt "/etc/haproxy/certs/"
+frontend tls # a comment
+    bind [::]:8443 ssl crt /x
+    default_backend own
+listen stats
+    bind *:8404
+`;
+  it('finds binds, default_backend (own or from defaults) and runtime sockets', () => {
+    expect(frontends(cfg).map((f) => [f.name, f.ports, f.defaultBackend])).toEqual([
+      ['www', [80, 8080, 443], 'fallback'],
+      ['tls', [8443], 'own'],
+      ['stats', [8404], 'fallback'],
+    ]);
+    expect(frontendOn(cfg, 443)!.name).toBe('www');
+    expect(frontendOn(cfg, 81)).toBeUndefined();
+    expect(statsSockets(cfg)).toEqual(['/var/run/haproxy.sock', 'ipv4@127.0.0.1:9999']);
+    expect(words(`acl a hdr(host) -i "x y" # c`)).toEqual(['acl', 'a', 'hdr(host)', '-i', 'x y']);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// The runner, with fake probes
+
+/** A check whose probe kind is one of the fakes below (the schema only knows the real kinds). */
+const check = (id: string, kind: string, extra: Partial<CheckDef> = {}): CheckDef =>
+  ({
+    ...CheckDef.parse({ id, title: { zh: `中${id}`, en: `T ${id}` }, points: 10, hint: { zh: '提示', en: `hint ${id}` }, retryDelayMs: 0, probe: { kind: 'tls-sni' }, ...extra }),
+    probe: { kind },
+  }) as unknown as CheckDef;
+
+const noHttp: HttpClient = { origin: 'none', batch: async () => [] };
+const base = (mode: 'lab' | 'target' = 'lab'): BaseContext => ({
+  mode,
+  edgeAddress: '10.0.0.1',
+  ports: { http: 80, https: 443 },
+  edge: noHttp,
+  tls: { chains: async () => [] },
+  haproxy: [],
+  domains: ['a.example'],
+  ca: async () => undefined,
+});
+
+function fake(over: Partial<ProbeImpl<never>> & Pick<ProbeImpl<never>, 'run'>): ProbeImpl<never> {
+  return { kind: 'fake', needs: 'any', traffic: 'traffic', ...over };
+}
+
+describe('runner', () => {
+  it('retries a failing probe, times out a hanging one, skips lab-only probes with --target, and scores', async () => {
+    let calls = 0;
+    const probes = {
+      flaky: fake({ run: async () => (++calls < 3 ? { status: 'fail', message: t('not yet', '还没') } : { status: 'pass', message: t('ok', '好') }) }),
+      hang: fake({ run: () => new Promise(() => {}) }),
+      labonly: fake({ needs: 'lab', skipReason: t('needs containers', '需要容器'), run: async () => ({ status: 'pass', message: t('x', 'x') }) }),
+      opt: fake({ run: async () => ({ status: 'fail', message: t('nope', '不行'), hint: t('errata 9', '勘误 9') }) }),
+    };
+    const checks = [
+      check('flaky', 'flaky', { retries: 2 }),
+      check('hang', 'hang', { timeoutMs: 50, retries: 0 }),
+      check('labonly', 'labonly'),
+      check('opt', 'opt', { required: false, retries: 0 }),
+    ];
+    const { report, meta } = await runChecks('exp9', checks, base('target'), { lang: 'en', probes });
+    const by = Object.fromEntries(report.checks.map((c) => [c.id, c]));
+    expect(by.flaky).toMatchObject({ status: 'pass', points: 10, maxPoints: 10, message: 'ok' });
+    expect(meta.attempts.flaky).toBe(3);
+    expect(by.hang).toMatchObject({ status: 'fail', points: 0, message: expect.stringMatching(/timeout after 50 ms/) });
+    expect(by.labonly).toMatchObject({ status: 'skip', points: 0, maxPoints: 10, message: 'needs containers' });
+    expect(by.opt!.hint).toBe('hint opt errata 9');
+    expect(report).toMatchObject({ score: 10, maxScore: 40, passed: false });
+    // Only an optional failure left: passed.
+    const r2 = await runChecks('exp9', [check('flaky', 'flaky'), check('opt', 'opt', { required: false })], base(), { lang: 'zh', probes: { ...probes, flaky: fake({ run: async () => ({ status: 'pass', message: t('ok', '好') }) }) } });
+    expect(r2.report).toMatchObject({ passed: true, score: 10, maxScore: 20 });
+    expect(r2.report.checks[0]).toMatchObject({ title: '中flaky', message: '好', hint: '提示' });
+  });
+
+  it('runs counter probes one at a time, alone with quiet probes; traffic probes afterwards share one attempt', async () => {
+    const log: string[] = [];
+    let active = 0;
+    let overlap = false;
+    const step = (name: string, traffic: ProbeImpl<never>['traffic']) =>
+      fake({
+        traffic,
+        run: async (ctx) => {
+          if (traffic !== 'quiet') {
+            if (active++ > 0 && traffic === 'exclusive') overlap = true;
+          }
+          log.push(`start ${name}`);
+          await new Promise((r) => setTimeout(r, 20));
+          const shared = await ctx.shared('k', async () => name);
+          log.push(`end ${name}`);
+          if (traffic !== 'quiet') active--;
+          return { status: 'pass', message: t(shared, shared) };
+        },
+      });
+    const probes = { ex1: step('ex1', 'exclusive'), ex2: step('ex2', 'exclusive'), tr1: step('tr1', 'traffic'), tr2: step('tr2', 'traffic'), q: step('q', 'quiet') };
+    const checks = ['tr1', 'ex1', 'q', 'tr2', 'ex2'].map((k) => check(k, k));
+    const { report } = await runChecks('exp9', checks, base(), { lang: 'en', probes });
+    expect(overlap).toBe(false);
+    expect(log.indexOf('end ex1')).toBeLessThan(log.indexOf('start ex2'));
+    expect(log.indexOf('end ex2')).toBeLessThan(log.indexOf('start tr1'));
+    expect(log.indexOf('start q')).toBeLessThan(log.indexOf('end ex1'));
+    expect(report.checks.map((c) => c.id)).toEqual(['tr1', 'ex1', 'q', 'tr2', 'ex2']);
+    // Same attempt, same shared result.
+    const tr = report.checks.filter((c) => c.id.startsWith('tr')).map((c) => c.message);
+    expect(tr[0]).toBe(tr[1]);
+  });
+
+  it('picks the language from --lang, else LANG', () => {
+    expect(resolveLang('zh', {})).toBe('zh');
+    expect(resolveLang(undefined, { LANG: 'zh_CN.UTF-8' })).toBe('zh');
+    expect(resolveLang(undefined, { LANG: 'de_DE.UTF-8' })).toBe('en');
+    expect(resolveLang(undefined, {})).toBe('en');
+  });
+});
+
+describe('reports', () => {
+  const report = {
+    experiment: 'exp2',
+    score: 10,
+    maxScore: 30,
+    passed: false,
+    checks: [
+      { id: 'a', title: 'Routes #1 & <2>', status: 'pass' as const, points: 10, maxPoints: 10, message: 'ok "quoted"', hint: 'h' },
+      { id: 'b', title: 'TLS', status: 'fail' as const, points: 0, maxPoints: 10, message: 'SNI x: got y\nline two', hint: 'look at bind' },
+      { id: 'c', title: 'Counters', status: 'skip' as const, points: 0, maxPoints: 10, message: 'needs the lab', hint: 'h' },
+    ],
+  };
+  const meta = { required: { a: true, b: true, c: false }, durationMs: { a: 5, b: 1500, c: 0 }, attempts: { a: 1, b: 2, c: 0 }, totalMs: 1600, lang: 'en' as const };
+
+  it('--json has exactly the documented keys', () => {
+    const j = toJson({ ...report, checks: report.checks.map((c) => ({ ...c, extra: 1 })) } as never);
+    expect(Object.keys(j)).toEqual(['experiment', 'score', 'maxScore', 'passed', 'checks']);
+    expect(Object.keys(j.checks[0]!)).toEqual(['id', 'title', 'status', 'points', 'maxPoints', 'message', 'hint']);
+  });
+
+  it('human: one block per check, hints for failures, Score: x/y', () => {
+    const h = human(report, meta);
+    expect(h).toContain('✘ FAIL  TLS  [b]  0/10');
+    expect(h).toContain('hint: look at bind');
+    expect(h).not.toContain('hint: h\n');
+    expect(h).toMatch(/Score: 10\/30\nRequired check\(s\) not passed: b\.\n$/);
+  });
+
+  it('TAP version 14: plan, escaped #, SKIP directive, YAML diagnostics', () => {
+    const out = tap(report, meta).split('\n');
+    expect(out.slice(0, 3)).toEqual(['TAP version 14', '1..3', 'ok 1 - a - Routes \\#1 & <2>']);
+    expect(out).toContain('not ok 2 - b - TLS');
+    expect(out).toContain('ok 3 - c - Counters # SKIP needs the lab');
+    expect(out).toContain('  message: "SNI x: got y\\nline two"');
+    expect(out.filter((l) => l === '  ---')).toHaveLength(3);
+    expect(out.filter((l) => l === '  ...')).toHaveLength(3);
+  });
+
+  it('JUnit XML: counts, escaping, failure and skipped elements', () => {
+    const x = junit(report, meta);
+    expect(x).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="lab check" tests="3" failures="1" skipped="1" errors="0" time="1.600">/);
+    expect(x).toContain('name="a: Routes #1 &amp; &lt;2&gt;"');
+    expect(x).toContain('<failure message="SNI x: got y\nline two" type="check-failed">');
+    expect(x).toContain('<skipped message="needs the lab"/>');
+    expect(x).toContain('<property name="score" value="10"/>');
+    expect(x.match(/<testcase /g)).toHaveLength(3);
+    expect(x.match(/<\/testcase>/g)).toHaveLength(3);
+  });
+});
