@@ -123,7 +123,17 @@ export async function guide(o: GuideOptions): Promise<number> {
     score: async () => {
       const { runTasks } = await import('../cli/progress.js');
       let score;
-      await runTasks([{ title: messages(lang).scoring, task: async (_ctx, task) => void (score = await scoreLab(runtime, o.labName, lab, lang, (r) => (task.output = `${r.status === 'pass' ? '✔' : '✘'} ${r.title}`))) }], {});
+      await runTasks(
+        [
+          {
+            title: messages(lang).scoring,
+            task: async (_ctx, task) => {
+              score = await scoreLab(runtime, o.labName, lab, lang, (r) => (task.output = `${r.status === 'pass' ? '✔' : '✘'} ${r.title}`));
+            },
+          },
+        ],
+        {},
+      );
       return score!;
     },
     pitfalls: (step) => stepPitfalls(t.workspaceDir, step),

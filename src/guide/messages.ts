@@ -6,7 +6,6 @@ const zh = {
   tutorial: (s: string) => `教程：${s}`,
   how: '这一步怎么做？',
   runForMe: '帮我运行（在容器里执行命令、从参考答案复制文件并 lab apply）',
-  runForMeShort: '帮我运行',
   doItMyself: '我自己来（显示要输入的命令）',
   skip: '跳过这一步（记为跳过）',
   quit: '退出（进度已保存）',
@@ -22,7 +21,6 @@ const zh = {
   selfApply: (cmd: string) => `保存后运行 \`${cmd}\`（先用 haproxy -c / nginx -t 校验，再平滑重载）`,
   selfShell: (shell: string) => `在 \`${shell}\` 中输入：`,
   selfNothing: '这一步没有要输入的命令：按上面的说明操作即可。',
-  selfWhat: (s: string) => `要做到：${s}`,
   selfWait: '完成后回到这里选择"完成了"。',
   pitfall: (errata: number) => `注意（勘误 ${errata}）`,
   pitfallFix: '修正：',
@@ -59,7 +57,6 @@ const zh = {
   labOther: (name: string, other: string, exp: string) => `实验环境 "${name}" 正在运行 ${other}，不是 ${exp}。`,
   startIt: (cmd: string) => `先启动它：${cmd}`,
   offerUp: (cmd: string) => `现在运行 \`${cmd}\` 吗？`,
-  intro: '实验介绍',
 };
 
 type Messages = typeof zh;
@@ -69,7 +66,6 @@ const en: Messages = {
   tutorial: (s) => `Tutorial: ${s}`,
   how: 'How do you want to do this step?',
   runForMe: 'Run it for me (commands in the containers, files from the solution, lab apply)',
-  runForMeShort: 'Run it for me',
   doItMyself: "I'll do it myself (show me what to type)",
   skip: 'Skip this step (recorded as skipped)',
   quit: 'Quit (progress is saved)',
@@ -85,7 +81,6 @@ const en: Messages = {
   selfApply: (cmd) => `Save, then run \`${cmd}\` (it validates with haproxy -c / nginx -t, then reloads gracefully)`,
   selfShell: (shell) => `In \`${shell}\`, type:`,
   selfNothing: 'Nothing to type for this step: follow the text above.',
-  selfWhat: (s) => `Aim: ${s}`,
   selfWait: 'Come back here and pick "Done" when you are ready.',
   pitfall: (errata) => `Careful (errata ${errata})`,
   pitfallFix: 'Fix:',
@@ -122,7 +117,6 @@ const en: Messages = {
   labOther: (name, other, exp) => `Lab "${name}" runs ${other}, not ${exp}.`,
   startIt: (cmd) => `Start it first: ${cmd}`,
   offerUp: (cmd) => `Run \`${cmd}\` now?`,
-  intro: 'Introduction',
 };
 
 export function messages(lang: Lang): Messages {

@@ -16,5 +16,7 @@ export function stepPitfalls(workspaceDir: string, step: Step): FilePitfall[] {
 /** One block per pitfall: where, what happens, and the fix. */
 export function formatPitfalls(pitfalls: FilePitfall[], workspaceRoot: string, lang: Lang): string[] {
   const m = messages(lang);
-  return pitfalls.map((p) => `⚠ ${m.pitfall(p.errata)}: ${workspaceRoot}/${p.file}:${p.line}: ${p.message}\n  ${m.pitfallFix} ${p.fix}`);
+  const sep = lang === 'zh' ? '' : ' ';
+  const colon = lang === 'zh' ? '：' : ': ';
+  return pitfalls.map((p) => `⚠ ${m.pitfall(p.errata)}${colon}${workspaceRoot}/${p.file}:${p.line}: ${p.message}\n  ${m.pitfallFix}${sep}${p.fix}`);
 }
