@@ -92,15 +92,17 @@ describe('lab check exp2', () => {
     expect(failing(r), explain(r)).toEqual([]);
     expect(r).toMatchObject({ experiment: EXP, score: 100, maxScore: 100, passed: true });
     // Speed on a running (converged) lab: the whole grade, context discovery included. Best of three,
-    // so a burst of load from elsewhere on a 2-core CI machine does not decide it (bench/check.mjs has medians).
+    // so a burst of load from elsewhere on a 2-core CI machine does not decide it (bench/check.mjs has
+    // medians). LAB_CHECK_BUDGET_MS raises the budget on a machine shared with other heavy work.
+    const budget = Number(process.env.LAB_CHECK_BUDGET_MS ?? 3000);
     const times: number[] = [];
-    for (let i = 0; i < 3 && !times.some((x) => x < 3000); i++) {
+    for (let i = 0; i < 3 && !times.some((x) => x < budget); i++) {
       const t0 = Date.now();
       const again = await grade();
       times.push(Date.now() - t0);
       expect(again.score).toBe(100);
     }
-    expect(Math.min(...times), times.join(', ')).toBeLessThan(3000);
+    expect(Math.min(...times), times.join(', ')).toBeLessThan(budget);
   });
 
   // Each mutation: the set of checks that stop passing, exactly.

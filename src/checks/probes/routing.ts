@@ -127,8 +127,10 @@ export const defaultBackend: ProbeImpl<ProbeOf<'default-backend'>> = {
   skipReason: NEEDS_COUNTERS,
   async run(ctx, p) {
     const lab = ctx.lab!;
-    const cfg = ctx.haproxyConfig ? await ctx.haproxyConfig() : '';
-    const r = await withRetry(() => round(ctx, lab, p.schemes.map((scheme) => ({ scheme, host: p.host, path: p.path }))));
+    const [cfg, r] = await Promise.all([
+      ctx.haproxyConfig ? ctx.haproxyConfig() : Promise.resolve(''),
+      withRetry(() => round(ctx, lab, p.schemes.map((scheme) => ({ scheme, host: p.host, path: p.path })))),
+    ]);
     const problems: L10n[] = [];
     const good: string[] = [];
     p.schemes.forEach((scheme, i) => {
