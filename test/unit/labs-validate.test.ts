@@ -33,6 +33,10 @@ steps:
       checks: [config-valid]
 checks:
   - id: config-valid
+    title: { zh: 配置有效, en: Config is valid }
+    points: 5
+    hint: { zh: 运行 haproxy -c, en: Run haproxy -c }
+    probe: { kind: haproxy-config-valid }
 `;
 
 const lint = (text: string) => lintLabText('labs/exp9/lab.yaml', text);
