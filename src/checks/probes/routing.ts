@@ -89,9 +89,14 @@ export const domainRouting: ProbeImpl<ProbeOf<'domain-routing'>> = {
     const problems: L10n[] = [];
     for (const [scheme, r] of rounds) {
       const S = scheme.toUpperCase();
-      domains.forEach((d, i) => {
-        if (r.backendOf[i] === null) problems.push(t(`${S} ${d}: reached no backend (${seen(r.sample[i]!).en})`, `${S} ${d}：没有到达任何 backend（${seen(r.sample[i]!).zh}）`));
-      });
+      const lost = domains.map((d, i) => ({ d, i })).filter(({ i }) => r.backendOf[i] === null);
+      const reasons = new Set(lost.map(({ i }) => seen(r.sample[i]!).en));
+      if (lost.length === domains.length && reasons.size === 1) {
+        const why = seen(r.sample[0]!);
+        problems.push(t(`${S}: none of the ${domains.length} domains reached a backend (${why.en})`, `${S}：${domains.length} 个域名都没有到达任何 backend（${why.zh}）`));
+      } else {
+        for (const { d, i } of lost) problems.push(t(`${S} ${d}: reached no backend (${seen(r.sample[i]!).en})`, `${S} ${d}：没有到达任何 backend（${seen(r.sample[i]!).zh}）`));
+      }
       const by = new Map<string, string[]>();
       domains.forEach((d, i) => {
         const b = r.backendOf[i];
