@@ -85,24 +85,17 @@ describe('lab check exp2', () => {
     expect(r.passed).toBe(false);
   });
 
-  it('reference solution: every check passes, 100/100, in under 3 s', async () => {
+  it('reference solution: every check passes, 100/100, and grading again gives the same result', async () => {
     cpSync(lab2.solutionDir, ws, { recursive: true });
     await converge(['haproxy', 'nginx']);
     const r = await grade();
     expect(failing(r), explain(r)).toEqual([]);
     expect(r).toMatchObject({ experiment: EXP, score: 100, maxScore: 100, passed: true });
-    // Speed on a running (converged) lab: the whole grade, context discovery included. Best of three,
-    // so a burst of load from elsewhere on a 2-core CI machine does not decide it (bench/check.mjs has
-    // medians). LAB_CHECK_BUDGET_MS raises the budget on a machine shared with other heavy work.
-    const budget = Number(process.env.LAB_CHECK_BUDGET_MS ?? 3000);
-    const times: number[] = [];
-    for (let i = 0; i < 3 && !times.some((x) => x < budget); i++) {
-      const t0 = Date.now();
-      const again = await grade();
-      times.push(Date.now() - t0);
-      expect(again.score).toBe(100);
-    }
-    expect(Math.min(...times), times.join(', ')).toBeLessThan(budget);
+    // Grading reads counters before and after its own traffic: a second run right after must agree.
+    // (Speed is measured in bench/check.mjs, not asserted here.)
+    const again = await grade();
+    expect(failing(again), explain(again)).toEqual([]);
+    expect(again.score).toBe(100);
   });
 
   // Each mutation: the set of checks that stop passing, exactly.

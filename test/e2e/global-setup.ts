@@ -1,20 +1,31 @@
 // Once per test run: make sure a Docker engine answers and the lab images exist (built once, reused
-// by every e2e file), and afterwards remove any test lab a crashed test may have left behind.
+// by every e2e file), and afterwards remove any lab of this run a crashed test may have left behind.
 import { ensureEngine } from '../../src/engine/index.js';
 import { ensureImages } from '../../src/images/index.js';
 import { DockerRuntime } from '../../src/runtime/docker.js';
-import { TEST_LAB_PREFIX } from '../helpers/lab.js';
+import { randomBytes } from 'node:crypto';
+import type { TestProject } from 'vitest/node';
+import { runPrefix } from '../helpers/lab.js';
 
-export async function setup(): Promise<void> {
+declare module 'vitest' {
+  export interface ProvidedContext {
+    labTestRun: string;
+  }
+}
+
+const runId = randomBytes(2).toString('hex');
+
+export async function setup(project: TestProject): Promise<void> {
+  project.provide('labTestRun', runId);
   const runtime = await ensureEngine({ yes: true, interactive: false, log: (s) => process.stderr.write(`[e2e setup] ${s}\n`) });
   await ensureImages(runtime, (s) => process.stderr.write(`[e2e setup] ${s}\n`));
 }
 
 export async function teardown(): Promise<void> {
   const runtime = new DockerRuntime();
-  const leftovers = (await runtime.listContainers({ 'lab.name': '' })).filter((c) => c.labels['lab.name']?.startsWith(TEST_LAB_PREFIX));
+  const leftovers = (await runtime.listContainers({ 'lab.name': '' })).filter((c) => c.labels['lab.name']?.startsWith(runPrefix(runId)));
   await Promise.all(leftovers.map((c) => runtime.removeContainer(c.name)));
   for (const n of await runtime.listNetworks({ 'lab.name': '' })) {
-    if (n.labels['lab.name']?.startsWith(TEST_LAB_PREFIX)) await runtime.removeNetwork(n.name);
+    if (n.labels['lab.name']?.startsWith(runPrefix(runId))) await runtime.removeNetwork(n.name);
   }
 }

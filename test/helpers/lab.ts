@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
 import { DockerRuntime } from '../../src/runtime/docker.js';
 import { upLab, type UpResult } from '../../src/lifecycle/up.js';
 import { downLab } from '../../src/lifecycle/down.js';
@@ -11,8 +12,17 @@ import { downLab } from '../../src/lifecycle/down.js';
 /** Every test lab's name starts with this, so the global teardown can sweep leftovers. */
 export const TEST_LAB_PREFIX = 't-';
 
+/**
+ * Prefix of this test run's labs: `t-<run>-`. The global teardown sweeps only its own run's labs, so two
+ * runs on one engine never delete each other's labs mid-test (traffic to a vanished lab address would
+ * leave the machine through its default route).
+ */
+export function runPrefix(runId: string = inject('labTestRun')): string {
+  return `${TEST_LAB_PREFIX}${runId}-`;
+}
+
 export function uniqueLabName(tag: string): string {
-  return `${TEST_LAB_PREFIX}${tag}-${randomBytes(3).toString('hex')}`.slice(0, 31);
+  return `${runPrefix()}${tag.slice(0, 10)}-${randomBytes(3).toString('hex')}`.slice(0, 31);
 }
 
 export interface TestLab {
