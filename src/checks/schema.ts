@@ -103,6 +103,59 @@ export const PROBE_SCHEMAS = [
       path: z.string().startsWith('/').default('/api/lab-check'),
     })
     .strict(),
+  z
+    .object({
+      kind: z.literal('lb-distribution'),
+      /** One URL, asked `requests` times on new connections; its backend must spread it by `ratio`. */
+      path: z.string().startsWith('/'),
+      /** Host header (default: the first lab domain). */
+      host: z.string().min(1).optional(),
+      requests: z.number().int().min(3).max(200).default(30),
+      /** Expected shares, whichever server holds which: [1, 1, 1] even, [3, 1, 1] the tutorial's weights. */
+      ratio: z.array(z.number().int().min(1)).min(1).default([1, 1, 1]),
+      /** Allowed deviation per server, as a fraction of `requests` (at least 2 requests). */
+      tolerance: z.number().min(0).max(1).default(0.15),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('lb-sticky'),
+      /** source: the client stays on one server; uri: each URI stays on one server and URIs spread. */
+      by: z.enum(['source', 'uri']),
+      /** URL prefix of the backend under test. */
+      path: z.string().startsWith('/'),
+      host: z.string().min(1).optional(),
+      /** by source: requests (each a new connection, a different URI). */
+      requests: z.number().int().min(2).max(200).default(12),
+      /** by uri: how many different URIs, each asked `repeat` times. */
+      uris: z.number().int().min(2).max(32).default(8),
+      repeat: z.number().int().min(2).max(20).default(3),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('health-checks-l7'),
+      /** A URL whose backend is graded (found by its counters). */
+      path: z.string().startsWith('/'),
+      host: z.string().min(1).optional(),
+      minServers: z.number().int().min(1).default(3),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('health-failover'),
+      path: z.string().startsWith('/'),
+      host: z.string().min(1).optional(),
+      /** The Nginx node the grader stops (and always starts again). */
+      stop: z.string().regex(/^nginx[0-9]+$/).default('nginx2'),
+      /** HAProxy must mark it DOWN on every node within this time. */
+      downWithinMs: z.number().int().min(1000).max(60_000).default(15_000),
+      /** Requests sent once it is DOWN; all must succeed. */
+      requests: z.number().int().min(1).max(100).default(12),
+      /** How long to wait for the server to come back UP after the container is started again. */
+      restoreWithinMs: z.number().int().min(0).max(60_000).default(15_000),
+    })
+    .strict(),
 ] as const;
 
 export const PROBE_KINDS: string[] = PROBE_SCHEMAS.map((s) => s.shape.kind.value);

@@ -6,6 +6,10 @@ import { domainsAnswer, forwardedFor, forwardedProto, noRedirectLoop, tlsSni } f
 import { haproxyConfigValid, logReachesStdout, runtimeSocket } from './haproxy-node.js';
 import { defaultBackend, domainRouting } from './routing.js';
 import { prometheus, statsAdmin, statsAuth, statsHideVersion } from './stats-page.js';
+import { lbDistribution } from './lb-distribution.js';
+import { lbSticky } from './lb-sticky.js';
+import { healthChecksL7 } from './health-checks-l7.js';
+import { healthFailover } from './health-failover.js';
 
 export const PROBES: { [K in ProbeKindName]: ProbeImpl<ProbeOf<K>> } = {
   'haproxy-config-valid': haproxyConfigValid,
@@ -22,6 +26,10 @@ export const PROBES: { [K in ProbeKindName]: ProbeImpl<ProbeOf<K>> } = {
   'default-backend': defaultBackend,
   'forwarded-proto': forwardedProto,
   'forwarded-for': forwardedFor,
+  'lb-distribution': lbDistribution,
+  'lb-sticky': lbSticky,
+  'health-checks-l7': healthChecksL7,
+  'health-failover': healthFailover,
 };
 
 export function probeFor(kind: ProbeKindName): ProbeImpl<ProbeOf<ProbeKindName>> {
