@@ -81,7 +81,6 @@ export async function upLab(opts: UpOptions): Promise<UpResult> {
   const workspaceDir = path.resolve(opts.cwd, opts.workspace ?? defaultWorkspaceDir(opts.cwd, lab.id));
   const certsDir = path.resolve(opts.cwd, opts.certsDir ?? 'certs');
   const seeded = seedWorkspace(lab, workspaceDir).seeded;
-  const log = (line: string) => process.stderr.write(`${line}\n`);
   const ctx: Ctx = { runtime: opts.runtime, desktop: false, certChanges: [], applied: {} };
 
   const tasks: ListrTask<Ctx>[] = [

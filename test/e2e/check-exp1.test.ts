@@ -3,13 +3,10 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labContext } from '../../src/checks/context.js';
-import { runChecks } from '../../src/checks/runner.js';
-import type { Report } from '../../src/checks/types.js';
 import { loadLab } from '../../src/labs/load.js';
-import { validateAndReload } from '../../src/services/reload.js';
 import { FileError } from '../../src/util/errors.js';
 import { startLab, type TestLab } from '../helpers/lab.js';
+import { converge as convergeLab, explain, failing, grade as gradeLab, mutate } from '../helpers/grading.js';
 
 const EXP = 'exp1';
 const lab1 = loadLab(EXP);
@@ -20,25 +17,10 @@ const SOLUTION_CFG = readFileSync(path.join(lab1.solutionDir, 'haproxy', 'haprox
 let lab: TestLab;
 let cfgFile: string;
 
-async function grade(): Promise<Report> {
-  const base = await labContext(lab.runtime, lab.name, EXP);
-  return (await runChecks(EXP, checks, base, { lang: 'en' })).report;
-}
-const failing = (r: Report) => r.checks.filter((c) => c.status !== 'pass').map((c) => c.id);
-const explain = (r: Report) => r.checks.map((c) => `${c.status} ${c.id}: ${c.message}`).join('\n');
+const grade = () => gradeLab(lab, EXP, checks);
 
 /** Validate-then-reload both HAProxy nodes, as `lab apply` does. */
-async function converge(): Promise<void> {
-  for (const n of lab.result.topology.nodes.filter((x) => x.role === 'haproxy')) {
-    await validateAndReload(lab.runtime, n.container.name, 'haproxy', 'workspace/exp1');
-  }
-  await new Promise((r) => setTimeout(r, 300));
-}
-
-function mutate(text: string, from: string, to: string): string {
-  if (!text.includes(from)) throw new Error(`mutation did not apply: ${from}`);
-  return text.split(from).join(to);
-}
+const converge = () => convergeLab(lab, EXP);
 
 beforeAll(async () => {
   lab = await startLab(EXP, 'chk1');

@@ -5,12 +5,9 @@
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labContext } from '../../src/checks/context.js';
-import { runChecks } from '../../src/checks/runner.js';
-import type { Report } from '../../src/checks/types.js';
 import { loadLab } from '../../src/labs/load.js';
-import { validateAndReload } from '../../src/services/reload.js';
 import { startLab, type TestLab } from '../helpers/lab.js';
+import { converge as convergeLab, explain, failing, grade as gradeLab, mutate } from '../helpers/grading.js';
 
 const EXP = 'exp2';
 const lab2 = loadLab(EXP);
@@ -21,43 +18,17 @@ const SOLUTION_CFG = readFileSync(path.join(lab2.solutionDir, 'haproxy', 'haprox
 let lab: TestLab;
 let ws: string;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function grade(only?: string[]): Promise<Report> {
-  const base = await labContext(lab.runtime, lab.name, EXP);
-  return (await runChecks(EXP, checks, base, { lang: 'en', only })).report;
-}
+const grade = (only?: string[]) => gradeLab(lab, EXP, checks, only);
 
-const failing = (r: Report) => r.checks.filter((c) => c.status !== 'pass').map((c) => c.id);
-const explain = (r: Report) => r.checks.map((c) => `${c.status} ${c.id}: ${c.message}`).join('\n');
-
-function nodes(role: 'haproxy' | 'nginx') {
-  return lab.result.topology.nodes.filter((n) => n.role === role).map((n) => n.container.name);
-}
-
-/** Validate-then-reload, as `lab apply` does; then wait (up to 5 s) until the VIP answers on port 80. */
-async function converge(roles: ('haproxy' | 'nginx')[] = ['haproxy']): Promise<void> {
-  for (const role of roles) for (const c of nodes(role)) await validateAndReload(lab.runtime, c, role, 'workspace/exp2');
-  const client = `${lab.name}-client`;
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline) {
-    const r = await lab.runtime.exec(client, ['curl', '-s', '-m', '1', '-o', '/dev/null', '-w', '%{http_code}', 'http://go-backend.liujun.com/api/x']);
-    if (r.stdout !== '000') break;
-    await sleep(200);
-  }
-  await sleep(600); // one director health-check period, so both HAProxy nodes are in rotation
-}
+/** Validate-then-reload, wait until the VIP answers on 80, then one director health-check period. */
+const converge = (roles: ('haproxy' | 'nginx')[] = ['haproxy']) =>
+  convergeLab(lab, EXP, { roles, waitFor: 'http://go-backend.liujun.com/api/x', settleMs: 600 });
 
 function writeCfg(text: string): void {
   writeFileSync(path.join(ws, 'haproxy', 'haproxy.cfg'), text);
 }
 
-/** Replaces every `from` with `to`; a mutation that changes nothing would prove nothing. */
-function mutate(text: string, from: string | RegExp, to: string): string {
-  const out = text.replace(typeof from === 'string' ? new RegExp(from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'g') : from, to);
-  if (out === text) throw new Error(`mutation did not apply: ${String(from)}`);
-  return out;
-}
 
 /** Only the https-in part of the solution, so a mutation can hit one frontend. */
 function inHttpsFrontend(text: string, fn: (section: string) => string): string {

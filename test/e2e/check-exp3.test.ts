@@ -4,12 +4,9 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labContext } from '../../src/checks/context.js';
-import { runChecks } from '../../src/checks/runner.js';
-import type { Report } from '../../src/checks/types.js';
 import { loadLab } from '../../src/labs/load.js';
-import { validateAndReload } from '../../src/services/reload.js';
 import { startLab, type TestLab } from '../helpers/lab.js';
+import { converge as convergeLab, explain, failing, grade as gradeLab } from '../helpers/grading.js';
 
 const EXP = 'exp3';
 const lab3 = loadLab(EXP);
@@ -20,29 +17,12 @@ const SOLUTION_CFG = readFileSync(path.join(lab3.solutionDir, 'haproxy', 'haprox
 let lab: TestLab;
 let cfgFile: string;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function grade(): Promise<Report> {
-  const base = await labContext(lab.runtime, lab.name, EXP);
-  return (await runChecks(EXP, checks, base, { lang: 'en' })).report;
-}
-const failing = (r: Report) => r.checks.filter((c) => c.status !== 'pass').map((c) => c.id);
-const explain = (r: Report) => r.checks.map((c) => `${c.status} ${c.id}: ${c.message}`).join('\n');
+const grade = () => gradeLab(lab, EXP, checks);
 
-/** Validate-then-reload both HAProxy nodes, as `lab apply` does; then wait until the VIP answers on 80. */
-async function converge(): Promise<void> {
-  for (const n of lab.result.topology.nodes.filter((x) => x.role === 'haproxy')) {
-    await validateAndReload(lab.runtime, n.container.name, 'haproxy', 'workspace/exp3');
-  }
-  const client = `${lab.name}-client`;
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline) {
-    const r = await lab.runtime.exec(client, ['curl', '-s', '-m', '1', '-o', '/dev/null', '-w', '%{http_code}', 'http://go-backend.liujun.com/rr/x']);
-    if (r.stdout !== '000') break;
-    await sleep(200);
-  }
-  await sleep(600); // one director health-check period, so both HAProxy nodes are in rotation
-}
+/** Validate-then-reload both HAProxy nodes, then wait until the VIP answers on 80 and one director
+ * health-check period passes, so both HAProxy nodes are in rotation. */
+const converge = () => convergeLab(lab, EXP, { waitFor: 'http://go-backend.liujun.com/rr/x', settleMs: 600 });
 
 /** Replaces `from` inside one section (from its header to the next blank line). */
 function inSection(text: string, header: string, from: string, to: string): string {

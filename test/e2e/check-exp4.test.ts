@@ -4,12 +4,9 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labContext } from '../../src/checks/context.js';
-import { runChecks } from '../../src/checks/runner.js';
-import type { Report } from '../../src/checks/types.js';
 import { loadLab } from '../../src/labs/load.js';
-import { validateAndReload } from '../../src/services/reload.js';
 import { startLab, type TestLab } from '../helpers/lab.js';
+import { converge as convergeLab, explain, failing, grade as gradeLab, mutate } from '../helpers/grading.js';
 
 const EXP = 'exp4';
 const lab4 = loadLab(EXP);
@@ -20,28 +17,11 @@ const SOLUTION_CFG = readFileSync(path.join(lab4.solutionDir, 'haproxy', 'haprox
 let lab: TestLab;
 let cfgFile: string;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function grade(): Promise<Report> {
-  const base = await labContext(lab.runtime, lab.name, EXP);
-  return (await runChecks(EXP, checks, base, { lang: 'en' })).report;
-}
-const failing = (r: Report) => r.checks.filter((c) => c.status !== 'pass').map((c) => c.id);
-const explain = (r: Report) => r.checks.map((c) => `${c.status} ${c.id}: ${c.message}`).join('\n');
+const grade = () => gradeLab(lab, EXP, checks);
 
-async function converge(): Promise<void> {
-  for (const n of lab.result.topology.nodes.filter((x) => x.role === 'haproxy')) {
-    await validateAndReload(lab.runtime, n.container.name, 'haproxy', 'workspace/exp4');
-  }
-  const client = `${lab.name}-client`;
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline) {
-    const r = await lab.runtime.exec(client, ['curl', '-s', '-m', '1', '-o', '/dev/null', '-w', '%{http_code}', 'http://go-backend.liujun.com/api/x']);
-    if (r.stdout !== '000') break;
-    await sleep(200);
-  }
-  await sleep(2500); // a couple of check intervals, so every server has a check result
-}
+/** Validate-then-reload, wait for the VIP, then a couple of check intervals so every server has a check result. */
+const converge = () => convergeLab(lab, EXP, { waitFor: 'http://go-backend.liujun.com/api/x', settleMs: 2500 });
 
 /** Every Nginx container is running again (the failover probe restores what it stopped). */
 async function nginxRunning(): Promise<void> {
@@ -50,10 +30,6 @@ async function nginxRunning(): Promise<void> {
   }
 }
 
-function mutate(text: string, from: string, to: string): string {
-  if (!text.includes(from)) throw new Error(`mutation did not apply: ${from}`);
-  return text.split(from).join(to);
-}
 
 beforeAll(async () => {
   lab = await startLab(EXP, 'chk4');

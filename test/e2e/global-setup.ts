@@ -7,12 +7,6 @@ import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
 import { runPrefix } from '../helpers/lab.js';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    labTestRun: string;
-  }
-}
-
 const runId = randomBytes(2).toString('hex');
 
 export async function setup(project: TestProject): Promise<void> {

@@ -9,6 +9,13 @@ import { DockerRuntime } from '../../src/runtime/docker.js';
 import { upLab, type UpResult } from '../../src/lifecycle/up.js';
 import { downLab } from '../../src/lifecycle/down.js';
 
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** A short id of this test run, provided by test/e2e/global-setup.ts. */
+    labTestRun: string;
+  }
+}
+
 /** Every test lab's name starts with this, so the global teardown can sweep leftovers. */
 export const TEST_LAB_PREFIX = 't-';
 
