@@ -156,6 +156,33 @@ export const PROBE_SCHEMAS = [
       restoreWithinMs: z.number().int().min(0).max(60_000).default(15_000),
     })
     .strict(),
+  z
+    .object({
+      kind: z.literal('acl-deny'),
+      /** The path an ACL must deny to the client. */
+      path: z.string().startsWith('/').default('/admin/lab-check'),
+      /** A path that must still reach the app (so "deny everything" fails). */
+      allowedPath: z.string().startsWith('/').default('/api/lab-check'),
+      host: z.string().min(1).optional(),
+      requests: z.number().int().min(1).max(50).default(6),
+      status: z.number().int().min(400).max(599).default(403),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('rate-limit'),
+      path: z.string().startsWith('/').default('/api/lab-check'),
+      host: z.string().min(1).optional(),
+      /** New connections sent at once; at least minRefused of them must not reach the app (a few stray failures under load are not a limit). */
+      burst: z.number().int().min(10).max(300).default(60),
+      minRefused: z.number().int().min(1).default(10),
+      /** Pause after the burst, for the rate window to pass. */
+      waitMs: z.number().int().min(0).max(30_000).default(7000),
+      /** Then this many requests, intervalMs apart, must all reach the app. */
+      slow: z.number().int().min(1).max(20).default(5),
+      intervalMs: z.number().int().min(0).max(10_000).default(1000),
+    })
+    .strict(),
 ] as const;
 
 export const PROBE_KINDS: string[] = PROBE_SCHEMAS.map((s) => s.shape.kind.value);

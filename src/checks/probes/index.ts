@@ -10,6 +10,8 @@ import { lbDistribution } from './lb-distribution.js';
 import { lbSticky } from './lb-sticky.js';
 import { healthChecksL7 } from './health-checks-l7.js';
 import { healthFailover } from './health-failover.js';
+import { aclDeny } from './acl-deny.js';
+import { rateLimit } from './rate-limit.js';
 
 export const PROBES: { [K in ProbeKindName]: ProbeImpl<ProbeOf<K>> } = {
   'haproxy-config-valid': haproxyConfigValid,
@@ -30,6 +32,8 @@ export const PROBES: { [K in ProbeKindName]: ProbeImpl<ProbeOf<K>> } = {
   'lb-sticky': lbSticky,
   'health-checks-l7': healthChecksL7,
   'health-failover': healthFailover,
+  'acl-deny': aclDeny,
+  'rate-limit': rateLimit,
 };
 
 export function probeFor(kind: ProbeKindName): ProbeImpl<ProbeOf<ProbeKindName>> {
