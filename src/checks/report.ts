@@ -1,16 +1,9 @@
 // The four ways a grade leaves lab: for people (human), for scripts (--json, the shape of issue 4),
 // for CI and classroom autograders (--junit FILE, --tap as TAP version 14).
 import type { CheckResult, Report, ReportMeta } from './types.js';
+import { plainStyle as plain, type Style } from '../util/style.js';
 
-export interface Style {
-  green(s: string): string;
-  red(s: string): string;
-  yellow(s: string): string;
-  dim(s: string): string;
-  bold(s: string): string;
-}
-
-const plain: Style = { green: (s) => s, red: (s) => s, yellow: (s) => s, dim: (s) => s, bold: (s) => s };
+export type { Style };
 
 /** Exactly {experiment, score, maxScore, passed, checks: [{id, title, status, points, maxPoints, message, hint}]}. */
 export function toJson(r: Report): Report {

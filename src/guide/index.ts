@@ -16,7 +16,8 @@ import { progressFile, resolveStepArg } from './progress.js';
 import { inquirerPrompter, isPromptExit, type Prompter } from './prompts.js';
 import { renderMarkdown } from './render-markdown.js';
 import { applyStudentFiles, performStep, type StepWorld } from './run-step.js';
-import { resumeCommand, runSession, type GuideEnv, type Style } from './session.js';
+import { resumeCommand, runSession, type GuideEnv } from './session.js';
+import type { Style } from '../util/style.js';
 import { scoreLab, verifyStep } from './verify.js';
 
 export interface GuideOptions {

@@ -16,6 +16,7 @@ import { formatOutputs, type ApplyView, type PerformReport } from './run-step.js
 import { renderSummary } from './summary.js';
 import type { TutorialRef } from './tutorial-ref.js';
 import type { Score, Verdict } from './verify.js';
+import { plainStyle, type Style } from '../util/style.js';
 
 export interface GuideEnv {
   /** "Run it for me": the step's edits, lab apply, and its commands. */
@@ -29,15 +30,6 @@ export interface GuideEnv {
   solutionDiff(step: Step): string;
 }
 
-export interface Style {
-  green(s: string): string;
-  red(s: string): string;
-  yellow(s: string): string;
-  dim(s: string): string;
-  bold(s: string): string;
-}
-
-const plain: Style = { green: (s) => s, red: (s) => s, yellow: (s) => s, dim: (s) => s, bold: (s) => s };
 
 export interface SessionIO {
   prompter: Prompter;
@@ -68,7 +60,7 @@ export function resumeCommand(o: Pick<SessionOptions, 'lab' | 'lang' | 'where'>)
 
 export async function runSession(o: SessionOptions, io: SessionIO, env: GuideEnv): Promise<{ end: SessionEnd; progress: Progress }> {
   const m = messages(o.lang);
-  const s = io.style ?? plain;
+  const s = io.style ?? plainStyle;
   const steps = o.lab.def.steps;
   const ids = steps.map((x) => x.id);
   const start = startPoint(loadProgress(o.progressFile, o.lab.id, ids), ids, { step: o.step, restart: o.restart });
