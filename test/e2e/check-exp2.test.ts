@@ -18,7 +18,6 @@ const SOLUTION_CFG = readFileSync(path.join(lab2.solutionDir, 'haproxy', 'haprox
 let lab: TestLab;
 let ws: string;
 
-
 const grade = (only?: string[]) => gradeLab(lab, EXP, checks, only);
 
 /** Validate-then-reload, wait until the VIP answers on 80, then one director health-check period. */
@@ -28,7 +27,6 @@ const converge = (roles: ('haproxy' | 'nginx')[] = ['haproxy']) =>
 function writeCfg(text: string): void {
   writeFileSync(path.join(ws, 'haproxy', 'haproxy.cfg'), text);
 }
-
 
 /** Only the https-in part of the solution, so a mutation can hit one frontend. */
 function inHttpsFrontend(text: string, fn: (section: string) => string): string {

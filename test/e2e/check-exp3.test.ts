@@ -17,7 +17,6 @@ const SOLUTION_CFG = readFileSync(path.join(lab3.solutionDir, 'haproxy', 'haprox
 let lab: TestLab;
 let cfgFile: string;
 
-
 const grade = () => gradeLab(lab, EXP, checks);
 
 /** Validate-then-reload both HAProxy nodes, then wait until the VIP answers on 80 and one director

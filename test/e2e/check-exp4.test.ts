@@ -17,7 +17,6 @@ const SOLUTION_CFG = readFileSync(path.join(lab4.solutionDir, 'haproxy', 'haprox
 let lab: TestLab;
 let cfgFile: string;
 
-
 const grade = () => gradeLab(lab, EXP, checks);
 
 /** Validate-then-reload, wait for the VIP, then a couple of check intervals so every server has a check result. */
@@ -29,7 +28,6 @@ async function nginxRunning(): Promise<void> {
     expect((await lab.runtime.inspectContainer(n.container.name))?.state, n.container.name).toBe('running');
   }
 }
-
 
 beforeAll(async () => {
   lab = await startLab(EXP, 'chk4');
