@@ -8,6 +8,7 @@ import { probeFor } from './probes/index.js';
 import type { CheckDef } from './schema.js';
 import type { CheckResult, Lang, Outcome, ProbeContext, ProbeImpl, Report, ReportMeta } from './types.js';
 import { t } from './types.js';
+import { sleep } from '../util/sleep.js';
 
 export interface RunOptions {
   lang: Lang;
@@ -20,7 +21,6 @@ export interface RunOptions {
   probes?: Partial<Record<string, ProbeImpl<never>>>;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout;

@@ -1,7 +1,7 @@
 // The lab's images: one per role, built from templates/images/<role>/ on a Debian base, tagged by a
 // hash of their build context and base so they are rebuilt only when something in them changes.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ListrTask } from 'listr2';
 import type { Runtime } from '../runtime/types.js';
@@ -10,6 +10,7 @@ import { templatesDir } from '../util/paths.js';
 import { LAB_VERSION } from '../version.js';
 import { ensureBase, offlineBaseRef, resolveBaseRef } from './base.js';
 import { acquireBuildLock, type BuildLock } from './lock.js';
+import { walkFiles } from '../util/files.js';
 
 export { ensureBase, offlineBaseRef, resolveBaseRef, REGISTRY_BASE } from './base.js';
 export { debianMirror } from './mirror.js';
@@ -31,16 +32,6 @@ export const BUILD_CONCURRENCY = 2;
 
 export const imagesTemplateDir = path.join(templatesDir, 'images');
 
-function listFiles(dir: string, base = dir): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir)) {
-    const full = path.join(dir, entry);
-    if (statSync(full).isDirectory()) out.push(...listFiles(full, base));
-    else out.push(path.relative(base, full).split(path.sep).join('/'));
-  }
-  return out.sort();
-}
-
 const contextCache = new Map<string, string>();
 
 /** Hash of a build context: every file's relative name and content. Cached per process. */
@@ -48,7 +39,7 @@ export function contextHash(dir: string): string {
   const cached = contextCache.get(dir);
   if (cached) return cached;
   const files: Record<string, string> = {};
-  for (const rel of listFiles(dir)) {
+  for (const rel of walkFiles(dir)) {
     files[rel] = createHash('sha256').update(readFileSync(path.join(dir, rel))).digest('hex');
   }
   const h = stableHash(files, 64);

@@ -4,18 +4,10 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { templatesDir } from '../util/paths.js';
-import type { Lab } from './load.js';
+import { walkFiles } from '../util/files.js';
 
-export function walkFiles(dir: string, base = dir): string[] {
-  if (!existsSync(dir)) return [];
-  const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...walkFiles(full, base));
-    else if (entry.isFile()) out.push(path.relative(base, full));
-  }
-  return out.sort();
-}
+export { walkFiles };
+import type { Lab } from './load.js';
 
 export function defaultWorkspaceDir(cwd: string, expId: string): string {
   return path.join(cwd, 'workspace', expId);

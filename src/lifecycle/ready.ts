@@ -4,8 +4,8 @@ import type { Runtime } from '../runtime/types.js';
 import type { Topology } from '../topology/model.js';
 import { NotReadyError } from '../util/errors.js';
 import { vipHolders } from './vip.js';
+import { sleep } from '../util/sleep.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function tail(runtime: Runtime, container: string, lines = 8): Promise<string> {
   try {

@@ -2,9 +2,8 @@
 // and Docker's errors into EngineError with a hint.
 import Docker from 'dockerode';
 import { PassThrough } from 'node:stream';
-import { readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
 import { EngineError } from '../util/errors.js';
+import { walkFiles } from '../util/files.js';
 import type {
   BuildOptions, ContainerInfo, ContainerSpec, ContainerState, EngineVersion, ExecResult, Health,
   ImageInfo, Labels, Mount, NetworkInfo, NetworkSpec, Runtime,
@@ -28,16 +27,6 @@ function wrap(e: unknown, what: string): EngineError {
 
 function isNotFound(e: unknown): boolean {
   return (e as { statusCode?: number }).statusCode === 404;
-}
-
-function listFiles(dir: string, base = dir): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir)) {
-    const full = path.join(dir, entry);
-    if (statSync(full).isDirectory()) out.push(...listFiles(full, base));
-    else out.push(path.relative(base, full));
-  }
-  return out.sort();
 }
 
 function toHealth(s: string | undefined): Health {
@@ -354,7 +343,7 @@ export class DockerRuntime implements Runtime {
     let stream: NodeJS.ReadableStream;
     try {
       stream = await this.docker.buildImage(
-        { context: opts.contextDir, src: listFiles(opts.contextDir) },
+        { context: opts.contextDir, src: walkFiles(opts.contextDir) },
         { t: opts.tag, buildargs: opts.buildArgs, labels: opts.labels, rm: true, forcerm: true },
       );
     } catch (e) {

@@ -9,6 +9,7 @@
 import type { Runtime } from '../runtime/types.js';
 import type { Role } from '../topology/model.js';
 import { FileError, LabError } from '../util/errors.js';
+import { sleep } from '../util/sleep.js';
 
 export interface Validator {
   /** The tool, for messages: haproxy -c, nginx -t, keepalived -t. */
@@ -156,7 +157,6 @@ async function nginxWorkers(runtime: Runtime, container: string): Promise<string
   return out.split('\n').map((l) => l.trim().split(/\s+/)[0]!).filter(Boolean);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Graceful reload, confirmed: HAProxy's master re-executes with the new config, starts new workers

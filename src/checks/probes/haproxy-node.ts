@@ -8,6 +8,7 @@ import { MASTER_SOCKET, showStat } from '../stats.js';
 import type { L10n, LabHandle, ProbeImpl } from '../types.js';
 import { t } from '../types.js';
 import { fail, listSome, pass, perNode, seen } from './util.js';
+import { sleep } from '../../util/sleep.js';
 
 const NEEDS_CONTAINERS = t(
   "needs the lab's HAProxy containers; with --target this is graded on the lab only",
@@ -115,7 +116,6 @@ async function logText(l: LabHandle, container: string, sinceSec: number): Promi
   return Buffer.concat(chunks).toString('utf8');
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export const logReachesStdout: ProbeImpl<ProbeOf<'log-reaches-stdout'>> = {
   kind: 'log-reaches-stdout',

@@ -8,8 +8,8 @@ import type { ProbeImpl } from '../types.js';
 import { t } from '../types.js';
 import { freshRequests } from './lb-distribution.js';
 import { appAnswer, fail, pass, seen } from './util.js';
+import { sleep } from '../../util/sleep.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export const rateLimit: ProbeImpl<ProbeOf<'rate-limit'>> = {
   kind: 'rate-limit',

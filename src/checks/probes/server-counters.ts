@@ -85,4 +85,4 @@ export function describeServer(rows: Map<string, ServerRow>, key: string): strin
   return r?.addr ? `${key} (${r.addr})` : key;
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { sleep } from '../../util/sleep.js';
