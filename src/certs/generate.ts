@@ -35,6 +35,8 @@ export interface CertsOptions {
   log?: (line: string) => void;
   /** For tests: the moment to judge expiry against. */
   now?: Date;
+  /** Decide and report what would be (re)generated, write nothing (`lab up --dry-run`). */
+  dryRun?: boolean;
 }
 
 export interface CertsResult {
@@ -134,6 +136,22 @@ export async function ensureCerts(opts: CertsOptions): Promise<CertsResult> {
     const problems = leafProblems(domain, cert, key, currentCa!.cert, now);
     if (problems.length) leafReasons.set(domain, `regenerated: ${problems.join('; ')}`);
     else existing.set(domain, { certPem, keyPem });
+  }
+
+  if (opts.dryRun) {
+    const would = [
+      ...(caReason ? [`CA ${ca.cert}: ${caReason}`] : []),
+      ...[...leafReasons].map(([domain, why]) => `${domain}: ${why}`),
+    ];
+    return {
+      caCert: ca.cert,
+      domains,
+      bundles: Object.fromEntries(domains.map((d) => [d, leafPaths(outDir, d).bundle])),
+      leaves: Object.fromEntries(domains.map((d) => [d, { cert: leafPaths(outDir, d).cert, key: leafPaths(outDir, d).key }])),
+      changed: would,
+      kept: [],
+      defaultDomain: defaultCertificateDomain(domains),
+    };
   }
 
   // ---- 2. Generate every key needed at once: native generation runs on the thread pool in parallel,

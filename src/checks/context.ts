@@ -3,13 +3,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { DEFAULT_DOMAINS } from '../certs/index.js';
 import type { Runtime } from '../runtime/types.js';
-import { host } from '../topology/cidr.js';
-import { LABEL, labSelector } from '../topology/labels.js';
-import { ADDR, networkName } from '../topology/networks.js';
+import { isIP } from 'node:net';
+import { networkName } from '../topology/networks.js';
+import { contains } from '../topology/cidr.js';
+import { SUBNET_POOL } from '../topology/subnets.js';
+import type { LabView } from '../lifecycle/observe.js';
 import { UsageError } from '../util/errors.js';
 import { CurlClient, NodeClient } from './http.js';
 import { NodeTls, S_clientTls } from './tls.js';
-import type { ProbeContext } from './types.js';
+import type { LabHandle, ProbeContext } from './types.js';
 
 export type BaseContext = Omit<ProbeContext, 'shared' | 'scratch' | 'attempt'>;
 
@@ -18,54 +20,75 @@ function once<T>(fn: () => Promise<T>): () => Promise<T> {
   return () => (p ??= fn());
 }
 
-export async function labContext(runtime: Runtime, labName: string, experiment: string): Promise<BaseContext> {
-  const [containers, networks] = await Promise.all([runtime.listContainers(labSelector(labName)), runtime.listNetworks(labSelector(labName))]);
-  const running = containers.filter((c) => c.state === 'running');
+/** The probes' handles on a running lab, from its observed view (no engine call here). */
+export function labContext(runtime: Runtime, view: LabView, experiment: string): BaseContext {
+  const running = view.nodes.filter((n) => n.state === 'running');
   if (running.length === 0) {
-    throw new UsageError(`lab "${labName}" is not running`, { hint: `Start it with \`lab up ${experiment}\` (or pass --name for another lab, or --target HOST for your own machine).` });
+    throw new UsageError(`lab "${view.name}" is not running`, { hint: `Start it with \`lab up ${experiment}\` (or pass --name for another lab, or --target HOST for your own machine).` });
   }
-  const labExp = running[0]!.labels[LABEL.experiment] ?? null;
-  if (labExp && labExp !== experiment) {
-    throw new UsageError(`lab "${labName}" runs ${labExp}, not ${experiment}`, { hint: `Grade it with \`lab check ${labExp}\`, or switch with \`lab up ${experiment}\`.` });
+  if (view.experiment && view.experiment !== experiment) {
+    throw new UsageError(`lab "${view.name}" runs ${view.experiment}, not ${experiment}`, { hint: `Grade it with \`lab check ${view.experiment}\`, or switch with \`lab up ${experiment}\`.` });
   }
-  const byNode = (role: string) =>
-    running
-      .filter((c) => c.labels[LABEL.role] === role)
-      .sort((a, b) => (a.labels[LABEL.node] ?? '').localeCompare(b.labels[LABEL.node] ?? '', 'en', { numeric: true }));
-  const client = byNode('client')[0];
-  const haproxy = byNode('haproxy');
+  const byRole = (role: string) => running.filter((n) => n.role === role);
+  const client = byRole('client')[0];
+  const office = byRole('office')[0];
+  const haproxy = byRole('haproxy');
   if (!client || haproxy.length === 0) {
-    throw new UsageError(`lab "${labName}" has no running ${client ? 'HAProxy nodes' : 'client'}`, { hint: `See \`lab status\`; \`lab up ${experiment}\` starts what is missing.` });
+    throw new UsageError(`lab "${view.name}" has no running ${client ? 'HAProxy nodes' : 'client'}`, { hint: `See \`lab status\`; \`lab up ${experiment}\` starts what is missing.` });
   }
-  const edge = networks.find((n) => n.labels[LABEL.network] === 'edge');
-  if (!edge?.subnets[0]) throw new UsageError(`lab "${labName}" has no edge network`, { hint: `Run \`lab up ${experiment}\` to repair it.` });
-  const vip = host(edge.subnets[0], ADDR.vip);
-  const proxyNet = networkName(labName, 'proxy');
-  const nodes = haproxy.map((c) => ({ node: c.labels[LABEL.node]!, container: c.name, address: c.addresses[proxyNet] ?? Object.values(c.addresses)[0]! }));
-  const lab = {
+  if (!view.vip) throw new UsageError(`lab "${view.name}" has no edge network`, { hint: `Run \`lab up ${experiment}\` to repair it.` });
+  const vip = view.vip;
+  const proxyNet = networkName(view.name, 'proxy');
+  const nodes = haproxy.map((c) => ({ node: c.node, container: c.container, address: c.addresses[proxyNet] ?? Object.values(c.addresses)[0]! }));
+  const lab: LabHandle = {
     runtime,
-    labName,
-    experiment: labExp,
-    client: client.name,
+    labName: view.name,
+    experiment: view.experiment,
+    client: client.container,
+    office: office?.container,
     haproxy: nodes,
-    nginx: byNode('nginx').map((c) => ({ node: c.labels[LABEL.node]!, container: c.name })),
+    nginx: byRole('nginx').map((c) => ({ node: c.node, container: c.container })),
+    directors: byRole('director').map((c) => ({ node: c.node, container: c.container })),
+    apps: byRole('app').map((c) => ({ node: c.node, container: c.container })),
+    subnets: view.subnets,
   };
   return {
     mode: 'lab',
     lab,
     edgeAddress: vip,
     ports: { http: 80, https: 443 },
-    clientAddress: client.addresses[networkName(labName, 'edge')],
-    edge: new CurlClient(runtime, client.name, vip, 'client'),
-    tls: new S_clientTls(runtime, client.name, vip),
+    clientAddress: client.addresses[networkName(view.name, 'edge')],
+    officeAddress: office?.addresses[networkName(view.name, 'office')],
+    edge: new CurlClient(runtime, client.container, vip, 'client'),
+    office: office ? new CurlClient(runtime, office.container, vip, 'office') : undefined,
+    tls: new S_clientTls(runtime, client.container, vip),
     haproxy: nodes.map((n) => ({ name: n.node, address: n.address, http: new CurlClient(runtime, n.container, n.address, n.node, 4) })),
     domains: DEFAULT_DOMAINS,
     ca: once(async () => {
-      const r = await runtime.exec(client.name, ['cat', '/etc/lab/ca.crt'], { timeoutMs: 5000 });
+      const r = await runtime.exec(client.container, ['cat', '/etc/lab/ca.crt'], { timeoutMs: 5000 });
       return r.exitCode === 0 && r.stdout.includes('BEGIN CERTIFICATE') ? r.stdout : undefined;
     }),
     haproxyConfig: once(async () => (await runtime.exec(nodes[0]!.container, ['cat', '/etc/haproxy/haproxy.cfg'], { timeoutMs: 5000 })).stdout),
   };
+}
+
+/**
+ * `--target` inside the lab's address pool but held by no lab on this engine: the lab is gone, and
+ * probes aimed there would leave the machine by its default route. Refuse.
+ */
+export async function assertTargetReachable(runtime: Runtime, target: string): Promise<void> {
+  if (isIP(target) !== 4 || !contains(SUBNET_POOL, target)) return;
+  let nets: { name: string; subnets: string[] }[] = [];
+  try {
+    nets = await runtime.listNetworks();
+  } catch {
+    nets = [];
+  }
+  if (!nets.some((n) => n.subnets.some((s) => !s.includes(':') && contains(s, target)))) {
+    throw new UsageError(`--target ${target} is in the lab's address pool ${SUBNET_POOL}, but no network on this engine holds it`, {
+      hint: 'The lab it belonged to is gone; traffic there would leave this machine by its default route. Start the lab again (`lab up`), or give the address of a machine of your own.',
+    });
+  }
 }
 
 export interface TargetOptions {
@@ -75,6 +98,8 @@ export interface TargetOptions {
   statsPort?: number;
   /** The lab CA certificate; tls checks skip without one. */
   caFile?: string;
+  /** user:password of the stats page (routing is graded from its counters when given). */
+  statsAuth?: string;
 }
 
 export function targetContext(o: TargetOptions): BaseContext {

@@ -5,14 +5,26 @@ import { plainStyle as plain, type Style } from '../util/style.js';
 
 export type { Style };
 
-/** Exactly {experiment, score, maxScore, passed, checks: [{id, title, status, points, maxPoints, message, hint}]}. */
-export function toJson(r: Report): Report {
+/**
+ * Exactly {experiment, score, maxScore, passed, checks: [{id, title, status, points, maxPoints, message, hint}]},
+ * and with `meta` (--explain) each check's raw observations as `explain`.
+ */
+export function toJson(r: Report, meta?: Pick<ReportMeta, 'observations'>): Report {
   return {
     experiment: r.experiment,
     score: r.score,
     maxScore: r.maxScore,
     passed: r.passed,
-    checks: r.checks.map((c) => ({ id: c.id, title: c.title, status: c.status, points: c.points, maxPoints: c.maxPoints, message: c.message, hint: c.hint })),
+    checks: r.checks.map((c) => ({
+      id: c.id,
+      title: c.title,
+      status: c.status,
+      points: c.points,
+      maxPoints: c.maxPoints,
+      message: c.message,
+      hint: c.hint,
+      ...(meta ? { explain: meta.observations?.[c.id] ?? null } : {}),
+    })),
   };
 }
 
@@ -30,9 +42,13 @@ export function humanLine(c: CheckResult, meta: Pick<ReportMeta, 'lang' | 'requi
   return lines.join('\n');
 }
 
-export function human(r: Report, meta: ReportMeta, s: Style = plain): string {
+export function human(r: Report, meta: ReportMeta, s: Style = plain, opts: { explain?: boolean } = {}): string {
   const w = WORDS[meta.lang];
-  const out = r.checks.map((c) => humanLine(c, meta, s));
+  const out = r.checks.map((c) => {
+    const line = humanLine(c, meta, s);
+    const obs = opts.explain ? meta.observations?.[c.id] : undefined;
+    return obs === undefined ? line : `${line}\n${s.dim(JSON.stringify(obs, null, 2).split('\n').map((l) => `      ${l}`).join('\n'))}`;
+  });
   out.push('');
   out.push(s.bold(`${w.score}: ${r.score}/${r.maxScore}`));
   const missing = r.checks.filter((c) => meta.required[c.id] !== false && c.status !== 'pass').map((c) => c.id);

@@ -32,11 +32,7 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   ]);
 }
 
-export function resolveLang(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): Lang {
-  if (flag === 'zh' || flag === 'en') return flag;
-  const l = env.LC_ALL || env.LC_MESSAGES || env.LANG || '';
-  return l.toLowerCase().startsWith('zh') ? 'zh' : 'en';
-}
+export { resolveLang } from '../util/lang.js';
 
 interface Done {
   outcome: Outcome;
@@ -108,6 +104,7 @@ export async function runChecks(experiment: string, all: CheckDef[], base: BaseC
       totalMs: Date.now() - started,
       lang: opts.lang,
       target: base.mode === 'target' ? base.edgeAddress : undefined,
+      observations: Object.fromEntries(checks.flatMap((c) => (done.get(c.id)!.outcome.observed === undefined ? [] : [[c.id, done.get(c.id)!.outcome.observed]]))),
     },
   };
 }

@@ -4,20 +4,18 @@ import type { Runtime } from '../runtime/types.js';
 import type { HttpClient } from './http.js';
 import type { TlsClient } from './tls.js';
 
-export type Lang = 'zh' | 'en';
-export type Status = 'pass' | 'fail' | 'skip';
+import type { Lang, Text } from '../util/lang.js';
 
-/** A learner-facing sentence in both languages. */
-export interface L10n {
-  en: string;
-  zh: string;
-}
+export type { Lang, Text };
+export type Status = 'pass' | 'fail' | 'skip';
 
 export interface Outcome {
   status: Status;
-  message: L10n;
+  message: Text;
+  /** The raw observations the decision was made on (counters, counts, statuses), for --explain. */
+  observed?: unknown;
   /** Extra hint for this particular failure (e.g. a known pitfall), shown after the check's own hint. */
-  hint?: L10n;
+  hint?: Text;
 }
 
 /** A place where HAProxy serves HTTP that a probe can reach: one per HAProxy node, or the target host. */
@@ -35,9 +33,15 @@ export interface LabHandle {
   labName: string;
   experiment: string | null;
   client: string;
+  /** The office node's container (a second source network), when the lab has one. */
+  office?: string;
   /** Container names of the HAProxy nodes, by node name. */
   haproxy: { node: string; container: string; address: string }[];
   nginx: { node: string; container: string }[];
+  directors: { node: string; container: string }[];
+  apps: { node: string; container: string }[];
+  /** The lab's subnets by network key (edge, proxy, web, app, office). */
+  subnets: Partial<Record<string, string>>;
 }
 
 export interface ProbeContext {
@@ -48,8 +52,12 @@ export interface ProbeContext {
   ports: { http: number; https: number };
   /** The source address HAProxy should see for edge traffic (for X-Forwarded-For); undefined when unknown. */
   clientAddress?: string;
+  /** The office node's own address (a second source network); lab only. */
+  officeAddress?: string;
   /** Requests from the client's vantage point: curl in the client container, or node:http on the host. */
   edge: HttpClient;
+  /** Requests from the office network (lab only). */
+  office?: HttpClient;
   tls: TlsClient;
   /** The stats endpoints: every HAProxy node (lab) or the target. */
   haproxy: HaproxyEndpoint[];
@@ -78,7 +86,7 @@ export interface ProbeImpl<P> {
    */
   traffic: 'exclusive' | 'traffic' | 'quiet';
   /** Why the probe is skipped with --target (learner-facing). */
-  skipReason?: L10n;
+  skipReason?: Text;
   run(ctx: ProbeContext, params: P): Promise<Outcome>;
 }
 
@@ -90,6 +98,8 @@ export interface CheckResult {
   maxPoints: number;
   message: string;
   hint: string;
+  /** With --explain: the observations the check decided on. */
+  explain?: unknown;
 }
 
 export interface Report {
@@ -108,6 +118,8 @@ export interface ReportMeta {
   totalMs: number;
   lang: Lang;
   target?: string;
+  /** Per check id: the raw observations its probe decided on (for --explain). */
+  observations?: Record<string, unknown>;
 }
 
-export const t = (en: string, zh: string): L10n => ({ en, zh });
+export { t } from '../util/lang.js';

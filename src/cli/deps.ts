@@ -1,12 +1,39 @@
+// What every command's `run(options, deps)` receives besides its options, as the GitHub CLI does:
+// the engine, where progress goes, the terminal, and the clock. The composition root below is the one
+// place that makes the real ones; tests pass fakes and run commands in-process.
 import type { Command } from 'commander';
 import type { Runtime } from '../runtime/types.js';
+import type { Progress } from '../progress/progress.js';
+import { styleFor, type Style } from '../util/style.js';
+import { sleep } from '../util/sleep.js';
 import { UsageError } from '../util/errors.js';
 
-/** What every command's `run` receives besides its options: injected so tests can swap the runtime. */
+export interface Io {
+  /** Results: stdout (one JSON document with --json). */
+  out(text: string): void;
+  /** Chatter and errors: stderr. */
+  err(text: string): void;
+  stdinTTY: boolean;
+  stdoutTTY: boolean;
+  stderrTTY: boolean;
+  /** Styles for stdout and stderr (plain unless a terminal and no NO_COLOR). */
+  style: Style;
+  errStyle: Style;
+}
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
 export interface Deps {
   runtime: Runtime;
+  progress: Progress;
+  io: Io;
+  clock: Clock;
   cwd: string;
   labName: string;
+  env: NodeJS.ProcessEnv;
 }
 
 const LAB_NAME = /^[a-z][a-z0-9-]{0,30}$/;
@@ -20,9 +47,32 @@ export function checkLabName(name: string): string {
   return name;
 }
 
-/** Builds the real dependencies; dockerode is imported lazily so `lab --help` stays fast. */
+export const systemClock: Clock = { now: () => Date.now(), sleep };
+
+export function processIo(): Io {
+  return {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    stdinTTY: !!process.stdin.isTTY,
+    stdoutTTY: !!process.stdout.isTTY,
+    stderrTTY: !!process.stderr.isTTY,
+    style: styleFor(!!process.stdout.isTTY),
+    errStyle: styleFor(!!process.stderr.isTTY),
+  };
+}
+
+/** The composition root: the real engine (dockerode is imported here, lazily, so `lab --help` stays fast), listr2 progress, the process's terminal. */
 export async function realDeps(cmd: Command): Promise<Deps> {
   const globals = cmd.optsWithGlobals() as { name: string };
-  const { DockerRuntime } = await import('../runtime/docker.js');
-  return { runtime: new DockerRuntime(), cwd: process.cwd(), labName: checkLabName(globals.name) };
+  const labName = checkLabName(globals.name);
+  const [{ DockerRuntime }, { listrProgress }] = await Promise.all([import('../runtime/docker.js'), import('./progress.js')]);
+  return {
+    runtime: new DockerRuntime(),
+    progress: listrProgress(process.stderr),
+    io: processIo(),
+    clock: systemClock,
+    cwd: process.cwd(),
+    labName,
+    env: process.env,
+  };
 }

@@ -1,28 +1,20 @@
 // Results go to stdout, progress and chatter to stderr (as docker compose does), so `--json` stays parseable.
+import type { Io } from './deps.js';
 
-export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
-  return !!stream.isTTY && !process.env.NO_COLOR;
+/** One JSON document on stdout. */
+export function printJson(io: Io, value: unknown): void {
+  io.out(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+/** A line of results on stdout. */
+export function say(io: Io, line = ''): void {
+  io.out(`${line}\n`);
 }
 
-export function say(line = ''): void {
-  process.stdout.write(`${line}\n`);
+/** A line of chatter on stderr. */
+export function note(io: Io, line: string): void {
+  io.err(`${line}\n`);
 }
-
-export function note(line: string): void {
-  process.stderr.write(`${line}\n`);
-}
-
-export const style = {
-  bold: (s: string) => (useColor() ? `\x1b[1m${s}\x1b[0m` : s),
-  green: (s: string) => (useColor() ? `\x1b[32m${s}\x1b[0m` : s),
-  red: (s: string) => (useColor() ? `\x1b[31m${s}\x1b[0m` : s),
-  yellow: (s: string) => (useColor() ? `\x1b[33m${s}\x1b[0m` : s),
-  dim: (s: string) => (useColor() ? `\x1b[2m${s}\x1b[0m` : s),
-};
 
 /** Formats rows as aligned columns. */
 export function table(rows: string[][]): string {

@@ -1,26 +1,48 @@
-import { Listr, ListrLogger, ProcessOutput, type ListrTask } from 'listr2';
+// The one module that imports listr2: renders the domain's task trees (src/progress/progress.ts).
+// The default renderer on a TTY, the simple one otherwise (CI logs, pipes), no colour under NO_COLOR
+// (listr2's colours honour it). Progress goes to stderr so stdout stays for results.
+import { Listr, ListrLogger, ProcessOutput, type ListrTask, type ListrTaskWrapper } from 'listr2';
+import type { Progress, RunOptions, Task } from '../progress/progress.js';
 
-/**
- * Runs tasks with listr2: the default renderer on a TTY, the simple one otherwise (CI logs, pipes),
- * and no colour under NO_COLOR (listr2's colours honour it). Progress goes to stderr so stdout stays for results.
- */
-export async function runTasks<Ctx>(tasks: ListrTask<Ctx>[], ctx: Ctx, opts: { concurrent?: boolean | number } = {}): Promise<Ctx> {
-  const tty = !!process.stderr.isTTY && !process.env.CI;
-  // LAB_PROGRESS=silent: no progress at all (tests, scripts that only want the result).
-  if (process.env.LAB_PROGRESS === 'silent') {
-    return new Listr<Ctx, 'silent'>(tasks, { ctx, concurrent: opts.concurrent ?? false, exitOnError: true, renderer: 'silent' }).run();
-  }
-  const logger = new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) });
-  const list = new Listr<Ctx, 'default', 'simple'>(tasks, {
-    ctx,
-    concurrent: opts.concurrent ?? false,
-    exitOnError: true,
-    renderer: 'default',
-    fallbackRenderer: 'simple',
-    // listr2 switches to the fallback renderer when this returns true.
-    fallbackRendererCondition: () => !tty,
-    rendererOptions: { collapseSubtasks: false, showErrorMessage: false, logger: logger as never },
-    fallbackRendererOptions: { logger: logger as never },
-  });
-  return list.run();
+type Wrapper = ListrTaskWrapper<unknown, never, never>;
+
+function toListr(t: Task): ListrTask<unknown> {
+  return {
+    title: t.title,
+    skip: t.skip ? () => t.skip!() || false : undefined,
+    task: async (_ctx, task) => {
+      const w = task as unknown as Wrapper;
+      await t.run({
+        title: (s) => (w.title = s),
+        output: (s) => (w.output = s),
+        subtasks: async (sub, opts) => {
+          await w.newListr(sub.map(toListr) as never, { concurrent: concurrency(opts), exitOnError: true }).run();
+        },
+      });
+    },
+  };
+}
+
+function concurrency(opts: RunOptions | undefined): boolean | number {
+  return opts?.concurrent ?? false;
+}
+
+export function listrProgress(stream: NodeJS.WriteStream = process.stderr): Progress {
+  const tty = !!stream.isTTY && !process.env.CI;
+  const logger = new ListrLogger({ processOutput: new ProcessOutput(stream, stream) });
+  return {
+    async run(tasks, opts) {
+      const list = new Listr<unknown, 'default', 'simple'>(tasks.map(toListr), {
+        concurrent: concurrency(opts),
+        exitOnError: true,
+        renderer: 'default',
+        fallbackRenderer: 'simple',
+        // listr2 switches to the fallback renderer when this returns true.
+        fallbackRendererCondition: () => !tty,
+        rendererOptions: { collapseSubtasks: false, showErrorMessage: false, logger: logger as never },
+        fallbackRendererOptions: { logger: logger as never },
+      });
+      await list.run();
+    },
+  };
 }

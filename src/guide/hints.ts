@@ -4,7 +4,7 @@
 //   3. the reference answer: what it does (solve), and an offer to show the diff of the student's files.
 import type { Step } from '../labs/steps-schema.js';
 import { stepFiles } from './actions.js';
-import { pick, type Lang } from './lang.js';
+import { pick, type Lang } from '../util/lang.js';
 import { messages } from './messages.js';
 import { displayPath, tutorialRef, type TutorialRef } from './tutorial-ref.js';
 

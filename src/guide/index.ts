@@ -4,12 +4,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadLab, type Lab } from '../labs/load.js';
 import type { Runtime } from '../runtime/types.js';
-import { resolveTarget } from '../services/apply.js';
-import { LABEL, labSelector } from '../topology/labels.js';
+import type { Progress } from '../progress/progress.js';
+import { applyTarget, resolveTarget } from '../apply/apply.js';
+import { observeLab } from '../lifecycle/observe.js';
 import { UsageError } from '../util/errors.js';
 import { labCmd, stepFiles } from './actions.js';
 import { unifiedDiff } from './diff.js';
-import { parseLang, type Lang } from './lang.js';
+import { resolveLang, type Lang } from '../util/lang.js';
 import { messages } from './messages.js';
 import { stepPitfalls } from './pitfall-warnings.js';
 import { progressFile, resolveStepArg } from './progress.js';
@@ -34,6 +35,13 @@ export interface GuideOptions {
   style?: Style;
 }
 
+/** What the guide needs from the outside world, injected (the CLI's deps, or fakes in tests). */
+export interface GuideDeps {
+  runtime: Runtime;
+  progress: Progress;
+  out(text: string): void;
+}
+
 /** The step files of the student against solution/, as one unified diff. */
 export function solutionDiff(lab: Lab, workspaceDir: string, workspaceRoot: string, files: string[]): string {
   return files
@@ -49,45 +57,44 @@ export function solutionDiff(lab: Lab, workspaceDir: string, workspaceRoot: stri
 
 /** The --print document for an experiment, with the workspace the lab would use. */
 export async function printDocument(lab: Lab, o: Pick<GuideOptions, 'labName' | 'workspace' | 'cwd'>, lang: Lang): Promise<string> {
-  const t = await resolveTarget(undefined, { labName: o.labName, cwd: o.cwd, experiment: lab.id, workspace: o.workspace, allowStopped: true });
+  const t = resolveTarget(undefined, { labName: o.labName, cwd: o.cwd, experiment: lab.id, workspace: o.workspace, allowStopped: true });
   return renderMarkdown(lab, { experiment: lab.id, labName: o.labName, workspaceRoot: t.workspaceRoot }, lang);
 }
 
 /** Makes sure the lab runs this experiment; offers `lab up <exp>` when it does not. */
-async function ensureLabUp(runtime: Runtime, lab: Lab, o: GuideOptions, lang: Lang, prompter: Prompter): Promise<void> {
+async function ensureLabUp(deps: GuideDeps, lab: Lab, o: GuideOptions, lang: Lang, prompter: Prompter): Promise<void> {
   const m = messages(lang);
-  const seen = await runtime.listContainers(labSelector(o.labName));
-  const running = seen.filter((c) => c.state === 'running');
-  const exp = running[0]?.labels[LABEL.experiment];
-  if (running.length && exp === lab.id) return;
+  const view = await observeLab(deps.runtime, o.labName);
+  const running = view.nodes.some((n) => n.state === 'running');
+  const exp = view.experiment;
+  if (running && exp === lab.id) return;
   const up = labCmd(o.labName, `up ${lab.id}`);
-  process.stdout.write(`${running.length && exp ? m.labOther(o.labName, exp, lab.id) : m.labDown(o.labName, lab.id)}\n`);
+  deps.out(`${running && exp ? m.labOther(o.labName, exp, lab.id) : m.labDown(o.labName, lab.id)}\n`);
   if (!(await prompter.confirm(m.offerUp(up), true))) throw new UsageError(`lab guide ${lab.id} needs the lab running ${lab.id}`, { hint: m.startIt(up) });
   const { upLab } = await import('../lifecycle/up.js');
-  await upLab({ experiment: lab.id, labName: o.labName, cwd: o.cwd, workspace: o.workspace, yes: false, interactive: true, timeoutMs: 180_000, runtime });
+  await upLab({ experiment: lab.id, cwd: o.cwd, workspace: o.workspace, yes: false, interactive: true, timeoutMs: 180_000 }, { ...deps, labName: o.labName });
 }
 
 /** Runs the guide; resolves to the exit code (0, or 130 after Ctrl-C). */
-export async function guide(o: GuideOptions): Promise<number> {
+export async function guide(o: GuideOptions, deps: GuideDeps): Promise<number> {
   const lab = loadLab(o.experiment);
   if (o.lang !== undefined && o.lang !== 'zh' && o.lang !== 'en') throw new UsageError(`--lang ${o.lang}: expected zh or en`, { hint: 'e.g. --lang en' });
-  const lang = parseLang(o.lang);
+  const lang = resolveLang(o.lang, process.env, 'zh');
   if (o.step !== undefined) resolveStepArg(o.step, lab.def.steps.map((s) => s.id));
   if (o.print || !o.tty) {
-    process.stdout.write(await printDocument(lab, o, lang));
+    deps.out(await printDocument(lab, o, lang));
     return 0;
   }
 
+  const { runtime } = deps;
   const prompter = inquirerPrompter();
-  const { DockerRuntime } = await import('../runtime/docker.js');
-  const runtime = new DockerRuntime();
   try {
-    await ensureLabUp(runtime, lab, o, lang, prompter);
+    await ensureLabUp(deps, lab, o, lang, prompter);
   } catch (e) {
     if (isPromptExit(e)) return 130;
     throw e;
   }
-  const t = await resolveTarget(runtime, { labName: o.labName, cwd: o.cwd, experiment: lab.id, workspace: o.workspace });
+  const t = resolveTarget(await observeLab(runtime, o.labName), { labName: o.labName, cwd: o.cwd, experiment: lab.id, workspace: o.workspace });
   const world: StepWorld = {
     runtime,
     lab,
@@ -95,9 +102,11 @@ export async function guide(o: GuideOptions): Promise<number> {
     cwd: o.cwd,
     workspaceDir: t.workspaceDir,
     lang,
+    progress: deps.progress,
+    apply: async (onProgress) => applyTarget(runtime, resolveTarget(await observeLab(runtime, o.labName), { labName: o.labName, cwd: o.cwd, experiment: lab.id, workspace: o.workspace }), { cwd: o.cwd, onProgress }),
     containerOf: (node) => {
-      const c = t.containers.find((x) => x.node === node);
-      if (!c) throw new UsageError(`no node "${node}" in lab "${o.labName}"`, { hint: `Nodes are: ${t.containers.map((x) => x.node).join(', ')}.` });
+      const c = t.nodes.find((x) => x.node === node);
+      if (!c) throw new UsageError(`no node "${node}" in lab "${o.labName}"`, { hint: `Nodes are: ${t.nodes.map((x) => x.node).join(', ')}.` });
       return c.container;
     },
   };
@@ -105,36 +114,28 @@ export async function guide(o: GuideOptions): Promise<number> {
     perform: (step) => performStep(world, step),
     apply: () => applyStudentFiles(world),
     verify: async (step) => {
-      const { runTasks } = await import('../cli/progress.js');
       const m = messages(lang);
       let verdict;
-      await runTasks(
-        [
-          {
-            title: m.verifying(step.verify!.checks.join(', '), step.verify!.retries),
-            task: async (_ctx, task) => {
-              verdict = await verifyStep(runtime, o.labName, lab, step.verify!, lang, (r) => (task.output = `${r.status === 'pass' ? '✔' : '✘'} ${r.title}`));
-            },
+      await deps.progress.run([
+        {
+          title: m.verifying(step.verify!.checks.join(', '), step.verify!.retries),
+          run: async (ctl) => {
+            verdict = await verifyStep(runtime, o.labName, lab, step.verify!, lang, (r) => ctl.output(`${r.status === 'pass' ? '✔' : '✘'} ${r.title}`));
           },
-        ],
-        {},
-      );
+        },
+      ]);
       return verdict!;
     },
     score: async () => {
-      const { runTasks } = await import('../cli/progress.js');
       let score;
-      await runTasks(
-        [
-          {
-            title: messages(lang).scoring,
-            task: async (_ctx, task) => {
-              score = await scoreLab(runtime, o.labName, lab, lang, (r) => (task.output = `${r.status === 'pass' ? '✔' : '✘'} ${r.title}`));
-            },
+      await deps.progress.run([
+        {
+          title: messages(lang).scoring,
+          run: async (ctl) => {
+            score = await scoreLab(runtime, o.labName, lab, lang, (r) => ctl.output(`${r.status === 'pass' ? '✔' : '✘'} ${r.title}`));
           },
-        ],
-        {},
-      );
+        },
+      ]);
       return score!;
     },
     pitfalls: (step) => stepPitfalls(t.workspaceDir, step),
@@ -144,14 +145,14 @@ export async function guide(o: GuideOptions): Promise<number> {
   // Ctrl-C outside a prompt (during apply or verification): progress is saved after every change
   // already, so say how to resume and leave; the lab and the workspace stay as they are.
   const onSigint = () => {
-    process.stdout.write(`\n${messages(lang).resume(resumeCommand({ lab, lang, where }))}\n`);
+    deps.out(`\n${messages(lang).resume(resumeCommand({ lab, lang, where }))}\n`);
     process.exit(130);
   };
   process.on('SIGINT', onSigint);
   try {
     const r = await runSession(
       { lab, lang, where, progressFile: progressFile(t.workspaceDir, lab.id), step: o.step, restart: o.restart, cwd: o.cwd },
-      { prompter, print: (text) => process.stdout.write(`${text}\n`), style: o.style },
+      { prompter, print: (text) => deps.out(`${text}\n`), style: o.style },
       env,
     );
     return r.end === 'interrupted' ? 130 : 0;

@@ -1,5 +1,5 @@
 // Everything the guide itself says, in both languages. Step texts come from lab.yaml; these are the frame.
-import type { Lang } from './lang.js';
+import type { Lang } from '../util/lang.js';
 
 const zh = {
   stepHeader: (i: number, n: number, title: string) => `第 ${i}/${n} 步 · ${title}`,

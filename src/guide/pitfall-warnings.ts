@@ -3,7 +3,7 @@
 import { findWorkspacePitfalls, type Pitfall } from '../labs/pitfalls.js';
 import type { Step } from '../labs/steps-schema.js';
 import { stepFiles } from './actions.js';
-import type { Lang } from './lang.js';
+import type { Lang } from '../util/lang.js';
 import { messages } from './messages.js';
 
 export type FilePitfall = Pitfall & { file: string };

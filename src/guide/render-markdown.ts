@@ -6,7 +6,7 @@ import type { Step } from '../labs/steps-schema.js';
 import { labCmd } from './actions.js';
 import { hintBody, hintLadder } from './hints.js';
 import { instructions, type Where } from './instructions.js';
-import { pick, type Lang } from './lang.js';
+import { pick, type Lang } from '../util/lang.js';
 import type { TutorialRef } from './tutorial-ref.js';
 
 const WORDS = {

@@ -3,17 +3,16 @@
 // Long work shows listr2 progress; results are returned for the session to print.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { ListrTask } from 'listr2';
-import { runTasks } from '../cli/progress.js';
 import type { Lab } from '../labs/load.js';
 import type { Step } from '../labs/steps-schema.js';
-import { replaceWorkspace, workspaceFiles, type ReplaceResult } from '../labs/workspace-files.js';
-import { walkFiles } from '../labs/workspace.js';
+import { replaceWorkspace, workspaceFiles, type ReplaceResult } from '../workspace/replace.js';
+import { walkFiles } from '../util/files.js';
+import type { Progress, Task } from '../progress/progress.js';
 import type { Runtime } from '../runtime/types.js';
-import { applyWorkspace, type ApplyResult } from '../services/apply.js';
+import type { ApplyResult } from '../apply/apply.js';
 import { isLabError, LabError } from '../util/errors.js';
 import { stepActions, stepFiles } from './actions.js';
-import type { Lang } from './lang.js';
+import type { Lang } from '../util/lang.js';
 import { messages } from './messages.js';
 
 export interface ApplyView {
@@ -45,10 +44,11 @@ export interface StepWorld {
   cwd: string;
   workspaceDir: string;
   lang: Lang;
+  progress: Progress;
   /** Node name → container name. */
   containerOf(node: string): string;
-  /** `lab apply` (default: applyWorkspace on this lab and workspace); tests pass a fake. */
-  apply?: (onProgress: (line: string) => void) => Promise<ApplyResult>;
+  /** `lab apply` on this lab and workspace; tests pass a fake. */
+  apply(onProgress: (line: string) => void): Promise<ApplyResult>;
 }
 
 export function applyView(r: ApplyResult): ApplyView {
@@ -87,14 +87,13 @@ class ApplyFailed extends Error {
   }
 }
 
-function applyTask(w: StepWorld, into: { apply?: ApplyView }): ListrTask<unknown> {
+function applyTask(w: StepWorld, into: { apply?: ApplyView }): Task {
   return {
     title: messages(w.lang).applying,
-    task: async (_ctx, task) => {
+    run: async (ctl) => {
       let r: ApplyResult;
       try {
-        const onProgress = (line: string) => (task.output = line);
-        r = await (w.apply ? w.apply(onProgress) : applyWorkspace(w.runtime, { labName: w.labName, cwd: w.cwd, experiment: w.lab.id, workspace: w.workspaceDir, onProgress }));
+        r = await w.apply((line) => ctl.output(line));
       } catch (e) {
         into.apply = { ok: false, lines: [], errors: [`${(e as Error).message}${isLabError(e) && e.hint ? `\n  hint: ${e.hint}` : ''}`] };
         throw e;
@@ -109,7 +108,7 @@ function applyTask(w: StepWorld, into: { apply?: ApplyView }): ListrTask<unknown
 export async function applyStudentFiles(w: StepWorld): Promise<ApplyView> {
   const into: { apply?: ApplyView } = {};
   try {
-    await runTasks([applyTask(w, into)], {});
+    await w.progress.run([applyTask(w, into)]);
   } catch {
     // the view says what failed
   }
@@ -120,13 +119,13 @@ export async function performStep(w: StepWorld, step: Step): Promise<PerformRepo
   const m = messages(w.lang);
   const report: PerformReport = { backups: [], outputs: [] };
   const files = stepFiles(step);
-  const tasks: ListrTask<unknown>[] = stepActions(step).flatMap((a): ListrTask<unknown>[] => {
+  const tasks: Task[] = stepActions(step).flatMap((a): Task[] => {
     if (a.kind === 'edit') {
       if (a.file !== files[0]) return [];
       return [
         {
           title: m.copying(files),
-          task: () => {
+          run: () => {
             const r = copyStepFiles(w.lab, w.workspaceDir, files);
             if (r.backup) report.backups.push(path.relative(w.cwd, r.backup.dir) || r.backup.dir);
           },
@@ -137,7 +136,7 @@ export async function performStep(w: StepWorld, step: Step): Promise<PerformRepo
     return [
       {
         title: m.running(a.node, a.cmd.length > 70 ? `${a.cmd.slice(0, 67)}…` : a.cmd),
-        task: async () => {
+        run: async () => {
           const r = await w.runtime.exec(w.containerOf(a.node), ['sh', '-c', a.cmd], { timeoutMs: 60_000 });
           report.outputs.push({ node: a.node, cmd: a.cmd, ...r });
         },
@@ -146,7 +145,7 @@ export async function performStep(w: StepWorld, step: Step): Promise<PerformRepo
   });
   if (!tasks.length) return report;
   try {
-    await runTasks(tasks, {});
+    await w.progress.run(tasks);
   } catch (e) {
     if (!(e instanceof ApplyFailed) && !report.apply) throw e;
   }

@@ -7,7 +7,7 @@ import type { Step } from '../labs/steps-schema.js';
 import { labCmd, stepActions, stepFiles } from './actions.js';
 import { hintLadder, hintMenuLabel, hintText, type Hint } from './hints.js';
 import { instructions, type Where } from './instructions.js';
-import { pick, type Lang } from './lang.js';
+import { pick, type Lang } from '../util/lang.js';
 import { messages } from './messages.js';
 import { formatPitfalls, type FilePitfall } from './pitfall-warnings.js';
 import { loadProgress, recordHint, recordStep, saveProgress, startPoint, type Progress } from './progress.js';

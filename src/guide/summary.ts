@@ -1,7 +1,7 @@
 // The end of the run: every step as passed, skipped or not done (and whether hints were needed), plus
 // the `lab check` score of the whole experiment.
 import type { Step } from '../labs/steps-schema.js';
-import { pick, type Lang } from './lang.js';
+import { pick, type Lang } from '../util/lang.js';
 import { messages } from './messages.js';
 import type { Progress } from './progress.js';
 import type { Score } from './verify.js';

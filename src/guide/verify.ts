@@ -4,19 +4,14 @@ import { labContext } from '../checks/context.js';
 import { runChecks } from '../checks/runner.js';
 import type { Lab } from '../labs/load.js';
 import type { StepVerify } from '../labs/steps-schema.js';
+import type { CheckResult } from '../checks/types.js';
+import { observeLab } from '../lifecycle/observe.js';
 import type { Runtime } from '../runtime/types.js';
 import { LabError } from '../util/errors.js';
-import type { Lang } from './lang.js';
+import type { Lang } from '../util/lang.js';
 
-export interface CheckOutcome {
-  id: string;
-  title: string;
-  status: 'pass' | 'fail' | 'skip';
-  message: string;
-  hint: string;
-  points: number;
-  maxPoints: number;
-}
+/** A check's result as the guide shows it: the grader's own shape. */
+export type CheckOutcome = CheckResult;
 
 export interface Verdict {
   passed: boolean;
@@ -40,14 +35,14 @@ export function stepChecks(lab: Lab, verify: StepVerify) {
 
 export async function verifyStep(runtime: Runtime, labName: string, lab: Lab, verify: StepVerify, lang: Lang, onResult?: (r: CheckOutcome) => void): Promise<Verdict> {
   const checks = stepChecks(lab, verify);
-  const base = await labContext(runtime, labName, lab.id);
+  const base = labContext(runtime, await observeLab(runtime, labName), lab.id);
   const { report } = await runChecks(lab.id, checks, base, { lang, only: verify.checks, retries: verify.retries, onResult });
   return { passed: report.checks.every((c) => c.status !== 'fail'), results: report.checks };
 }
 
 /** What `lab check <exp>` reports, with the lab's own retries. */
 export async function scoreLab(runtime: Runtime, labName: string, lab: Lab, lang: Lang, onResult?: (r: CheckOutcome) => void): Promise<Score> {
-  const base = await labContext(runtime, labName, lab.id);
+  const base = labContext(runtime, await observeLab(runtime, labName), lab.id);
   const { report } = await runChecks(lab.id, lab.def.checks, base, { lang, onResult });
   return { score: report.score, maxScore: report.maxScore, passed: report.passed, results: report.checks };
 }

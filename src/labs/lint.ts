@@ -3,8 +3,7 @@
 // file, the line and a fix. `lab validate` adds the folder-level checks (src/labs/validate.ts).
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import { z, type ZodIssue, type ZodTypeAny } from 'zod';
-import { KINDS } from '../topology/kinds/index.js';
-import { nodeName } from '../topology/kinds/kind.js';
+import { allNodeNames } from '../topology/kinds/index.js';
 import { LabFile } from './schema.js';
 
 export interface Problem {
@@ -26,7 +25,7 @@ export interface LintResult {
 
 /** Every node name the topology creates (client, lvs1, haproxy1, nginx1, app1, …). */
 export function knownNodes(): string[] {
-  return KINDS.flatMap((k) => Array.from({ length: k.count }, (_, i) => nodeName(k.role, i)));
+  return allNodeNames();
 }
 
 function lineLocator(doc: Document, counter: LineCounter) {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { FileError, UsageError } from '../util/errors.js';
 import { labsDir } from '../util/paths.js';
 import { lintLabText } from './lint.js';
+import { closest } from '../util/closest.js';
 import type { LabFile } from './schema.js';
 
 export interface Lab {
@@ -36,7 +37,8 @@ export function loadLab(id: string, root = labsDir): Lab {
   const file = path.join(dir, 'lab.yaml');
   if (!existsSync(file)) {
     const known = listLabs(root);
-    throw new UsageError(`unknown experiment "${id}"`, { hint: `Choose one of: ${known.join(', ') || '(none found in labs/)'}.` });
+    const near = closest(id, known);
+    throw new UsageError(`unknown experiment "${id}"`, { hint: `${near ? `Did you mean ${near}? ` : ''}Choose one of: ${known.join(', ') || '(none found in labs/)'}.` });
   }
   const def = parseLabFile(path.relative(process.cwd(), file) || file, readFileSync(file, 'utf8'));
   if (def.id !== id) throw new FileError(file, 1, `id is "${def.id}" but the folder is "${id}"`, { hint: `Fix: set id: ${id}.` });

@@ -7,7 +7,7 @@
 // "info" — it works here, but the snippet is outdated or only works by luck.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { walkFiles } from './workspace.js';
+import { walkFiles } from '../util/files.js';
 
 export type ConfigKind = 'haproxy' | 'nginx' | 'keepalived';
 export type PitfallSeverity = 'error' | 'warning' | 'info';

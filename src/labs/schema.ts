@@ -10,6 +10,8 @@ export const TopologyOverrides = z
   .object({
     /** Mount each domain's crt/key into Nginx at /etc/nginx/ssl/<domain>/ (start states where Nginx terminates TLS). */
     nginxTls: z.boolean().default(false),
+    /** The ports the experiment's frontends serve on the VIP (drawn by `lab graph`). */
+    ports: z.array(z.number().int().min(1).max(65535)).min(1).default([80, 443]),
   })
   .strict()
   .default({});
@@ -24,6 +26,13 @@ export const LabFile = z
     topology: TopologyOverrides,
     /** The files the student edits, relative to the workspace (globs allowed). */
     workspace: z.array(z.string().min(1)).min(1),
+    /** What `lab up` suggests to try first: one URL the experiment serves on the VIP, or a command in a node. */
+    try: z
+      .union([
+        z.object({ scheme: z.enum(['http', 'https']).default('http'), host: z.string().min(1), path: z.string().startsWith('/') }).strict(),
+        z.object({ node: z.string().min(1), cmd: z.string().min(1) }).strict(),
+      ])
+      .optional(),
     /** Shown by `lab guide` before the first step and after the last. */
     intro: Text.optional(),
     finish: Text.optional(),

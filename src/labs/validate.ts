@@ -8,7 +8,8 @@ import { lintLabText, type Problem } from './lint.js';
 import { findPitfalls } from './pitfalls.js';
 import type { LabFile } from './schema.js';
 import type { Lab } from './load.js';
-import { startFiles, walkFiles } from './workspace.js';
+import { startFiles } from '../workspace/seed.js';
+import { walkFiles } from '../util/files.js';
 
 export type { Problem };
 

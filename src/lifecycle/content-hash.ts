@@ -1,6 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { filesOf } from '../labs/workspace.js';
+import path from 'node:path';
+import { walkFiles } from '../util/files.js';
+
+/** Every file a config source stands for: the file itself, or every file below a folder. */
+function filesOf(source: string): string[] {
+  if (!existsSync(source)) return [];
+  return statSync(source).isDirectory() ? walkFiles(source).map((f) => path.join(source, f)) : [source];
+}
 
 /** Hash of every file under the given paths (path and bytes), to tell whether a reload is due. */
 export function contentHash(sources: string[]): string {

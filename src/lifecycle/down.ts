@@ -1,17 +1,31 @@
 import type { Runtime } from '../runtime/types.js';
-import { anyLab, labSelector } from '../topology/labels.js';
+import { anyLab, LABEL, labSelector } from '../topology/labels.js';
+import { acquireLabLock, lockName } from './lock.js';
 
 export interface DownResult {
   containers: string[];
   networks: string[];
 }
 
-/** Removes containers, then networks, carrying the lab's labels; nothing else is touched. */
-export async function downLab(runtime: Runtime, labName: string | undefined): Promise<DownResult> {
+/**
+ * Removes containers, then networks, carrying the lab's labels; nothing else is touched. Waits for a
+ * running `lab up` of the same lab (its lock) unless `force`; the lock itself goes last.
+ */
+export async function downLab(runtime: Runtime, labName: string | undefined, opts: { force?: boolean; onWait?: (line: string) => void } = {}): Promise<DownResult> {
   const selector = labName ? labSelector(labName) : anyLab;
-  const containers = await runtime.listContainers(selector);
-  await Promise.all(containers.map((c) => runtime.removeContainer(c.name)));
-  const networks = await runtime.listNetworks(selector);
-  for (const n of networks) await runtime.removeNetwork(n.name);
-  return { containers: containers.map((c) => c.name), networks: networks.map((n) => n.name) };
+  let containers = await runtime.listContainers(selector);
+  const someImage = containers.find((c) => !c.labels[LABEL.lock])?.image ?? containers[0]?.image;
+  const lock = labName && !opts.force && someImage ? await acquireLabLock(runtime, labName, { operation: 'down', image: someImage, onWait: opts.onWait }) : undefined;
+  try {
+    containers = await runtime.listContainers(selector);
+    const mine = labName ? lockName(labName) : undefined;
+    const nodes = containers.filter((c) => c.name !== mine);
+    await Promise.all(nodes.map((c) => runtime.removeContainer(c.name)));
+    const networks = await runtime.listNetworks(selector);
+    for (const n of networks) await runtime.removeNetwork(n.name);
+    return { containers: nodes.filter((c) => !c.labels[LABEL.lock]).map((c) => c.name), networks: networks.map((n) => n.name) };
+  } finally {
+    await lock?.release();
+    if (opts.force && labName) await runtime.removeContainer(lockName(labName));
+  }
 }

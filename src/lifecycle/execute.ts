@@ -1,18 +1,24 @@
-// Runs a plan as listr2 tasks. No decisions here: every step is one engine call (or one reload),
-// steps of one phase run concurrently, phases in order.
-import type { ListrTask } from 'listr2';
+// Runs a plan. No decisions here: every step is one file write, one engine call or one reload; steps of
+// one phase run concurrently, phases in order, each phase a progress task.
 import type { Runtime } from '../runtime/types.js';
+import type { Progress, Task } from '../progress/progress.js';
+import { kindOf } from '../topology/kinds/index.js';
 import { describeStep, phaseOf, type Plan, type Step } from '../topology/plan.js';
-import { validateAndReload } from '../services/reload.js';
+import type { FileWriter } from '../util/file-writer.js';
+import { validateInContainer, failureToError } from '../apply/validate.js';
 
 export interface ExecuteHooks {
+  writer: FileWriter;
   workspaceRoot: string;
+  experiment: string;
   /** Called after a node (re)started or reloaded with the content it now runs. */
   onApplied(node: string): void;
 }
 
 async function runStep(runtime: Runtime, step: Step, hooks: ExecuteHooks): Promise<void> {
   switch (step.op) {
+    case 'make-dir': return hooks.writer.mkdir(step.dir);
+    case 'write-file': return hooks.writer.write(step.file, step.content);
     case 'remove-container': return runtime.removeContainer(step.name);
     case 'remove-network': return runtime.removeNetwork(step.name);
     case 'create-network': return runtime.createNetwork(step.spec);
@@ -21,31 +27,31 @@ async function runStep(runtime: Runtime, step: Step, hooks: ExecuteHooks): Promi
       await runtime.startContainer(step.node.container.name);
       hooks.onApplied(step.node.node);
       return;
-    case 'reload':
-      await validateAndReload(runtime, step.node.container.name, step.node.role, hooks.workspaceRoot);
+    case 'reload': {
+      const service = kindOf(step.node.role).service;
+      const v = service?.validator({ experiment: hooks.experiment });
+      if (!service || !v) return;
+      const failure = await validateInContainer(runtime, step.node.container.name, v, hooks.workspaceRoot);
+      if (failure) throw failureToError(failure, v, hooks.workspaceRoot, `${step.node.node} keeps running on its last good config. Fix the file, then run \`lab apply\`.`);
+      await service.reload(runtime, step.node.container.name);
       hooks.onApplied(step.node.node);
       return;
+    }
   }
 }
 
-export function planTasks<Ctx>(runtime: Runtime, plan: Plan, hooks: ExecuteHooks): ListrTask<Ctx>[] {
+/** The plan as progress tasks: one per phase, its steps as concurrent subtasks. */
+export function planTasks(runtime: Runtime, plan: Plan, hooks: ExecuteHooks): Task[] {
   const phases = new Map<number, Step[]>();
   for (const s of plan.steps) phases.set(phaseOf(s), [...(phases.get(phaseOf(s)) ?? []), s]);
-  return [...phases.entries()].map(([, steps]) => ({
-    title: steps.length === 1 ? describeStep(steps[0]!) : `${describeStep(steps[0]!).split(' ').slice(0, 2).join(' ')} ×${steps.length}`,
-    task: (_ctx, task) =>
-      task.newListr(
-        steps.map((s) => ({ title: describeStep(s), task: () => runStep(runtime, s, hooks) })),
-        { concurrent: true, exitOnError: true },
-      ),
-  }));
+  return [...phases.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([, steps]) => ({
+      title: steps.length === 1 ? describeStep(steps[0]!) : `${describeStep(steps[0]!).split(' ').slice(0, 2).join(' ')} ×${steps.length}`,
+      run: (ctl) => ctl.subtasks(steps.map((s) => ({ title: describeStep(s), run: () => runStep(runtime, s, hooks) })), { concurrent: true }),
+    }));
 }
 
-/** Same as planTasks without listr2, for tests and benchmarks. */
-export async function executePlan(runtime: Runtime, plan: Plan, hooks: ExecuteHooks): Promise<void> {
-  const phases = new Map<number, Step[]>();
-  for (const s of plan.steps) phases.set(phaseOf(s), [...(phases.get(phaseOf(s)) ?? []), s]);
-  for (const [, steps] of [...phases.entries()].sort(([a], [b]) => a - b)) {
-    await Promise.all(steps.map((s) => runStep(runtime, s, hooks)));
-  }
+export async function executePlan(runtime: Runtime, plan: Plan, hooks: ExecuteHooks, progress: Progress): Promise<void> {
+  await progress.run(planTasks(runtime, plan, hooks));
 }

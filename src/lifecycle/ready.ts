@@ -1,11 +1,40 @@
-// Waits until every node is healthy and exactly one director holds the VIP. On timeout the error
-// names the node that is not ready and shows the end of its log, which usually says why.
+// Readiness is lab's own job, asked on demand: while `lab up` waits (one batch of probes at a time,
+// backing off), and when `lab status` is asked. Docker healthchecks would run a `runc exec` per
+// container every interval for the lab's whole life, which kept an idle lab's machine busy; each kind
+// declares its probe (kinds/*.ts `ready`) and nothing runs between questions.
 import type { Runtime } from '../runtime/types.js';
-import type { Topology } from '../topology/model.js';
+import { kindOf } from '../topology/kinds/index.js';
 import { NotReadyError } from '../util/errors.js';
-import { vipHolders } from './vip.js';
 import { sleep } from '../util/sleep.js';
+import type { ObservedNode } from './observe.js';
+import { vipHolders } from './vip.js';
 
+export type Readiness = 'ready' | 'starting' | 'stopped';
+
+export interface NodeReadiness {
+  node: string;
+  container: string;
+  state: string;
+  readiness: Readiness;
+}
+
+/** Runs each running node's probe once, all at once. */
+export async function probeReadiness(runtime: Runtime, nodes: Pick<ObservedNode, 'node' | 'role' | 'container' | 'state'>[]): Promise<NodeReadiness[]> {
+  return Promise.all(
+    nodes.map(async (n) => {
+      const base = { node: n.node, container: n.container, state: n.state };
+      if (n.state !== 'running') return { ...base, readiness: 'stopped' as const };
+      const cmd = kindOf(n.role).ready;
+      if (!cmd) return { ...base, readiness: 'ready' as const };
+      try {
+        const r = await runtime.exec(n.container, cmd, { timeoutMs: 5000 });
+        return { ...base, readiness: r.exitCode === 0 ? ('ready' as const) : ('starting' as const) };
+      } catch {
+        return { ...base, readiness: 'starting' as const };
+      }
+    }),
+  );
+}
 
 async function tail(runtime: Runtime, container: string, lines = 8): Promise<string> {
   try {
@@ -18,39 +47,50 @@ async function tail(runtime: Runtime, container: string, lines = 8): Promise<str
   }
 }
 
-export async function waitReady(
-  runtime: Runtime,
-  topo: Topology,
-  opts: { timeoutMs: number; onWaiting?: (what: string) => void },
-): Promise<{ holder: string }> {
+export interface WaitTarget {
+  vip: string;
+  nodes: { node: string; role: string; container: string }[];
+}
+
+/**
+ * Waits until every node is ready and exactly one director holds the VIP. Probes only the nodes not yet
+ * ready, backing off from 100 ms to 1 s. On timeout the error names the node that is not ready and
+ * shows the end of its log, which usually says why.
+ */
+export async function waitReady(runtime: Runtime, target: WaitTarget, opts: { timeoutMs: number; onWaiting?: (what: string) => void }): Promise<{ holder: string }> {
   const deadline = Date.now() + opts.timeoutMs;
+  const ready = new Set<string>();
+  let delay = 100;
   let waitingFor = '';
   for (;;) {
-    const infos = await Promise.all(topo.nodes.map(async (n) => ({ n, info: await runtime.inspectContainer(n.container.name) })));
+    const infos = await Promise.all(target.nodes.filter((n) => !ready.has(n.node)).map(async (n) => ({ n, info: await runtime.inspectContainer(n.container) })));
     const dead = infos.find(({ info }) => !info || info.state === 'exited' || info.state === 'dead');
     if (dead) {
-      const logs = dead.info ? await tail(runtime, dead.n.container.name) : '';
+      const logs = dead.info ? await tail(runtime, dead.n.container) : '';
       throw new NotReadyError(`${dead.n.node} stopped while starting${logs ? `:\n${logs}` : ''}`, {
         hint: `See \`lab logs ${dead.n.node}\`; if its config is the problem, fix it and run \`lab up\` again.`,
       });
     }
-    const pending = infos.filter(({ info }) => info!.state !== 'running' || (info!.health !== 'healthy' && info!.health !== 'none'));
+    const probed = await probeReadiness(runtime, infos.map(({ n, info }) => ({ ...n, state: info!.state })));
+    for (const p of probed) if (p.readiness === 'ready') ready.add(p.node);
+    const pending = probed.filter((p) => p.readiness !== 'ready');
     if (pending.length === 0) {
-      const directors = topo.nodes.filter((n) => n.role === 'director').map((n) => ({ node: n.node, container: n.container.name }));
-      const holders = await vipHolders(runtime, directors, topo.vip);
+      const directors = target.nodes.filter((n) => n.role === 'director');
+      const holders = await vipHolders(runtime, directors, target.vip);
       if (holders.length === 1) return { holder: holders[0]! };
-      waitingFor = holders.length === 0 ? `a director to take the VIP ${topo.vip}` : `the VIP ${topo.vip} to settle on one director (held by ${holders.join(' and ')})`;
+      waitingFor = holders.length === 0 ? `a director to take the VIP ${target.vip}` : `the VIP ${target.vip} to settle on one director (held by ${holders.join(' and ')})`;
     } else {
-      waitingFor = pending.map(({ n, info }) => `${n.node} (${info!.state === 'running' ? info!.health : info!.state})`).join(', ');
+      waitingFor = pending.map((p) => `${p.node} (${p.state === 'running' ? 'starting' : p.state})`).join(', ');
     }
     opts.onWaiting?.(waitingFor);
     if (Date.now() > deadline) {
       const first = pending[0];
-      const logs = first ? await tail(runtime, first.n.container.name) : '';
-      throw new NotReadyError(`not ready after ${Math.round(opts.timeoutMs / 1000)} s: waiting for ${waitingFor}${logs ? `\nlast log lines of ${first!.n.node}:\n${logs}` : ''}`, {
-        hint: first ? `Look at \`lab logs ${first.n.node}\`, or raise --timeout.` : 'Look at `lab logs lvs1` and `lab logs lvs2`.',
+      const logs = first ? await tail(runtime, first.container) : '';
+      throw new NotReadyError(`not ready after ${Math.round(opts.timeoutMs / 1000)} s: waiting for ${waitingFor}${logs ? `\nlast log lines of ${first!.node}:\n${logs}` : ''}`, {
+        hint: first ? `Look at \`lab logs ${first.node}\`, or raise --timeout.` : 'Look at `lab logs lvs1` and `lab logs lvs2`.',
       });
     }
-    await sleep(250);
+    await sleep(delay);
+    delay = Math.min(1000, delay * 2);
   }
 }

@@ -1,55 +1,63 @@
-// `lab status`: the lab as the engine sees it, in the documented JSON shape.
+// `lab status`: the lab as the engine sees it, with every node's readiness asked now (not cached by
+// Docker), so it tells the truth within a probe's time of a node dying.
 import type { Runtime } from '../runtime/types.js';
-import { host } from '../topology/cidr.js';
-import { LABEL, labSelector } from '../topology/labels.js';
-import type { Forwarding, Role } from '../topology/model.js';
-import { ADDR } from '../topology/networks.js';
+import type { Forwarding } from '../topology/model.js';
+import { expectedNames } from './expected.js';
+import { observeLab, type LabView } from './observe.js';
+import { probeReadiness, type Readiness } from './ready.js';
 import { vipHolders } from './vip.js';
-
-/** Front to back, as a request travels. */
-const DISPLAY_ORDER: Role[] = ['client', 'director', 'haproxy', 'nginx', 'app'];
 
 export interface NodeStatus {
   name: string;
-  role: Role;
+  role: string;
   container: string;
   state: string;
   healthy: boolean;
+  readiness: Readiness;
   addresses: Record<string, string>;
 }
 
 export interface LabStatus {
   name: string;
   experiment: string | null;
+  workspace: string | null;
   vip: { address: string | null; holder: string | null };
   forwarding: Forwarding | null;
   networks: { name: string; subnet: string }[];
   nodes: NodeStatus[];
+  /** Nodes or networks the lab should have and does not (removed out of band); `lab up` repairs them. */
+  missing: string[];
 }
 
-export async function labStatus(runtime: Runtime, labName: string): Promise<LabStatus> {
-  const [containers, networks] = await Promise.all([runtime.listContainers(labSelector(labName)), runtime.listNetworks(labSelector(labName))]);
-  const nodes: NodeStatus[] = containers
-    .map((c) => ({
-      name: c.labels[LABEL.node] ?? c.name,
-      role: (c.labels[LABEL.role] ?? 'client') as Role,
-      container: c.name,
-      state: c.state,
-      healthy: c.state === 'running' && (c.health === 'healthy' || c.health === 'none'),
-      addresses: c.addresses,
-    }))
-    .sort((a, b) => DISPLAY_ORDER.indexOf(a.role) - DISPLAY_ORDER.indexOf(b.role) || a.name.localeCompare(b.name));
-  const edge = networks.find((n) => n.labels[LABEL.network] === 'edge');
-  const vip = edge?.subnets[0] ? host(edge.subnets[0], ADDR.vip) : null;
-  const directors = containers.filter((c) => c.labels[LABEL.role] === 'director' && c.state === 'running');
-  const holders = vip ? await vipHolders(runtime, directors.map((d) => ({ node: d.labels[LABEL.node]!, container: d.name })), vip) : [];
-  const fwd = directors[0]?.labels[LABEL.forwarding] ?? containers.find((c) => c.labels[LABEL.forwarding])?.labels[LABEL.forwarding];
+export async function labStatus(runtime: Runtime, labName: string, view?: LabView): Promise<LabStatus> {
+  const v = view ?? (await observeLab(runtime, labName));
+  const running = v.nodes.filter((n) => n.state === 'running');
+  const directors = running.filter((n) => n.role === 'director');
+  const [readiness, holders] = await Promise.all([
+    probeReadiness(runtime, v.nodes),
+    v.vip ? vipHolders(runtime, directors, v.vip) : Promise.resolve([] as string[]),
+  ]);
+  const expected = v.exists ? expectedNames(v) : { nodes: [], networks: [] };
+  const missing = [
+    ...expected.nodes.filter((n) => !v.nodes.some((x) => x.node === n)),
+    ...expected.networks.filter((n) => !v.networks.some((x) => x.name === n)).map((n) => `network ${n}`),
+  ];
   return {
     name: labName,
-    experiment: containers[0]?.labels[LABEL.experiment] ?? null,
-    vip: { address: vip, holder: holders.length === 1 ? holders[0]! : holders.length ? holders.join(',') : null },
-    forwarding: fwd === 'ipvs' || fwd === 'nftables' ? fwd : null,
-    networks: networks.map((n) => ({ name: n.name, subnet: n.subnets[0] ?? '' })).sort((a, b) => a.name.localeCompare(b.name)),
-    nodes,
+    experiment: v.experiment,
+    workspace: v.workspaceDir,
+    vip: { address: v.vip, holder: holders.length === 1 ? holders[0]! : holders.length ? holders.join(',') : null },
+    forwarding: v.forwarding,
+    networks: v.networks.map((n) => ({ name: n.name, subnet: n.subnets[0] ?? '' })).sort((a, b) => a.name.localeCompare(b.name)),
+    nodes: v.nodes.map((n, i) => ({
+      name: n.node,
+      role: n.role,
+      container: n.container,
+      state: n.state,
+      readiness: readiness[i]!.readiness,
+      healthy: readiness[i]!.readiness === 'ready',
+      addresses: n.addresses,
+    })),
+    missing,
   };
 }

@@ -1,36 +1,41 @@
-// `lab up`: provision what is missing (engine, images, certificates, workspace), observe the lab by
-// its labels, plan, execute the plan, then wait until the lab really works.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// `lab up` as an honest pipeline, after docker compose:
+//   provision (engine, images, certificates, the workspace's start files: each only adds what is missing)
+//   → observe (the lab by its labels) → desired state (pure: topology, generated files, hashes)
+//   → plan (pure) → execute → wait until the lab really works.
+// `--dry-run` runs the same pipeline on a recording runtime and a recording file writer, so nothing
+// on the engine or on disk can change; provisioning says what it would do instead of doing it.
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { ListrTask } from 'listr2';
 import type { Runtime } from '../runtime/types.js';
-import { runTasks } from '../cli/progress.js';
-import { ensureEngine, detectForwarding } from '../engine/index.js';
-import { imageRefs, imageStatus, imageTasks, resolveBaseRef } from '../images/index.js';
+import { RecordingRuntime } from '../runtime/recording.js';
+import type { Progress, Task, TaskControl } from '../progress/progress.js';
+import { engineProblem, ensureEngine } from '../engine/provision.js';
+import { detectForwarding } from '../forwarding/probe.js';
+import { ensureImages, imageRefs, imageStatus, resolveBaseRef } from '../images/index.js';
 import { ensureCerts, DEFAULT_DOMAINS } from '../certs/index.js';
 import { loadLab, type Lab } from '../labs/load.js';
-import { defaultWorkspaceDir, seedWorkspace } from '../labs/workspace.js';
-import { buildTopology, generatedFiles, vipFor } from '../topology/build.js';
-import { KINDS } from '../topology/kinds/index.js';
+import { defaultWorkspaceDir, seedWorkspace } from '../workspace/seed.js';
+import { buildTopology, generatedFiles } from '../topology/build.js';
+import { kindOf } from '../topology/kinds/index.js';
+import { vrrpAddresses } from '../topology/kinds/director.js';
 import type { BuildContext } from '../topology/kinds/kind.js';
-import { LABEL } from '../topology/labels.js';
 import type { Forwarding, Topology } from '../topology/model.js';
 import type { NetworkKey } from '../topology/networks.js';
-import { createdBy, planUp, type Plan } from '../topology/plan.js';
+import { createdBy, engineSteps, planUp, type Desired, type Plan } from '../topology/plan.js';
 import { chooseSubnets } from '../topology/subnets.js';
-import { stateDir } from '../util/paths.js';
+import { labSelector } from '../topology/labels.js';
+import { stateDir, writeApplied } from '../state/store.js';
+import { diskWriter, RecordingWriter, type FileWriter } from '../util/file-writer.js';
+import { InterruptedError, LabError } from '../util/errors.js';
 import { contentHash } from './content-hash.js';
-import { planTasks } from './execute.js';
-import { observe } from './observe.js';
+import { executePlan } from './execute.js';
+import { acquireLabLock, type LabLock } from './lock.js';
+import { observeLab, type LabView } from './observe.js';
 import { waitReady } from './ready.js';
-import { writeApplied } from './state.js';
-import { assertConfigsBeforeRecreate, recreations } from '../services/guard.js';
-import { VALIDATORS } from '../services/reload.js';
-import { writeLabInfo } from '../labs/lab-info.js';
+import { assertConfigsBeforeRecreate, recreations } from '../apply/guard.js';
 
 export interface UpOptions {
   experiment: string;
-  labName: string;
   cwd: string;
   workspace?: string;
   certsDir?: string;
@@ -41,13 +46,19 @@ export interface UpOptions {
   publishPort?: number;
   /** Print the plan and change nothing. */
   dryRun?: boolean;
-  /** Use this runtime instead of provisioning one (tests). */
-  runtime?: Runtime;
+  /** Ctrl-C: stop at once, release the lock, say what state the lab is in. */
+  signal?: AbortSignal;
+}
+
+export interface UpDeps {
+  runtime: Runtime;
+  progress: Progress;
+  labName: string;
 }
 
 export interface UpResult {
   lab: Lab;
-  topology: Topology;
+  topology?: Topology;
   plan: Plan;
   recreated: string[];
   holder?: string;
@@ -55,114 +66,206 @@ export interface UpResult {
   seeded: string[];
   certChanges: string[];
   desktop: boolean;
+  /** What provisioning did (or, in a dry run, would do): engine, images, certificates, start files. */
+  provisioning: string[];
+  /** A dry run: every engine call and file write the real run would have made. */
+  recorded?: string[];
 }
 
-interface Ctx {
-  runtime?: Runtime;
-  desktop: boolean;
-  images?: ReturnType<typeof imageRefs>;
-  forwarding?: Forwarding;
-  topology?: Topology;
-  plan?: Plan;
-  certChanges: string[];
-  holder?: string;
-  applied: Record<string, string>;
-  seen?: Awaited<ReturnType<typeof observe>>;
+/** The lab belongs to another project folder: one lab name, two checkouts. */
+export class OwnershipError extends LabError {}
+
+/** Subtasks of a running task, as a Progress for code that takes one (image builds). */
+export function within(ctl: TaskControl): Progress {
+  return { run: (tasks, o) => ctl.subtasks(tasks, o) };
 }
 
-/** Reads the forwarding mode off running directors, so a re-up needs no kernel probe. */
-function knownForwarding(containers: { labels: Record<string, string> }[]): Forwarding | undefined {
-  const v = containers.find((c) => c.labels[LABEL.role] === 'director')?.labels[LABEL.forwarding];
-  return v === 'ipvs' || v === 'nftables' ? v : undefined;
+/** What an interrupted `lab up` leaves: which step it was in, and what exists of the lab now. */
+async function interruptedAt(runtime: Runtime, labName: string, task: string, lock: LabLock | undefined): Promise<InterruptedError> {
+  await Promise.race([lock?.release(), new Promise((r) => setTimeout(r, 3000))]);
+  let state = '';
+  try {
+    const view = await Promise.race([observeLab(runtime, labName), new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), 3000))]);
+    const running = view.nodes.filter((n) => n.state === 'running').length;
+    state = view.exists ? ` The lab has ${view.nodes.length} container(s) (${running} running) and ${view.networks.length} network(s) now.` : ' Nothing of the lab exists yet.';
+  } catch {
+    state = '';
+  }
+  return new InterruptedError(`lab up was interrupted during "${task}".${state}`, {
+    hint: 'Run `lab up` again: it converges from wherever this stopped. `lab down` removes what was made.',
+  });
 }
 
-export async function upLab(opts: UpOptions): Promise<UpResult> {
+/** inode of a host path, or undefined when it does not exist. */
+export function inodeOf(p: string): number | undefined {
+  try {
+    return statSync(p).ino;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Refuses to take over a lab that serves another project folder (same name, another checkout). */
+export function assertOwnership(view: LabView, rootDir: string, labName: string): void {
+  if (!view.rootDir || view.rootDir === rootDir) return;
+  const where = `${view.rootDir}${view.host ? ` on ${view.host}` : ''}`;
+  throw new OwnershipError(`lab "${labName}" belongs to ${where}, not to this folder (${rootDir})`, {
+    hint: `Give this folder a lab of its own with \`lab -n <name> up\` (or LAB_NAME), or run \`lab down\` in ${view.rootDir} first.`,
+  });
+}
+
+/** Pure given its inputs: the topology (with each node's config content hash) and the files lab generates. */
+export function desiredState(ctx: BuildContext): Desired {
+  const topology = buildTopology(ctx);
+  for (const node of topology.nodes) {
+    const sources = kindOf(node.role).configSources?.(ctx, 0);
+    if (sources) node.contentHash = contentHash(sources);
+  }
+  return {
+    topology,
+    files: Object.entries(generatedFiles(ctx)).map(([file, content]) => ({ file, content })),
+    dirs: [],
+  };
+}
+
+/** The observation the planner needs beyond the engine: the desired files' current content. */
+function observeFiles(desired: Desired): { files: Record<string, Buffer | undefined>; dirs: Record<string, boolean> } {
+  const files: Record<string, Buffer | undefined> = {};
+  for (const f of desired.files) files[f.file] = existsSync(f.file) ? readFileSync(f.file) : undefined;
+  return { files, dirs: Object.fromEntries(desired.dirs.map((d) => [d, existsSync(d)])) };
+}
+
+export async function upLab(opts: UpOptions, deps: UpDeps): Promise<UpResult> {
   const lab = loadLab(opts.experiment);
-  const workspaceDir = path.resolve(opts.cwd, opts.workspace ?? defaultWorkspaceDir(opts.cwd, lab.id));
-  const certsDir = path.resolve(opts.cwd, opts.certsDir ?? 'certs');
-  const seeded = seedWorkspace(lab, workspaceDir).seeded;
-  const ctx: Ctx = { runtime: opts.runtime, desktop: false, certChanges: [], applied: {} };
+  const dry = !!opts.dryRun;
+  const recordingRuntime = dry ? new RecordingRuntime(deps.runtime) : undefined;
+  const runtime: Runtime = recordingRuntime ?? deps.runtime;
+  const writer: FileWriter = dry ? new RecordingWriter() : diskWriter;
+  const rootDir = path.resolve(opts.cwd);
+  const labName = deps.labName;
+  const provisioning: string[] = [];
 
-  const tasks: ListrTask<Ctx>[] = [
+  let engineUp = true;
+  let desktop = false;
+  let images: Record<string, string> | undefined;
+  let view: LabView | undefined;
+  let workspaceDir = '';
+  let certsDir = '';
+  let seeded: string[] = [];
+  let certChanges: string[] = [];
+  let topology: Topology | undefined;
+  let plan: Plan = { steps: [], unchanged: [] };
+  let holder: string | undefined;
+  let lock: LabLock | undefined;
+  const applied: Record<string, string> = {};
+  let bctx: BuildContext | undefined;
+
+  const tasks: Task[] = [
     {
       title: 'Docker engine',
-      task: async (c, task) => {
-        c.runtime ??= await ensureEngine({ yes: opts.yes, interactive: opts.interactive, log: (s) => (task.output = s) });
-        const v = await c.runtime.version();
-        c.desktop = v.desktop;
-        task.title = `Docker engine ${v.version} (API ${v.apiVersion})`;
+      run: async (ctl) => {
+        if (dry) {
+          const why = await engineProblem(deps.runtime);
+          if (why) {
+            engineUp = false;
+            provisioning.push(`start (or install) the Docker engine: ${why.message}`);
+            ctl.title('Docker engine: not running (a real run would start it)');
+            return;
+          }
+        } else {
+          await ensureEngine(deps.runtime, { yes: opts.yes, interactive: opts.interactive, log: (s) => ctl.output(s) });
+        }
+        const v = await runtime.version();
+        desktop = v.desktop;
+        ctl.title(`Docker engine ${v.version} (API ${v.apiVersion})`);
       },
     },
     {
       title: 'Lab images',
-      task: async (c, task) => {
-        const status = await imageStatus(c.runtime!);
-        const missing = status.filter((s) => !s.present);
-        if (missing.length) {
-          return task.newListr(imageTasks<Ctx>(c.runtime!), { concurrent: false });
+      skip: () => !engineUp && 'no engine',
+      run: async (ctl) => {
+        if (dry) {
+          const missing = (await imageStatus(runtime)).filter((s) => !s.present);
+          for (const m of missing) provisioning.push(`build image ${m.ref}`);
+          images = imageRefs(await resolveBaseRef(runtime));
+          ctl.title(missing.length ? `Lab images: ${missing.length} to build` : 'Lab images present');
+          return;
         }
-        task.title = `Lab images present (${status.filter((s) => s.role !== 'base').length})`;
+        images = await ensureImages(runtime, within(ctl));
+        ctl.title(`Lab images present (${Object.keys(images).length})`);
       },
     },
     {
-      title: 'Certificates',
-      task: async (c, task) => {
-        const r = await ensureCerts({ outDir: certsDir, log: (s) => (task.output = s) });
-        c.certChanges = r.changed;
-        task.title = r.changed.length ? `Certificates: ${r.changed.length} written in ${path.relative(opts.cwd, certsDir) || '.'}` : 'Certificates valid';
+      title: 'Lock the lab',
+      skip: () => (dry || !engineUp) && 'dry run',
+      run: async (ctl) => {
+        lock = await acquireLabLock(runtime, labName, { operation: 'up', image: images!.client!, onWait: (l) => ctl.output(l) });
+      },
+    },
+    {
+      title: 'Workspace and certificates',
+      skip: () => !engineUp && 'no engine',
+      run: async (ctl) => {
+        view = await observeLab(runtime, labName);
+        assertOwnership(view, rootDir, labName);
+        const same = view.rootDir === rootDir;
+        workspaceDir = path.resolve(
+          opts.cwd,
+          opts.workspace ?? (same && view.experiment === lab.id && view.workspaceDir ? view.workspaceDir : defaultWorkspaceDir(opts.cwd, lab.id)),
+        );
+        certsDir = path.resolve(opts.cwd, opts.certsDir ?? (same && view.certsDir ? view.certsDir : 'certs'));
+        seeded = seedWorkspace(lab, workspaceDir, writer);
+        if (dry) for (const s of seeded) provisioning.push(`add start file ${path.join(path.relative(opts.cwd, workspaceDir), s)}`);
+        const r = await ensureCerts({ outDir: certsDir, dryRun: dry, log: (s) => ctl.output(s) });
+        certChanges = r.changed;
+        if (dry) for (const c of r.changed) provisioning.push(`certificate ${c}`);
+        ctl.title(`Workspace ${path.relative(opts.cwd, workspaceDir) || '.'}${seeded.length ? ` (${seeded.length} start files)` : ''}; certificates ${r.changed.length ? `${r.changed.length} ${dry ? 'to write' : 'written'}` : 'valid'}`);
       },
     },
     {
       title: 'Plan',
-      task: async (c, task) => {
-        const runtime = c.runtime!;
-        c.images = imageRefs(await resolveBaseRef(runtime));
-        const seen = await observe(runtime, opts.labName, opts.cwd);
-        c.seen = seen;
-        c.forwarding = knownForwarding(seen.containers) ?? (await detectForwarding(runtime, c.images.director)).mode;
-        const subnets = chooseSubnets(opts.labName, seen.allNetworks, { requested: opts.subnets });
-        const { vip, gatewayVip } = vipFor(subnets);
-        const bctx: BuildContext = {
-          lab: opts.labName,
+      skip: () => !engineUp && 'no engine',
+      run: async (ctl) => {
+        const seen = view!;
+        const forwarding: Forwarding = seen.forwarding ?? (await detectForwarding(runtime, images!.director!, labSelector(labName))).mode;
+        const subnets = chooseSubnets(labName, seen.allNetworks, { requested: opts.subnets });
+        const { vip, gateways } = vrrpAddresses(subnets);
+        bctx = {
+          lab: labName,
           experiment: lab.id,
-          forwarding: c.forwarding,
-          images: c.images,
+          forwarding,
+          images: images!,
           subnets,
           vip,
-          gatewayVip,
+          gateways,
+          rootDir,
           workspaceDir,
           certsDir,
-          stateDir: path.resolve(stateDir(opts.cwd, opts.labName)),
+          stateDir: path.resolve(stateDir(rootDir, labName)),
           domains: DEFAULT_DOMAINS,
           nginxTls: lab.def.topology.nginxTls,
           publishPort: opts.publishPort,
+          inodeOf,
         };
-        for (const [file, content] of Object.entries(generatedFiles(bctx))) {
-          mkdirSync(path.dirname(file), { recursive: true });
-          writeFileSync(file, content);
-        }
-        const topo = buildTopology(bctx);
-        for (const node of topo.nodes) {
-          const kind = KINDS.find((k) => k.role === node.role)!;
-          const sources = kind.configSources?.(bctx, 0);
-          if (sources) node.contentHash = contentHash(sources);
-        }
-        c.topology = topo;
-        c.applied = { ...seen.applied };
-        c.plan = planUp(topo, seen);
-        const n = c.plan.steps.length;
-        task.title = n === 0 ? `Plan: nothing to change (${c.plan.unchanged.length} containers up to date)` : `Plan: ${n} step${n === 1 ? '' : 's'} (forwarding: ${c.forwarding})`;
+        const desired = desiredState(bctx);
+        topology = desired.topology;
+        Object.assign(applied, seen.applied);
+        plan = planUp(desired, { networks: seen.networks, containers: seen.containers.filter((c) => !c.labels['lab.lock']), applied: seen.applied, ...observeFiles(desired) });
+        const n = engineSteps(plan).length;
+        ctl.title(n === 0 ? `Plan: nothing to change (${plan.unchanged.length} containers up to date)` : `Plan: ${n} step${n === 1 ? '' : 's'} (forwarding: ${forwarding})`);
       },
     },
     {
-      // Never recreate a node over a config its tool rejects (src/services/guard.ts).
+      // Never recreate a node over a config its tool rejects (src/apply/guard.ts).
       title: 'Check configs before recreating nodes',
-      skip: (c) => opts.dryRun || !recreations(c.plan!).some((n) => VALIDATORS[n.role]),
-      task: async (c) => {
-        const removedNets = new Set(c.plan!.steps.flatMap((s) => (s.op === 'remove-network' ? [s.name] : [])));
-        await assertConfigsBeforeRecreate(c.runtime!, c.plan!, {
-          keptNetworks: c.seen!.networks.map((n) => n.name).filter((n) => !removedNets.has(n)),
-          running: c.seen!.containers.filter((x) => x.state === 'running').map((x) => x.name),
+      skip: () => (dry || !engineUp || !recreations(plan).some((n) => kindOf(n.role).service?.validator(bctx!))) && 'nothing to check',
+      run: async () => {
+        const removedNets = new Set(plan.steps.flatMap((s) => (s.op === 'remove-network' ? [s.name] : [])));
+        await assertConfigsBeforeRecreate(runtime, plan, {
+          experiment: lab.id,
+          labels: labSelector(labName),
+          keptNetworks: view!.networks.map((n) => n.name).filter((n) => !removedNets.has(n)),
+          running: view!.nodes.filter((x) => x.state === 'running').map((x) => x.container),
           workspaceRoot: path.relative(opts.cwd, workspaceDir) || '.',
           extra: [{ containerDir: '/etc/haproxy/certs', hostDir: path.relative(opts.cwd, path.join(certsDir, 'haproxy')) || '.' }],
         });
@@ -170,47 +273,79 @@ export async function upLab(opts: UpOptions): Promise<UpResult> {
     },
     {
       title: 'Apply the plan',
-      skip: (c) => opts.dryRun || c.plan!.steps.length === 0,
-      task: (c, task) => {
-        writeLabInfo(opts.cwd, opts.labName, { experiment: lab.id, workspaceDir, certsDir });
-        return task.newListr(
-          planTasks<Ctx>(c.runtime!, c.plan!, {
-            workspaceRoot: path.relative(opts.cwd, workspaceDir) || '.',
-            onApplied: (node) => {
-              const hash = c.topology!.nodes.find((n) => n.node === node)?.contentHash;
-              if (hash) c.applied[node] = hash;
+      skip: () => (!engineUp || plan.steps.length === 0) && 'nothing to do',
+      run: async (ctl) => {
+        const sources = (node: string) => {
+          const n = topology!.nodes.find((x) => x.node === node)!;
+          return kindOf(n.role).configSources?.(bctx!, 0);
+        };
+        try {
+          await executePlan(
+            runtime,
+            plan,
+            {
+              writer,
+              experiment: lab.id,
+              workspaceRoot: path.relative(opts.cwd, workspaceDir) || '.',
+              // What the node runs now: hashed after the plan's own file writes.
+              onApplied: (node) => {
+                const src = sources(node);
+                if (src) applied[node] = contentHash(src);
+              },
             },
-          }),
-          { concurrent: false },
-        );
+            within(ctl),
+          );
+        } finally {
+          if (!dry) writeApplied(rootDir, labName, applied);
+        }
       },
     },
     {
-      title: 'Wait until every node is healthy and one director holds the VIP',
-      skip: () => !!opts.dryRun,
-      task: async (c, task) => {
-        writeLabInfo(opts.cwd, opts.labName, { experiment: lab.id, workspaceDir, certsDir });
-        try {
-          const { holder } = await waitReady(c.runtime!, c.topology!, { timeoutMs: opts.timeoutMs, onWaiting: (w) => (task.output = `waiting for ${w}`) });
-          c.holder = holder;
-          task.title = `Ready: ${c.topology!.nodes.length} nodes healthy, VIP ${c.topology!.vip} on ${holder}`;
-        } finally {
-          writeApplied(opts.cwd, opts.labName, c.applied);
-        }
+      title: 'Wait until every node is ready and one director holds the VIP',
+      skip: () => (dry || !engineUp) && 'dry run',
+      run: async (ctl) => {
+        const target = { vip: topology!.vip, nodes: topology!.nodes.map((n) => ({ node: n.node, role: n.role, container: n.container.name })) };
+        ({ holder } = await waitReady(runtime, target, { timeoutMs: opts.timeoutMs, onWaiting: (w) => ctl.output(`waiting for ${w}`) }));
+        ctl.title(`Ready: ${topology!.nodes.length} nodes, VIP ${topology!.vip} on ${holder}`);
       },
     },
   ];
 
-  await runTasks(tasks, ctx);
+  let current = tasks[0]!.title;
+  for (const t of tasks) {
+    const run = t.run;
+    t.run = (ctl) => {
+      current = t.title;
+      return run(ctl);
+    };
+  }
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new InterruptedError('lab up was interrupted'));
+    if (opts.signal?.aborted) onAbort();
+    else opts.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  aborted.catch(() => undefined);
+  try {
+    await Promise.race([deps.progress.run(tasks), aborted]);
+  } catch (e) {
+    if (e instanceof InterruptedError) throw await interruptedAt(deps.runtime, labName, current, lock);
+    throw e;
+  } finally {
+    if (onAbort) opts.signal?.removeEventListener('abort', onAbort);
+    await lock?.release();
+  }
   return {
     lab,
-    topology: ctx.topology!,
-    plan: ctx.plan!,
-    recreated: createdBy(ctx.plan!),
-    holder: ctx.holder,
+    topology,
+    plan,
+    recreated: createdBy(plan),
+    holder,
     workspaceDir,
     seeded,
-    certChanges: ctx.certChanges,
-    desktop: ctx.desktop,
+    certChanges,
+    desktop,
+    provisioning,
+    recorded: dry ? [...(recordingRuntime?.recorded ?? []), ...(writer as RecordingWriter).recorded] : undefined,
   };
 }

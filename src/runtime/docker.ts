@@ -82,10 +82,24 @@ export class DockerRuntime implements Runtime {
   }
 
   async removeNetwork(name: string): Promise<void> {
-    try {
-      await this.docker.getNetwork(name).remove();
-    } catch (e) {
-      if (!isNotFound(e)) throw wrap(e, `remove network ${name}`);
+    // Right after its containers were force-removed, the engine (20.10) may not have released their
+    // endpoints yet ("has active endpoints"): disconnect what is left and try again for a few seconds.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.docker.getNetwork(name).remove();
+        return;
+      } catch (e) {
+        if (isNotFound(e)) return;
+        const msg = (e as { json?: { message?: string } }).json?.message ?? (e as Error).message;
+        if (!/active endpoints/.test(msg ?? '') || attempt >= 10) throw wrap(e, `remove network ${name}`);
+        const info = (await this.docker.getNetwork(name).inspect().catch(() => undefined)) as { Containers?: Record<string, unknown> } | undefined;
+        for (const id of Object.keys(info?.Containers ?? {})) {
+          // Only endpoints whose container is gone: a live container someone attached stays attached.
+          const alive = await this.docker.getContainer(id).inspect().then(() => true, (err) => !isNotFound(err));
+          if (!alive) await this.docker.getNetwork(name).disconnect({ Container: id, Force: true }).catch(() => undefined);
+        }
+        await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+      }
     }
   }
 
@@ -181,6 +195,22 @@ export class DockerRuntime implements Runtime {
     } catch (e) {
       const code = (e as { statusCode?: number }).statusCode;
       if (code !== 304 && code !== 404) throw wrap(e, `stop container ${name}`);
+    }
+  }
+
+  async pauseContainer(name: string): Promise<void> {
+    try {
+      await this.docker.getContainer(name).pause();
+    } catch (e) {
+      throw wrap(e, `pause container ${name}`);
+    }
+  }
+
+  async unpauseContainer(name: string): Promise<void> {
+    try {
+      await this.docker.getContainer(name).unpause();
+    } catch (e) {
+      throw wrap(e, `unpause container ${name}`);
     }
   }
 
@@ -372,6 +402,33 @@ export class DockerRuntime implements Runtime {
       throw wrap(e, `pull ${ref}`);
     }
     await followJson(this.docker, stream, undefined, `pull ${ref}`);
+  }
+
+  async removeImage(ref: string): Promise<void> {
+    try {
+      await this.docker.getImage(ref).remove();
+    } catch (e) {
+      if (!isNotFound(e)) throw wrap(e, `remove image ${ref}`);
+    }
+  }
+
+  async saveImages(refs: string[]): Promise<NodeJS.ReadableStream> {
+    try {
+      // GET /images/get?names=…: `docker save` of several tags into one archive.
+      return (await (this.docker as unknown as { getImages(o: object): Promise<NodeJS.ReadableStream> }).getImages({ names: refs }));
+    } catch (e) {
+      throw wrap(e, `save images ${refs.join(' ')}`);
+    }
+  }
+
+  async loadImages(tar: NodeJS.ReadableStream): Promise<void> {
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await this.docker.loadImage(tar as never);
+    } catch (e) {
+      throw wrap(e, 'load images');
+    }
+    await followJson(this.docker, stream, undefined, 'load images');
   }
 }
 

@@ -107,6 +107,8 @@ export interface Runtime {
   createContainer(spec: ContainerSpec): Promise<void>;
   startContainer(name: string): Promise<void>;
   stopContainer(name: string, timeoutSec?: number): Promise<void>;
+  pauseContainer(name: string): Promise<void>;
+  unpauseContainer(name: string): Promise<void>;
   removeContainer(name: string): Promise<void>;
   signal(name: string, signal: string): Promise<void>;
   exec(name: string, cmd: string[], opts?: { stdin?: string; timeoutMs?: number }): Promise<ExecResult>;
@@ -120,6 +122,10 @@ export interface Runtime {
   imageExists(ref: string): Promise<boolean>;
   buildImage(opts: BuildOptions): Promise<void>;
   importImage(tarStream: NodeJS.ReadableStream, ref: string, labels?: Labels): Promise<void>;
-  /** True when the engine can pull from a registry (tries a tiny manifest lookup). */
   pullImage(ref: string): Promise<void>;
+  removeImage(ref: string): Promise<void>;
+  /** `docker save` of these tags, as a tar stream. */
+  saveImages(refs: string[]): Promise<NodeJS.ReadableStream>;
+  /** `docker load` of a tar stream made by saveImages. */
+  loadImages(tar: NodeJS.ReadableStream): Promise<void>;
 }

@@ -1,51 +1,53 @@
-// The topology as Mermaid, the diagram language the tutorial itself uses.
-import { KINDS } from './kinds/index.js';
-import { nodeName } from './kinds/kind.js';
-import type { Role } from './model.js';
-
-const TIER: Record<Role, string> = {
-  client: '用户层 client',
-  director: '四层负载均衡 LVS',
-  haproxy: '七层负载均衡 HAProxy',
-  nginx: 'Web服务器层 Nginx',
-  app: '应用服务器层 app',
-};
+// The topology as Mermaid, the diagram language the tutorial itself uses, derived from the node kinds
+// (tiers front to back, each kind's arrows) and the experiment (its title and the ports it serves).
+import { DISPLAY_KINDS } from './kinds/index.js';
+import { namesOf } from './kinds/kind.js';
 
 export interface GraphInput {
   experiment: string;
+  title?: string;
+  /** Ports the experiment serves on the VIP. */
+  ports?: number[];
   vip?: string;
   forwarding?: string;
   /** node → address to show, when the lab is running. */
   addresses?: Record<string, string>;
 }
 
+function portText(ports: number[]): string {
+  const schemes = ports.map((p) => (p === 443 ? 'HTTPS' : 'HTTP'));
+  return `${[...new Set(schemes)].join('/')} ${ports.join('/')}`;
+}
+
 export function mermaid(input: GraphInput): string {
   const lines = ['graph TB'];
-  const label = (node: string, extra: string) => `${node}[${node}${extra}${input.addresses?.[node] ? `<br/>${input.addresses[node]}` : ''}]`;
-  const order: Role[] = ['client', 'director', 'haproxy', 'nginx', 'app'];
-  for (const role of order) {
-    const kind = KINDS.find((k) => k.role === role)!;
-    lines.push(`    subgraph ${role}_tier[${TIER[role]}]`);
-    if (role === 'director') lines.push(`        VIP((VIP${input.vip ? `<br/>${input.vip}` : ''}))`);
-    for (let i = 0; i < kind.count; i++) {
-      const n = nodeName(role, i);
-      const extra = role === 'director' ? (i === 0 ? ' MASTER' : ' BACKUP') : role === 'app' ? ' :8070' : role === 'nginx' ? ' :10080' : '';
-      lines.push(`        ${label(n, extra)}`);
-    }
+  if (input.title) lines.push(`    %% ${input.experiment}: ${input.title}`);
+  const box = (node: string, extra: string) => `${node}[${node}${extra}${input.addresses?.[node] ? `<br/>${input.addresses[node]}` : ''}]`;
+  for (const kind of DISPLAY_KINDS) {
+    lines.push(`    subgraph ${kind.role}_tier[${kind.graph.tier}]`);
+    if (kind.role === 'director') lines.push(`        VIP((VIP${input.vip ? `<br/>${input.vip}` : ''}))`);
+    namesOf(kind).forEach((n, i) => lines.push(`        ${box(n, kind.graph.label?.(i) ?? '')}`));
     lines.push('    end');
   }
-  const names = (role: Role) => Array.from({ length: KINDS.find((k) => k.role === role)!.count }, (_, i) => nodeName(role, i));
-  lines.push('    client -->|HTTP/HTTPS 80/443| VIP');
-  lines.push('    VIP --> lvs1');
-  lines.push('    VIP -.-> lvs2');
-  const l4 = input.forwarding === 'nftables' ? '四层转发 nftables' : '四层转发';
-  for (const d of names('director')) for (const h of names('haproxy')) lines.push(`    ${d} ${d === 'lvs1' ? '-->' : '-.->'}|${l4}| ${h}`);
-  for (const h of names('haproxy')) for (const n of names('nginx')) lines.push(`    ${h} -->|七层转发| ${n}`);
-  for (const n of names('nginx')) for (const a of names('app')) lines.push(`    ${n} --> ${a}`);
+  const byRole = new Map(DISPLAY_KINDS.map((k) => [k.role, k]));
+  for (const kind of DISPLAY_KINDS) {
+    for (const edge of kind.graph.to) {
+      const target = byRole.get(edge.role);
+      if (!target) continue;
+      namesOf(kind).forEach((from, i) => {
+        if (target.role === 'director') {
+          // Clients reach the VIP; the VIP lives on the MASTER (solid) and moves to the BACKUP (dashed).
+          lines.push(`    ${from} -->|${portText(input.ports ?? [80, 443])}| VIP`);
+          return;
+        }
+        const l4 = kind.role === 'director' && input.forwarding === 'nftables' ? `${edge.text} nftables` : edge.text;
+        for (const to of namesOf(target)) lines.push(`    ${from} ${kind.role === 'director' && i > 0 ? '-.->' : '-->'}${l4 ? `|${l4}|` : ''} ${to}`);
+      });
+    }
+    if (kind.role === 'director') namesOf(kind).forEach((d, i) => lines.push(`    VIP ${i === 0 ? '-->' : '-.->'} ${d}`));
+  }
   lines.push('    style VIP fill:#f9f,stroke:#333');
-  lines.push('    style lvs1 fill:#bbf,stroke:#333');
-  lines.push('    style lvs2 fill:#bbf,stroke:#333');
-  lines.push('    style haproxy1 fill:#bfb,stroke:#333');
-  lines.push('    style haproxy2 fill:#bfb,stroke:#333');
+  for (const n of namesOf(byRole.get('director')!)) lines.push(`    style ${n} fill:#bbf,stroke:#333`);
+  for (const n of namesOf(byRole.get('haproxy')!)) lines.push(`    style ${n} fill:#bfb,stroke:#333`);
   return `${lines.join('\n')}\n`;
 }

@@ -2,7 +2,8 @@
 import type { ContainerSpec, NetworkSpec } from '../runtime/types.js';
 import type { NetworkKey } from './networks.js';
 
-export type Role = 'client' | 'director' | 'haproxy' | 'nginx' | 'app';
+/** A node kind's role, e.g. haproxy (see topology/kinds/). */
+export type Role = string;
 export type Forwarding = 'ipvs' | 'nftables';
 
 export interface LabNetwork {
@@ -25,7 +26,6 @@ export interface Topology {
   experiment: string;
   forwarding: Forwarding;
   vip: string;
-  gatewayVip: string;
   networks: LabNetwork[];
   nodes: LabNode[];
 }

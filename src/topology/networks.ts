@@ -1,30 +1,39 @@
-// The lab's four networks, one per tier boundary, as in the tutorial's diagram.
-export const NETWORK_KEYS = ['edge', 'proxy', 'web', 'app'] as const;
+// The lab's networks, one per tier boundary as in the tutorial's diagram, plus an "office" network: a
+// second place clients come from, so the grader can send traffic from two source networks (ACLs by
+// `src`, per-source rate limits, source hashing).
+export const NETWORK_KEYS = ['edge', 'proxy', 'web', 'app', 'office'] as const;
 export type NetworkKey = (typeof NETWORK_KEYS)[number];
 
-export const NETWORK_PURPOSE: Record<NetworkKey, string> = {
-  edge: 'client ↔ VIP (directors)',
-  proxy: 'directors ↔ HAProxy',
-  web: 'HAProxy ↔ Nginx',
-  app: 'Nginx ↔ app servers',
+export interface NetworkDef {
+  purpose: string;
+  /** No route out of the lab from this network. */
+  internal: boolean;
+  /**
+   * The network's gateway is an address the active director holds by VRRP (LVS-NAT style): replies
+   * from HAProxy (proxy) and traffic from the office to the VIP go through the director, so client
+   * addresses survive to HAProxy without capabilities there. The bridge then holds no address.
+   */
+  vrrpGateway: boolean;
+}
+
+export const NETWORKS: Record<NetworkKey, NetworkDef> = {
+  edge: { purpose: 'client ↔ VIP (directors)', internal: false, vrrpGateway: false },
+  proxy: { purpose: 'directors ↔ HAProxy', internal: false, vrrpGateway: true },
+  web: { purpose: 'HAProxy ↔ Nginx', internal: true, vrrpGateway: false },
+  app: { purpose: 'Nginx ↔ app servers', internal: true, vrrpGateway: false },
+  office: { purpose: 'office clients → VIP through the directors', internal: false, vrrpGateway: true },
 };
 
 export function networkName(labName: string, key: NetworkKey): string {
   return `${labName}-${key}`;
 }
 
-/**
- * Host numbers inside each /24. The proxy network's gateway is the second VRRP address held by the
- * active director (LVS-NAT style): HAProxy replies go back through the director, so the client's
- * own address survives to HAProxy and the app (errata 9) without giving HAProxy NET_ADMIN.
- */
-export const ADDR = {
-  edgeGateway: 1,
+/** Host numbers of the network-level addresses inside each /24 (nodes' own numbers live in their kinds). */
+export const NET_ADDR = {
+  /** The host bridge's address on networks with an ordinary gateway. */
+  bridgeGateway: 1,
+  /** The VIP on the edge network. */
   vip: 100,
-  proxyGatewayVip: 254,
-  client: 10,
-  director: [2, 3],
-  haproxy: [11, 12],
-  nginx: [21, 22, 23],
-  app: [31, 32, 33],
+  /** The directors' VRRP gateway address on networks with `vrrpGateway`. */
+  vrrpGateway: 254,
 } as const;

@@ -1,10 +1,13 @@
-// The pure heart of `lab up`: observed state + desired topology → an ordered list of engine calls.
-// Nothing here talks to Docker, so the planner is tested by comparing plan text (as docker compose does).
+// The pure heart of `lab up`: observed state + desired state → an ordered list of steps, each one file
+// write, one engine call or one reload. Nothing here talks to Docker or the disk, so the planner is
+// tested by comparing plan text (as docker compose does).
 import type { ContainerInfo, NetworkInfo, NetworkSpec } from '../runtime/types.js';
 import { LABEL } from './labels.js';
 import type { LabNode, Topology } from './model.js';
 
 export type Step =
+  | { op: 'make-dir'; dir: string; reason: string }
+  | { op: 'write-file'; file: string; content: string | Buffer; reason: string }
   | { op: 'remove-container'; name: string; reason: string }
   | { op: 'remove-network'; name: string; reason: string }
   | { op: 'create-network'; spec: NetworkSpec }
@@ -12,11 +15,24 @@ export type Step =
   | { op: 'start-container'; node: LabNode }
   | { op: 'reload'; node: LabNode; reason: string };
 
+/** What `lab up` wants: the topology and the files that must exist on the host before nodes start. */
+export interface Desired {
+  topology: Topology;
+  /** Absolute path → content. Generated files (always this content) and seeded start files (only when missing). */
+  files: { file: string; content: string | Buffer; onlyIfMissing?: boolean }[];
+  /** Folders that must exist (mount points inside mounted folders). */
+  dirs: string[];
+}
+
 export interface Observed {
   networks: NetworkInfo[];
   containers: ContainerInfo[];
-  /** Content hash each node last loaded (from the lab's state file). */
+  /** Content hash each node last loaded (from the lab's state store). */
   applied: Record<string, string>;
+  /** Current content of each desired file (undefined: missing). */
+  files: Record<string, Buffer | undefined>;
+  /** Which of the desired folders exist. */
+  dirs: Record<string, boolean>;
 }
 
 export interface Plan {
@@ -28,6 +44,8 @@ export interface Plan {
 /** Steps in the same phase are independent and may run concurrently; phases run in order. */
 export function phaseOf(step: Step): number {
   switch (step.op) {
+    case 'make-dir':
+    case 'write-file': return -1;
     case 'remove-container': return 0;
     case 'remove-network': return 1;
     case 'create-network': return 2;
@@ -43,31 +61,48 @@ function networkDiffers(spec: NetworkSpec, seen: NetworkInfo): string | undefine
   return undefined;
 }
 
-export function planUp(desired: Topology, observed: Observed): Plan {
+function fileSteps(desired: Desired, observed: Observed): Step[] {
   const steps: Step[] = [];
+  for (const dir of desired.dirs) if (!observed.dirs[dir]) steps.push({ op: 'make-dir', dir, reason: 'mount point' });
+  for (const f of desired.files) {
+    const have = observed.files[f.file];
+    if (have === undefined) steps.push({ op: 'write-file', file: f.file, content: f.content, reason: f.onlyIfMissing ? 'start file' : 'new' });
+    else if (!f.onlyIfMissing && !have.equals(Buffer.from(f.content))) steps.push({ op: 'write-file', file: f.file, content: f.content, reason: 'changed' });
+  }
+  return steps;
+}
+
+/** Why a running container must be recreated, or undefined. */
+function recreateReason(node: LabNode, seen: ContainerInfo, netChange: string | undefined): string | undefined {
+  if (netChange) return `network changed (${netChange})`;
+  if (seen.labels[LABEL.configHash] !== node.container.labels[LABEL.configHash]) return 'config changed';
+  const before = seen.labels[LABEL.mounts];
+  if (before !== undefined && before !== node.container.labels[LABEL.mounts]) return 'a folder it mounts was replaced';
+  if (seen.state === 'dead' || seen.state === 'restarting') return `was ${seen.state}`;
+  return undefined;
+}
+
+export function planUp(desired: Desired, observed: Observed): Plan {
+  const topo = desired.topology;
+  const steps: Step[] = fileSteps(desired, observed);
   const unchanged: string[] = [];
   const recreateNets = new Map<string, string>();
 
-  for (const net of desired.networks) {
+  for (const net of topo.networks) {
     const seen = observed.networks.find((n) => n.name === net.spec.name);
     const why = seen && networkDiffers(net.spec, seen);
     if (why) recreateNets.set(net.spec.name, why);
   }
 
-  const desiredNames = new Set(desired.nodes.map((n) => n.container.name));
+  const desiredNames = new Set(topo.nodes.map((n) => n.container.name));
   for (const c of observed.containers) {
     if (!desiredNames.has(c.name)) steps.push({ op: 'remove-container', name: c.name, reason: 'not in this experiment' });
   }
 
-  for (const node of desired.nodes) {
+  for (const node of topo.nodes) {
     const seen = observed.containers.find((c) => c.name === node.container.name);
     const netChange = node.container.endpoints.map((e) => recreateNets.get(e.network)).find(Boolean);
-    let reason: string | undefined;
-    if (!seen) reason = 'new';
-    else if (netChange) reason = `network changed (${netChange})`;
-    else if (seen.labels[LABEL.configHash] !== node.container.labels[LABEL.configHash]) reason = 'config changed';
-    else if (seen.state === 'dead' || seen.state === 'restarting') reason = `was ${seen.state}`;
-
+    const reason = seen ? recreateReason(node, seen, netChange) : 'new';
     if (reason) {
       if (seen) steps.push({ op: 'remove-container', name: seen.name, reason });
       steps.push({ op: 'create-container', node, reason });
@@ -81,12 +116,12 @@ export function planUp(desired: Topology, observed: Observed): Plan {
     }
   }
 
-  const desiredNets = new Set(desired.networks.map((n) => n.spec.name));
+  const desiredNets = new Set(topo.networks.map((n) => n.spec.name));
   for (const seen of observed.networks) {
     if (!desiredNets.has(seen.name)) steps.push({ op: 'remove-network', name: seen.name, reason: 'no longer used' });
     else if (recreateNets.has(seen.name)) steps.push({ op: 'remove-network', name: seen.name, reason: recreateNets.get(seen.name)! });
   }
-  for (const net of desired.networks) {
+  for (const net of topo.networks) {
     const seen = observed.networks.find((n) => n.name === net.spec.name);
     if (!seen || recreateNets.has(net.spec.name)) steps.push({ op: 'create-network', spec: net.spec });
   }
@@ -98,6 +133,8 @@ export function planUp(desired: Topology, observed: Observed): Plan {
 
 export function describeStep(step: Step): string {
   switch (step.op) {
+    case 'make-dir': return `make folder ${step.dir} (${step.reason})`;
+    case 'write-file': return `write ${step.file} (${step.reason})`;
     case 'remove-container': return `remove container ${step.name} (${step.reason})`;
     case 'remove-network': return `remove network ${step.name} (${step.reason})`;
     case 'create-network': return `create network ${step.spec.name} ${step.spec.subnet}${step.spec.internal ? ' internal' : ''}`;
@@ -116,4 +153,9 @@ export function planToString(plan: Plan): string {
 /** Containers the plan creates anew (for the "recreated nothing" message and tests). */
 export function createdBy(plan: Plan): string[] {
   return plan.steps.flatMap((s) => (s.op === 'create-container' ? [s.node.container.name] : []));
+}
+
+/** Steps that change the engine (not file writes): "nothing changed" means none of these. */
+export function engineSteps(plan: Plan): Step[] {
+  return plan.steps.filter((s) => s.op !== 'write-file' && s.op !== 'make-dir');
 }

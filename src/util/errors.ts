@@ -53,6 +53,13 @@ export class ChecksFailedError extends LabError {
   }
 }
 
+/** The user pressed Ctrl-C: exit 130, saying what state things were left in. */
+export class InterruptedError extends LabError {
+  constructor(message: string, opts: LabErrorOptions = {}) {
+    super(message, { exitCode: 130, ...opts });
+  }
+}
+
 export function isLabError(e: unknown): e is LabError {
   return e instanceof LabError;
 }

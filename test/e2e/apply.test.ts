@@ -4,27 +4,26 @@
 // One exp2 lab shared by the file, removed afterwards also when a test fails.
 import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DOMAINS } from '../../src/certs/index.js';
-import { listBackups } from '../../src/labs/workspace-files.js';
-import { applyWorkspace } from '../../src/services/apply.js';
-import { assertConfigsBeforeRecreate } from '../../src/services/guard.js';
-import { haproxyProcs } from '../../src/services/reload.js';
+import { listBackups } from '../../src/workspace/replace.js';
+import { applyTarget, resolveTarget } from '../../src/apply/apply.js';
+import { assertConfigsBeforeRecreate } from '../../src/apply/guard.js';
+import { haproxyProcs } from '../../src/apply/services.js';
 import type { Plan } from '../../src/topology/plan.js';
 import { FileError } from '../../src/util/errors.js';
+import { lab as runLab } from '../helpers/cli.js';
 import { startLab, type TestLab } from '../helpers/lab.js';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const bin = path.join(root, 'dist', 'cli', 'main.js');
 
 let lab: TestLab;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const container = (node: string) => `${lab.name}-${node}`;
 const sh = (node: string, script: string, timeoutMs = 30_000) => lab.runtime.exec(container(node), ['sh', '-c', script], { timeoutMs });
-const cli = (args: string[]) =>
-  execa('node', [bin, '-n', lab.name, ...args], { reject: false, cwd: lab.cwd, env: { NO_COLOR: '1', LAB_DEBUG: '', LAB_PROGRESS: 'silent' } });
+/** `lab -n <lab> …` in-process, on the real engine, from the lab's folder. */
+const cli = async (args: string[], name = lab.name) => {
+  const r = await runLab(['-n', name, ...args], { runtime: lab.runtime, cwd: lab.cwd });
+  return { exitCode: r.code, stdout: r.stdout, stderr: r.stderr };
+};
 const cfg = () => path.join(lab.result.workspaceDir, 'haproxy', 'haproxy.cfg');
 
 /** The app's JSON answer for a domain through the VIP, or undefined when nothing answers. */
@@ -39,8 +38,6 @@ async function get(domain: string, scheme: 'http' | 'https'): Promise<{ host: st
 }
 
 beforeAll(async () => {
-  // The CLI runs from dist/: build it from the current sources (tsc emits even if unrelated files have type errors).
-  await execa('npx', ['tsc', '-p', '.'], { cwd: root, reject: false });
   lab = await startLab('exp2', 'apply');
 }, 600_000);
 afterAll(async () => {
@@ -78,7 +75,7 @@ describe('lab apply', () => {
     void abRun.then(() => (abDone = true));
     await sleep(500);
     for (let i = 0; i < 2; i++) {
-      const r = await applyWorkspace(lab.runtime, { labName: lab.name, cwd: lab.cwd, force: true });
+      const r = await applyTarget(lab.runtime, resolveTarget(await lab.view(), { labName: lab.name, cwd: lab.cwd }), { cwd: lab.cwd, force: true });
       expect(r.ok).toBe(true);
       expect(r.outcomes.map((o) => `${o.role} ${o.status} ${o.nodes.join(',')}`)).toEqual(['haproxy reloaded haproxy1,haproxy2', 'nginx reloaded nginx1,nginx2,nginx3']);
     }
@@ -130,7 +127,7 @@ describe('lab apply', () => {
 
   it('lab up refuses to recreate a node over a broken config (validated on the lab network, like the new container would see it)', async () => {
     const good = readFileSync(cfg(), 'utf8');
-    const topo = lab.result.topology;
+    const topo = lab.result.topology!;
     const node = topo.nodes.find((n) => n.node === 'haproxy1')!;
     const plan: Plan = {
       steps: [
@@ -140,7 +137,7 @@ describe('lab apply', () => {
       ],
       unchanged: [],
     };
-    const opts = { keptNetworks: topo.networks.map((n) => n.spec.name), running: [], workspaceRoot: 'workspace/exp2' };
+    const opts = { experiment: 'exp2', labels: { 'lab.name': lab.name }, keptNetworks: topo.networks.map((n) => n.spec.name), running: [], workspaceRoot: 'workspace/exp2' };
     await expect(assertConfigsBeforeRecreate(lab.runtime, plan, opts)).resolves.toBeUndefined();
     writeFileSync(cfg(), `${good}\nfrontend broken\n    bind *:8082\n    block if TRUE\n`);
     try {
@@ -197,7 +194,7 @@ describe('lab reset', () => {
     const wrong = await cli(['apply', 'exp1']);
     expect(wrong.exitCode).toBe(2);
     expect(wrong.stderr).toContain(`error: lab "${lab.name}" runs exp2, not exp1`);
-    const none = await execa('node', [bin, '-n', 't-none-running', 'apply'], { reject: false, cwd: lab.cwd, env: { NO_COLOR: '1' } });
+    const none = await cli(['apply'], 't-none-running');
     expect(none.exitCode).toBe(2);
     expect(none.stderr).toMatch(/is not running\nhint: Start it with `lab up/);
   });

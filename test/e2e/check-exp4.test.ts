@@ -24,7 +24,7 @@ const converge = () => convergeLab(lab, EXP, { waitFor: 'http://go-backend.liuju
 
 /** Every Nginx container is running again (the failover probe restores what it stopped). */
 async function nginxRunning(): Promise<void> {
-  for (const n of lab.result.topology.nodes.filter((x) => x.role === 'nginx')) {
+  for (const n of lab.result.topology!.nodes.filter((x) => x.role === 'nginx')) {
     expect((await lab.runtime.inspectContainer(n.container.name))?.state, n.container.name).toBe('running');
   }
 }

@@ -10,7 +10,7 @@ import { downLab } from '../../src/lifecycle/down.js';
 import { upLab } from '../../src/lifecycle/up.js';
 import { DEFAULT_DOMAINS, defaultCertificateDomain } from '../../src/certs/index.js';
 import { renderTemplate } from '../../src/render/template.js';
-import { startLab, type TestLab } from '../helpers/lab.js';
+import { startLab, testDeps, type TestLab } from '../helpers/lab.js';
 
 let lab: TestLab;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -31,7 +31,7 @@ describe('lab up exp2', () => {
   it('leaves every node healthy and exactly one director holding the VIP', async () => {
     const s = await labStatus(lab.runtime, lab.name);
     expect(s.nodes.map((n) => n.name).sort()).toEqual(
-      ['app1', 'app2', 'app3', 'client', 'haproxy1', 'haproxy2', 'lvs1', 'lvs2', 'nginx1', 'nginx2', 'nginx3'],
+      ['app1', 'app2', 'app3', 'client', 'haproxy1', 'haproxy2', 'lvs1', 'lvs2', 'nginx1', 'nginx2', 'nginx3', 'office'],
     );
     expect(s.nodes.filter((n) => !n.healthy).map((n) => n.name)).toEqual([]);
     expect(['lvs1', 'lvs2']).toContain(s.vip.holder);
@@ -75,11 +75,11 @@ describe('lab up exp2', () => {
     const r = await lab.up();
     expect(r.recreated).toEqual([]);
     expect(r.plan.steps).toEqual([]);
-    expect(r.plan.unchanged).toHaveLength(11);
+    expect(r.plan.unchanged).toHaveLength(12);
   });
 
   it('presents, for each of the seven domains, a certificate for that domain that chains to the lab CA', async () => {
-    const vip = lab.result.topology.vip;
+    const vip = lab.result.topology!.vip;
     for (const domain of DEFAULT_DOMAINS) {
       const r = await sh(
         client(),
@@ -99,13 +99,15 @@ describe('lab up exp2', () => {
     const lvs1 = s.nodes.find((n) => n.name === 'lvs1')!;
     const edgeIp = lvs1.addresses[`${lab.name}-edge`]!;
     const proxyIp = lvs1.addresses[`${lab.name}-proxy`]!;
+    const officeIp = lvs1.addresses[`${lab.name}-office`]!;
     for (const forwarding of ['ipvs', 'nftables']) {
       const conf = renderTemplate('keepalived/keepalived.conf.tmpl', {
-        node: 'lvs1', forwarding, state: 'MASTER', priority: 100, edgeIp, proxyIp, vip: s.vip.address, gatewayVip: '10.0.0.1',
+        node: 'lvs1', forwarding, state: 'MASTER', priority: 100, edgeIp, proxyIp, officeIp, vip: s.vip.address, gatewayVip: '10.0.0.1', officeGatewayVip: '10.0.1.1',
         virtualServers: [80, 443].map((port) => ({ port, realServers: [{ ip: '10.0.0.11', port }, { ip: '10.0.0.12', port }] })),
       });
       expect(conf).toContain('virtual_server');
-      const resolve = `sed -e "s/@IF:${edgeIp}@/$(ip -o -4 addr | awk '$4 ~ /^${edgeIp}\\//{print $2}')/" -e "s/@IF:${proxyIp}@/$(ip -o -4 addr | awk '$4 ~ /^${proxyIp}\\//{print $2}')/"`;
+      const ifOf = (ip: string) => `-e "s/@IF:${ip}@/$(ip -o -4 addr | awk '$4 ~ /^${ip}\\//{print $2}')/"`;
+      const resolve = `sed ${ifOf(edgeIp)} ${ifOf(proxyIp)} ${ifOf(officeIp)}`;
       const ok = await lab.runtime.exec(director, ['sh', '-c', `${resolve} > /tmp/k.conf && keepalived -t -f /tmp/k.conf`], { stdin: conf });
       expect(ok.exitCode, ok.stderr).toBe(0);
       // The same validator rejects a broken config, so the check above can fail.
@@ -144,7 +146,7 @@ describe('lab up exp2', () => {
 
 describe('lab up --publish', () => {
   it('forwards 127.0.0.1:<port> on the host to VIP:80 through the client (for hosts without a route)', async () => {
-    const r = await upLab({ experiment: 'exp2', labName: lab.name, cwd: lab.cwd, yes: true, interactive: false, timeoutMs: 120_000, runtime: lab.runtime, publishPort: 18080 });
+    const r = await upLab({ experiment: 'exp2', cwd: lab.cwd, yes: true, interactive: false, timeoutMs: 120_000, publishPort: 18080 }, testDeps(lab.runtime, lab.name));
     expect(r.recreated).toEqual([`${lab.name}-client`]);
     let body = '';
     for (let i = 0; i < 20 && !body; i++) {
@@ -166,7 +168,7 @@ describe('lab up --publish', () => {
 describe('lab down', () => {
   it('removes every labelled resource of the lab and leaves unlabelled ones alone', async () => {
     const rt = lab.runtime;
-    const image = lab.result.topology.nodes.find((n) => n.role === 'client')!.container.image;
+    const image = lab.result.topology!.nodes.find((n) => n.role === 'client')!.container.image;
     const strayNet = `stray-${lab.name}`;
     const strayBox = `stray-${lab.name}`;
     await rt.createNetwork({ name: strayNet, subnet: '172.31.254.0/24', gateway: '172.31.254.1', labels: {} });
@@ -176,8 +178,8 @@ describe('lab down', () => {
         endpoints: [{ network: strayNet, ip: '172.31.254.5', aliases: [] }], mounts: [], capAdd: [], sysctls: {}, extraHosts: [],
       });
       const removed = await downLab(rt, lab.name);
-      expect(removed.containers).toHaveLength(11);
-      expect(removed.networks).toHaveLength(4);
+      expect(removed.containers).toHaveLength(12);
+      expect(removed.networks).toHaveLength(5);
       expect(await rt.listContainers({ 'lab.name': lab.name })).toEqual([]);
       expect(await rt.listNetworks({ 'lab.name': lab.name })).toEqual([]);
       expect(await rt.inspectContainer(strayBox)).toBeDefined();

@@ -35,6 +35,7 @@ export class FakeRuntime implements Runtime {
   }
   async createContainer(spec: ContainerSpec) {
     this.calls.push(`createContainer ${spec.name}`);
+    if (this.containers.has(spec.name)) throw new Error(`Conflict. The container name "/${spec.name}" is already in use`);
     this.containers.set(spec.name, {
       id: spec.name, name: spec.name, image: spec.image, labels: spec.labels, state: 'created', health: 'none',
       addresses: Object.fromEntries(spec.endpoints.map((e) => [e.network, e.ip])), spec,
@@ -49,6 +50,16 @@ export class FakeRuntime implements Runtime {
     this.calls.push(`stopContainer ${name}`);
     const c = this.containers.get(name);
     if (c) c.state = 'exited';
+  }
+  async pauseContainer(name: string) {
+    this.calls.push(`pauseContainer ${name}`);
+    const c = this.containers.get(name);
+    if (c) c.state = 'paused';
+  }
+  async unpauseContainer(name: string) {
+    this.calls.push(`unpauseContainer ${name}`);
+    const c = this.containers.get(name);
+    if (c) c.state = 'running';
   }
   async removeContainer(name: string) {
     this.calls.push(`removeContainer ${name}`);
@@ -86,4 +97,13 @@ export class FakeRuntime implements Runtime {
   async buildImage(_o: BuildOptions): Promise<void> {}
   async importImage(): Promise<void> {}
   async pullImage(): Promise<void> {}
+  async removeImage(ref: string): Promise<void> {
+    this.calls.push(`removeImage ${ref}`);
+  }
+  async saveImages(): Promise<NodeJS.ReadableStream> {
+    const s = new PassThrough();
+    s.end();
+    return s;
+  }
+  async loadImages(): Promise<void> {}
 }

@@ -4,13 +4,13 @@ import { labContext } from '../../src/checks/context.js';
 import { runChecks } from '../../src/checks/runner.js';
 import type { CheckDef } from '../../src/checks/schema.js';
 import type { Report } from '../../src/checks/types.js';
-import { validateAndReload } from '../../src/services/reload.js';
+import { applyTarget, resolveTarget } from '../../src/apply/apply.js';
 import type { TestLab } from './lab.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function grade(lab: TestLab, exp: string, checks: CheckDef[], only?: string[]): Promise<Report> {
-  const base = await labContext(lab.runtime, lab.name, exp);
+  const base = labContext(lab.runtime, await lab.view(), exp);
   return (await runChecks(exp, checks, base, { lang: 'en', only })).report;
 }
 
@@ -21,26 +21,24 @@ export const failing = (r: Report) => r.checks.filter((c) => c.status !== 'pass'
 export const explain = (r: Report) => r.checks.map((c) => `${c.status} ${c.id}: ${c.message}`).join('\n');
 
 export interface ConvergeOptions {
-  roles?: ('haproxy' | 'nginx')[];
   /** A URL the client should get an HTTP answer from (through the VIP) before grading; up to 5 s. */
   waitFor?: string;
   /** Then settle this long (e.g. a director health-check period, or a few HAProxy check intervals). */
   settleMs?: number;
 }
 
-/** Validate-then-reload the edited services, as `lab apply` does, then wait for the lab to settle. */
+/** Validate-then-reload the edited services, exactly as `lab apply --force` does, then wait for the lab to settle. */
 export async function converge(lab: TestLab, exp: string, opts: ConvergeOptions = {}): Promise<void> {
-  for (const role of opts.roles ?? ['haproxy']) {
-    for (const n of lab.result.topology.nodes.filter((x) => x.role === role)) {
-      await validateAndReload(lab.runtime, n.container.name, role, `workspace/${exp}`);
-    }
-  }
+  const t = resolveTarget(await lab.view(), { labName: lab.name, cwd: lab.cwd, experiment: exp });
+  const r = await applyTarget(lab.runtime, t, { cwd: lab.cwd, force: true });
+  const bad = r.outcomes.find((o) => o.error);
+  if (bad) throw bad.error;
   if (opts.waitFor) {
-    const client = `${lab.name}-client`;
+    const client = lab.container('client');
     const deadline = Date.now() + 5000;
     while (Date.now() < deadline) {
-      const r = await lab.runtime.exec(client, ['curl', '-s', '-m', '1', '-o', '/dev/null', '-w', '%{http_code}', opts.waitFor]);
-      if (r.stdout !== '000') break;
+      const res = await lab.runtime.exec(client, ['curl', '-s', '-m', '1', '-o', '/dev/null', '-w', '%{http_code}', opts.waitFor]);
+      if (res.stdout !== '000') break;
       await sleep(200);
     }
   }

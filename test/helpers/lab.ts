@@ -8,6 +8,8 @@ import { inject } from 'vitest';
 import { DockerRuntime } from '../../src/runtime/docker.js';
 import { upLab, type UpResult } from '../../src/lifecycle/up.js';
 import { downLab } from '../../src/lifecycle/down.js';
+import { observeLab, type LabView } from '../../src/lifecycle/observe.js';
+import { silentProgress } from '../../src/progress/progress.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -39,27 +41,30 @@ export interface TestLab {
   result: UpResult;
   /** Converge again (e.g. after editing the workspace). */
   up(experiment?: string): Promise<UpResult>;
+  view(): Promise<LabView>;
+  /** Container name of a node, e.g. haproxy1. */
+  container(node: string): string;
   /** Remove the lab and its temp dir. Safe to call twice. */
   destroy(): Promise<void>;
 }
 
+export const testDeps = (runtime: DockerRuntime, labName: string) => ({ runtime, progress: silentProgress(), labName });
+
 export async function startLab(experiment: string, tag = experiment, opts: { cwd?: string } = {}): Promise<TestLab> {
-  process.env.LAB_PROGRESS ??= 'silent';
   const name = uniqueLabName(tag);
   const cwd = opts.cwd ?? mkdtempSync(path.join(os.tmpdir(), `lab-${tag}-`));
   const runtime = new DockerRuntime();
-  const up = (exp = experiment) =>
-    upLab({ experiment: exp, labName: name, cwd, yes: true, interactive: false, timeoutMs: 120_000, runtime });
+  const up = (exp = experiment) => upLab({ experiment: exp, cwd, yes: true, interactive: false, timeoutMs: 120_000 }, testDeps(runtime, name));
   let destroyed = false;
   const destroy = async () => {
     if (destroyed) return;
     destroyed = true;
-    await downLab(runtime, name);
+    await downLab(runtime, name, { force: true });
     rmSync(cwd, { recursive: true, force: true });
   };
   try {
     const result = await up();
-    return { name, cwd, runtime, result, up, destroy };
+    return { name, cwd, runtime, result, up, destroy, view: () => observeLab(runtime, name), container: (node) => `${name}-${node}` };
   } catch (e) {
     await destroy();
     throw e;

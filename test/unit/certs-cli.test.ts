@@ -1,31 +1,26 @@
-// `lab certs` and `lab certs verify` through the built binary: exit codes, stdout/stderr, no stack traces.
+// `lab certs` and `lab certs verify` as the CLI runs them (in-process): exit codes, stdout/stderr, no stack traces.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execa } from 'execa';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { lab as runLab } from '../helpers/cli.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const bin = path.join(root, 'dist', 'cli', 'main.js');
-const lab = (args: string[], cwd?: string) =>
-  execa('node', [bin, ...args], { reject: false, cwd, env: { NO_COLOR: '1', LAB_DEBUG: '' } });
+const lab = async (args: string[]) => {
+  const r = await runLab(args);
+  return { exitCode: r.code, stdout: r.stdout, stderr: r.stderr };
+};
 
 let dir: string;
 
 beforeAll(async () => {
-  // Build the binary from the current sources (as `npm test` does in pretest). tsc still emits when
-  // another part of the tree has type errors, so this does not depend on unrelated work being green.
-  await execa('npx', ['tsc', '-p', '.'], { cwd: root, reject: false });
-  await fs.access(path.join(root, 'dist', 'cli', 'commands', 'certs.js'));
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lab-certs-cli-'));
-}, 120_000);
+});
 
 afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-describe('lab certs (binary)', () => {
+describe('lab certs', () => {
   it('makes everything, prints a summary and how to trust the CA, exit 0', async () => {
     const out = path.join(dir, 'certs');
     const r = await lab(['certs', '--out', out]);

@@ -5,18 +5,19 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stepCommands } from '../../src/guide/actions.js';
 import { renderMarkdown } from '../../src/guide/render-markdown.js';
 import { performStep, type StepWorld } from '../../src/guide/run-step.js';
 import { listLabs, loadLab } from '../../src/labs/load.js';
-import { seedWorkspace } from '../../src/labs/workspace.js';
-import type { ApplyResult } from '../../src/services/apply.js';
+import { seedWorkspace } from '../../src/workspace/seed.js';
+import type { ApplyResult } from '../../src/apply/apply.js';
+import { silentProgress } from '../../src/progress/progress.js';
+import { DockerRuntime } from '../../src/runtime/docker.js';
+import { lab as runLab } from '../helpers/cli.js';
 import { FakeRuntime } from '../helpers/fake-runtime.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cli = path.join(root, 'dist/cli/main.js');
 const labs = listLabs();
 const readText = (f: string) => readFileSync(f, 'utf8');
 
@@ -35,11 +36,9 @@ function section(markdown: string, id: string): string {
 const where = (exp: string) => ({ experiment: exp, labName: 'lab', workspaceRoot: `workspace/${exp}` });
 
 let tmp: string;
-beforeAll(async () => {
-  process.env.LAB_PROGRESS = 'silent';
+beforeAll(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'guide-print-'));
-  await execa('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root });
-}, 120_000);
+});
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('lab guide --print', () => {
@@ -91,6 +90,7 @@ describe('lab guide --print', () => {
         cwd: path.join(tmp, exp),
         workspaceDir,
         lang: 'en',
+        progress: silentProgress(),
         containerOf: (node) => `lab-${node}`,
         apply: async () => {
           applies++;
@@ -114,8 +114,8 @@ describe('lab guide --print', () => {
     const cwd = path.join(tmp, 'cli');
     mkdirSync(cwd, { recursive: true });
     for (const args of [['guide', 'exp2'], ['guide', 'exp2', '--print', '--lang', 'en'], ['guide', 'exp1', '--step', '2']]) {
-      const r = await execa('node', [cli, ...args], { cwd, reject: false, timeout: 20_000, input: '', env: { DOCKER_HOST: 'unix:///nonexistent.sock', NO_COLOR: '1' } });
-      expect(r.exitCode, r.stderr).toBe(0);
+      const r = await runLab(args, { cwd, runtime: new DockerRuntime({ socketPath: '/nonexistent.sock' }) });
+      expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/^# /);
       expect(r.stdout).not.toMatch(/这一步怎么做|How do you want/);
       const lab = loadLab(args[1]!);
@@ -124,11 +124,11 @@ describe('lab guide --print', () => {
   });
 
   it('a bad --step or --lang is a usage error (exit 2) naming the choices', async () => {
-    const r = await execa('node', [cli, 'guide', 'exp2', '--step', '99'], { reject: false, input: '', env: { NO_COLOR: '1' } });
-    expect(r.exitCode).toBe(2);
+    const r = await runLab(['guide', 'exp2', '--step', '99']);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain('no step "99"');
     expect(r.stderr).toContain('explore-start');
-    const l = await execa('node', [cli, 'guide', 'exp2', '--lang', 'fr'], { reject: false, input: '', env: { NO_COLOR: '1' } });
-    expect(l.exitCode).toBe(2);
+    const l = await runLab(['guide', 'exp2', '--lang', 'fr']);
+    expect(l.code).toBe(2);
   });
 });

@@ -3,7 +3,7 @@ import { describe, it, expect } from 'vitest';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readOsRelease, isDebianLike, findExecutable } from '../../src/engine/index.js';
+import { readOsRelease, isDebianLike, findExecutable } from '../../src/engine/provision.js';
 
 async function osRelease(text: string) {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lab-osr-'));

@@ -4,13 +4,13 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  IMAGE_ROLES, imageRefs, imagesTemplateDir, clearContextCache, offlineBaseRef, resolveBaseRef, REGISTRY_BASE, imageStatus,
-  ensureImages, imageTasks, type ImageRole,
+  IMAGE_NAMES as IMAGE_ROLES, imageRefs, imagesTemplateDir, clearContextCache, offlineBaseRef, resolveBaseRef, REGISTRY_BASE, imageStatus,
+  ensureImages, type ImageName as ImageRole,
 } from '../../src/images/index.js';
 import { acquireBuildLock } from '../../src/images/lock.js';
-import { runTasks } from '../../src/cli/progress.js';
+import { silentProgress } from '../../src/progress/progress.js';
 import { parseDeb822Mirror, parseSourcesListMirror, debianMirror, DEFAULT_MIRROR } from '../../src/images/mirror.js';
-import { parseForwardingProbe } from '../../src/engine/index.js';
+import { parseForwardingProbe } from '../../src/forwarding/probe.js';
 import type { Runtime, ImageInfo } from '../../src/runtime/types.js';
 
 describe('image tags by content hash', () => {
@@ -227,7 +227,7 @@ describe('building what is missing (fake engine)', () => {
     const refs = imageRefs(base);
     const f = buildingRuntime([base, refs.nginx]);
     const log: string[] = [];
-    const out = await ensureImages(f.rt, (l) => log.push(l));
+    const out = await ensureImages(f.rt, silentProgress((l) => log.push(l)));
     expect(out).toEqual(refs);
     expect(f.builds.map((b) => b.tag).sort()).toEqual(IMAGE_ROLES.filter((r) => r !== 'nginx').map((r) => refs[r]).sort());
     expect(f.maxRunning()).toBe(2);
@@ -237,28 +237,26 @@ describe('building what is missing (fake engine)', () => {
       expect(b.labels).toMatchObject({ 'lab.image': role, 'lab.base': base });
       expect(b.contextDir).toBe(path.join(imagesTemplateDir, role));
     }
-    expect(log).toContain(`${refs.nginx} is present`);
+    expect(log).toContain('Building 4 lab images');
+    expect(log.some((l) => l.startsWith(`${refs.nginx}`))).toBe(false);
     // Lock released.
     await expect(fs.access(LOCK_DIR)).rejects.toThrow();
-    const again: string[] = [];
-    await ensureImages(f.rt, (l) => again.push(l));
+    await ensureImages(f.rt, silentProgress());
     expect(f.builds).toHaveLength(4);
   });
 
-  it('imageTasks under runTasks builds the missing roles and sets ctx.images', async () => {
+  it('the same path renders through listr2 (the CLI) and builds the same images', async () => {
+    const { listrProgress } = await import('../../src/cli/progress.js');
     const base = offlineBaseRef();
     const refs = imageRefs(base);
     const f = buildingRuntime([base, refs.client, refs.app]);
-    const ctx: { images?: Record<ImageRole, string> } = {};
-    const stderr = process.stderr.write;
-    process.stderr.write = (() => true) as typeof process.stderr.write;
-    try {
-      await runTasks(imageTasks<typeof ctx>(f.rt), ctx);
-    } finally {
-      process.stderr.write = stderr;
-    }
-    expect(ctx.images).toEqual(refs);
+    const { PassThrough } = await import('node:stream');
+    const sink = Object.assign(new PassThrough(), { isTTY: false }) as unknown as NodeJS.WriteStream;
+    let text = '';
+    sink.on('data', (c: Buffer) => (text += c.toString()));
+    expect(await ensureImages(f.rt, listrProgress(sink))).toEqual(refs);
     expect(f.builds.map((b) => b.tag).sort()).toEqual([refs.director, refs.haproxy, refs.nginx].sort());
+    expect(text).toContain(`${refs.director} built in`);
     await expect(fs.access(LOCK_DIR)).rejects.toThrow();
   });
 });

@@ -1,6 +1,5 @@
 // lab.yaml problems are one line each: file:line, what is wrong, and a hint naming the fix.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execa } from 'execa';
 import { cpSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,9 +9,9 @@ import { listLabs, loadLab, parseLabFile } from '../../src/labs/load.js';
 import { globToRegExp, validateLabPath } from '../../src/labs/validate.js';
 import { FileError } from '../../src/util/errors.js';
 import { labsDir } from '../../src/util/paths.js';
+import { lab as runLab } from '../helpers/cli.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const bin = path.join(root, 'dist', 'cli', 'main.js');
 
 const GOOD = `id: exp9
 title:
@@ -179,11 +178,11 @@ describe('lab validate <path> (folder checks)', () => {
     expect(validateLabPath(path.join(dir, 'empty'), dir).problems[0]!.message).toBe('this folder has no lab.yaml');
   });
 
-  describe('through the binary', () => {
-    beforeAll(async () => {
-      await execa('npx', ['tsc', '-p', '.'], { cwd: root, reject: false });
-    }, 120_000);
-    const lab = (args: string[]) => execa('node', [bin, ...args], { reject: false, cwd: dir, env: { NO_COLOR: '1', LAB_DEBUG: '' } });
+  describe('through the CLI', () => {
+    const lab = async (args: string[]) => {
+      const r = await runLab(args, { cwd: dir });
+      return { exitCode: r.code, stdout: r.stdout, stderr: r.stderr };
+    };
 
     it('exit 0 and "ok" for a good lab', async () => {
       const r = await lab(['validate', path.join(labsDir, 'exp2')]);

@@ -1,70 +1,96 @@
 // The planner against a fake runtime, compared as plan text (as docker compose tests do).
 import { describe, expect, it } from 'vitest';
-import { buildTopology, vipFor } from '../../src/topology/build.js';
+import { buildTopology } from '../../src/topology/build.js';
 import type { BuildContext } from '../../src/topology/kinds/kind.js';
-import { planToString, planUp, createdBy } from '../../src/topology/plan.js';
+import { vrrpAddresses } from '../../src/topology/kinds/director.js';
+import { planToString, planUp, createdBy, type Desired } from '../../src/topology/plan.js';
 import { executePlan } from '../../src/lifecycle/execute.js';
 import { chooseSubnets } from '../../src/topology/subnets.js';
+import { silentProgress } from '../../src/progress/progress.js';
+import { RecordingWriter } from '../../src/util/file-writer.js';
 import { FakeRuntime } from '../helpers/fake-runtime.js';
 
+const SUBNETS = { edge: '172.28.0.0/24', proxy: '172.28.1.0/24', web: '172.28.2.0/24', app: '172.28.3.0/24', office: '172.28.4.0/24' };
+const NODES = ['app1', 'app2', 'app3', 'nginx1', 'nginx2', 'nginx3', 'haproxy1', 'haproxy2', 'lvs1', 'lvs2', 'client', 'office'];
+
 function context(over: Partial<BuildContext> = {}): BuildContext {
-  const subnets = { edge: '172.28.0.0/24', proxy: '172.28.1.0/24', web: '172.28.2.0/24', app: '172.28.3.0/24' };
+  const subnets = over.subnets ?? SUBNETS;
   return {
     lab: 'p',
     experiment: 'exp2',
     forwarding: 'nftables',
     images: { client: 'lab-client:1', director: 'lab-director:1', haproxy: 'lab-haproxy:1', nginx: 'lab-nginx:1', app: 'lab-app:1' },
     subnets,
-    ...vipFor(subnets),
-    workspaceDir: '/w/exp2',
+    ...vrrpAddresses(subnets),
+    rootDir: '/w',
+    workspaceDir: '/w/workspace/exp2',
     certsDir: '/w/certs',
     stateDir: '/w/.lab/p',
     domains: ['go-backend.liujun.com', 'stars.liujun.com'],
     nginxTls: true,
+    inodeOf: () => 1000,
     ...over,
   };
 }
 
-async function observe(rt: FakeRuntime, applied: Record<string, string> = {}) {
-  return { networks: await rt.listNetworks({ 'lab.name': 'p' }), containers: await rt.listContainers({ 'lab.name': 'p' }), applied };
+const desired = (ctx = context(), files: Desired['files'] = []): Desired => ({ topology: buildTopology(ctx), files, dirs: [] });
+
+async function observe(rt: FakeRuntime, applied: Record<string, string> = {}, files: Record<string, Buffer | undefined> = {}) {
+  return { networks: await rt.listNetworks({ 'lab.name': 'p' }), containers: await rt.listContainers({ 'lab.name': 'p' }), applied, files, dirs: {} };
 }
+
+const hooks = { writer: new RecordingWriter(), workspaceRoot: 'w', experiment: 'exp2', onApplied: () => {} };
+const run = (rt: FakeRuntime, d: Desired) => observe(rt).then((o) => executePlan(rt, planUp(d, o), hooks, silentProgress()));
 
 describe('planUp', () => {
   it('creates networks, then containers, then starts them upstream-first on an empty engine', async () => {
     const rt = new FakeRuntime();
-    const plan = planUp(buildTopology(context()), await observe(rt));
+    const plan = planUp(desired(), await observe(rt));
     expect(planToString(plan)).toBe(
       [
         'create network p-edge 172.28.0.0/24',
         'create network p-proxy 172.28.1.0/24',
         'create network p-web 172.28.2.0/24 internal',
         'create network p-app 172.28.3.0/24 internal',
-        ...['app1', 'app2', 'app3', 'nginx1', 'nginx2', 'nginx3', 'haproxy1', 'haproxy2', 'lvs1', 'lvs2', 'client'].map((n) => `create container p-${n} (new)`),
-        ...['app1', 'app2', 'app3', 'nginx1', 'nginx2', 'nginx3', 'haproxy1', 'haproxy2', 'lvs1', 'lvs2', 'client'].map((n) => `start container p-${n}`),
+        'create network p-office 172.28.4.0/24',
+        ...NODES.map((n) => `create container p-${n} (new)`),
+        ...NODES.map((n) => `start container p-${n}`),
       ].join('\n'),
     );
   });
 
+  it('writes a generated file first, only when its content differs, and never overwrites a start file', async () => {
+    const rt = new FakeRuntime();
+    const files = [
+      { file: '/w/.lab/p/nodes/lvs1/keepalived.conf', content: 'new' },
+      { file: '/w/workspace/exp2/haproxy/haproxy.cfg', content: 'start', onlyIfMissing: true },
+    ];
+    const plan = planUp(desired(context(), files), await observe(rt, {}, { '/w/.lab/p/nodes/lvs1/keepalived.conf': Buffer.from('old'), '/w/workspace/exp2/haproxy/haproxy.cfg': Buffer.from('mine') }));
+    expect(planToString(plan).split('\n')[0]).toBe('write /w/.lab/p/nodes/lvs1/keepalived.conf (changed)');
+    expect(plan.steps.filter((s) => s.op === 'write-file')).toHaveLength(1);
+    const same = planUp(desired(context(), files), await observe(rt, {}, { '/w/.lab/p/nodes/lvs1/keepalived.conf': Buffer.from('new'), '/w/workspace/exp2/haproxy/haproxy.cfg': Buffer.from('mine') }));
+    expect(same.steps.filter((s) => s.op === 'write-file')).toEqual([]);
+  });
+
   it('plans nothing for a lab that already matches, and recreates nothing', async () => {
     const rt = new FakeRuntime();
-    const topo = buildTopology(context());
-    await executePlan(rt, planUp(topo, await observe(rt)), { workspaceRoot: 'w', onApplied: () => {} });
+    await run(rt, desired());
     rt.calls = [];
-    const again = planUp(buildTopology(context()), await observe(rt));
+    const again = planUp(desired(), await observe(rt));
     expect(again.steps).toEqual([]);
     expect(createdBy(again)).toEqual([]);
-    expect(again.unchanged).toHaveLength(11);
+    expect(again.unchanged).toHaveLength(NODES.length);
   });
 
   it('reloads only the nodes whose config files changed', async () => {
     const rt = new FakeRuntime();
-    const topo = buildTopology(context());
-    for (const n of topo.nodes) if (n.role === 'haproxy' || n.role === 'nginx') n.contentHash = 'v1';
-    await executePlan(rt, planUp(topo, await observe(rt)), { workspaceRoot: 'w', onApplied: () => {} });
-    const applied = Object.fromEntries(topo.nodes.filter((n) => n.contentHash).map((n) => [n.node, 'v1']));
-    const next = buildTopology(context());
-    for (const n of next.nodes) if (n.role === 'nginx') n.contentHash = 'v1';
-    for (const n of next.nodes) if (n.role === 'haproxy') n.contentHash = 'v2';
+    const first = desired();
+    for (const n of first.topology.nodes) if (n.role === 'haproxy' || n.role === 'nginx') n.contentHash = 'v1';
+    await run(rt, first);
+    const applied = Object.fromEntries(first.topology.nodes.filter((n) => n.contentHash).map((n) => [n.node, 'v1']));
+    const next = desired();
+    for (const n of next.topology.nodes) if (n.role === 'nginx') n.contentHash = 'v1';
+    for (const n of next.topology.nodes) if (n.role === 'haproxy') n.contentHash = 'v2';
     const plan = planUp(next, await observe(rt, applied));
     expect(planToString(plan).split('\n').slice(0, 2)).toEqual(['reload haproxy1 (config files changed)', 'reload haproxy2 (config files changed)']);
     expect(createdBy(plan)).toEqual([]);
@@ -72,8 +98,8 @@ describe('planUp', () => {
 
   it('recreates only the directors when the forwarding mode changes', async () => {
     const rt = new FakeRuntime();
-    await executePlan(rt, planUp(buildTopology(context()), await observe(rt)), { workspaceRoot: 'w', onApplied: () => {} });
-    const plan = planUp(buildTopology(context({ forwarding: 'ipvs' })), await observe(rt));
+    await run(rt, desired());
+    const plan = planUp(desired(context({ forwarding: 'ipvs' })), await observe(rt));
     expect(planToString(plan)).toBe(
       [
         'remove container p-lvs1 (config changed)',
@@ -82,36 +108,55 @@ describe('planUp', () => {
         'create container p-lvs2 (config changed)',
         'start container p-lvs1',
         'start container p-lvs2',
-        `unchanged: ${['app1', 'app2', 'app3', 'nginx1', 'nginx2', 'nginx3', 'haproxy1', 'haproxy2', 'client'].map((n) => `p-${n}`).join(', ')}`,
+        `unchanged: ${NODES.filter((n) => !n.startsWith('lvs')).map((n) => `p-${n}`).join(', ')}`,
       ].join('\n'),
     );
   });
 
+  it('recreates exactly the nodes that mount a replaced workspace folder, and says why', async () => {
+    const rt = new FakeRuntime();
+    await run(rt, desired());
+    // rm -rf workspace/exp2/haproxy && cp -r backup workspace/exp2/haproxy: a new inode for that folder only.
+    const replaced = context({ inodeOf: (p) => (p === '/w/workspace/exp2/haproxy' ? 2000 : 1000) });
+    const plan = planUp(desired(replaced), await observe(rt));
+    expect(createdBy(plan).sort()).toEqual(['p-haproxy1', 'p-haproxy2']);
+    expect(planToString(plan)).toContain('remove container p-haproxy1 (a folder it mounts was replaced)');
+  });
+
   it('starts a stopped container without recreating it', async () => {
     const rt = new FakeRuntime();
-    await executePlan(rt, planUp(buildTopology(context()), await observe(rt)), { workspaceRoot: 'w', onApplied: () => {} });
+    await run(rt, desired());
     await rt.stopContainer('p-nginx2');
-    const plan = planUp(buildTopology(context()), await observe(rt));
+    const plan = planUp(desired(), await observe(rt));
     expect(plan.steps.map((s) => s.op)).toEqual(['start-container']);
+  });
+
+  it('creates a container removed out of band (docker rm -f), and nothing else', async () => {
+    const rt = new FakeRuntime();
+    await run(rt, desired());
+    await rt.removeContainer('p-haproxy2');
+    const plan = planUp(desired(), await observe(rt));
+    expect(planToString(plan).split('\n').slice(0, 2)).toEqual(['create container p-haproxy2 (new)', 'start container p-haproxy2']);
   });
 
   it('removes containers of nodes the topology no longer has', async () => {
     const rt = new FakeRuntime();
-    await executePlan(rt, planUp(buildTopology(context()), await observe(rt)), { workspaceRoot: 'w', onApplied: () => {} });
+    await run(rt, desired());
     await rt.createContainer({ ...rt.containers.get('p-app1')!.spec!, name: 'p-app9', labels: { ...rt.containers.get('p-app1')!.labels, 'lab.node': 'app9' } });
-    const plan = planUp(buildTopology(context()), await observe(rt));
+    const plan = planUp(desired(), await observe(rt));
     expect(planToString(plan).split('\n')[0]).toBe('remove container p-app9 (not in this experiment)');
   });
 
-  it('recreates a network whose subnet changed, and every container on it', async () => {
+  it('recreates a network whose subnet changed, every container on it, and those told its addresses', async () => {
     const rt = new FakeRuntime();
-    await executePlan(rt, planUp(buildTopology(context()), await observe(rt)), { workspaceRoot: 'w', onApplied: () => {} });
-    const subnets = { edge: '172.29.9.0/24', proxy: '172.28.1.0/24', web: '172.28.2.0/24', app: '172.28.3.0/24' };
-    const plan = planUp(buildTopology(context({ subnets, ...vipFor(subnets) })), await observe(rt));
+    await run(rt, desired());
+    const subnets = { ...SUBNETS, edge: '172.29.9.0/24' };
+    const plan = planUp(desired(context({ subnets, ...vrrpAddresses(subnets) })), await observe(rt));
     const text = planToString(plan);
     expect(text).toContain('remove network p-edge (subnet 172.28.0.0/24 → 172.29.9.0/24)');
     expect(text).toContain('create network p-edge 172.29.9.0/24');
-    expect(createdBy(plan).sort()).toEqual(['p-client', 'p-lvs1', 'p-lvs2']);
+    // On it: client and the directors. Told the VIP or the client network: office (LAB_VIP, /etc/hosts) and HAProxy (LAB_CLIENT_NET).
+    expect(createdBy(plan).sort()).toEqual(['p-client', 'p-haproxy1', 'p-haproxy2', 'p-lvs1', 'p-lvs2', 'p-office']);
   });
 });
 
@@ -120,7 +165,7 @@ describe('chooseSubnets', () => {
 
   it('skips subnets other networks hold', () => {
     const s = chooseSubnets('a', [net('bridge', '172.17.0.0/16'), net('other', '172.28.0.0/23')]);
-    expect(s).toEqual({ edge: '172.28.2.0/24', proxy: '172.28.3.0/24', web: '172.28.4.0/24', app: '172.28.5.0/24' });
+    expect(s).toEqual({ edge: '172.28.2.0/24', proxy: '172.28.3.0/24', web: '172.28.4.0/24', app: '172.28.5.0/24', office: '172.28.6.0/24' });
   });
 
   it("keeps a running lab's own subnets", () => {

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { renderString } from '../../src/render/template.js';
 import { director, keepalivedPath } from '../../src/topology/kinds/director.js';
-import { vipFor } from '../../src/topology/build.js';
+import { vrrpAddresses } from '../../src/topology/kinds/director.js';
 import type { BuildContext } from '../../src/topology/kinds/kind.js';
 import { mermaid } from '../../src/topology/graph.js';
 
-const subnets = { edge: '172.28.0.0/24', proxy: '172.28.1.0/24', web: '172.28.2.0/24', app: '172.28.3.0/24' };
+const subnets = { edge: '172.28.0.0/24', proxy: '172.28.1.0/24', web: '172.28.2.0/24', app: '172.28.3.0/24', office: '172.28.4.0/24' };
 const ctx = (forwarding: 'ipvs' | 'nftables'): BuildContext => ({
-  lab: 'r', experiment: 'exp2', forwarding, images: {} as BuildContext['images'], subnets, ...vipFor(subnets),
-  workspaceDir: '/w', certsDir: '/c', stateDir: '/s', domains: [], nginxTls: false,
+  lab: 'r', experiment: 'exp2', forwarding, images: {}, subnets, ...vrrpAddresses(subnets),
+  rootDir: '/', workspaceDir: '/w', certsDir: '/c', stateDir: '/s', domains: [], nginxTls: false, inodeOf: () => 1,
 });
 
 describe('template renderer', () => {
@@ -31,6 +31,10 @@ describe('keepalived.conf for the directors', () => {
       for (const conf of [master, backup]) {
         expect(conf).toContain('172.28.0.100/24');
         expect(conf).toContain('172.28.1.254/24');
+        // The office network's gateway moves with the VIP (one sync group).
+        expect(conf).toMatch(/vrrp_instance VI_OFFICE \{\s+state (MASTER|BACKUP)\s+interface @IF:172\.28\.4\.[23]@/);
+        expect(conf).toContain('172.28.4.254/24');
+        expect(conf).toMatch(/group \{\s+VI_EDGE\s+VI_GW\s+VI_OFFICE\s+\}/);
         for (const port of [80, 443]) {
           expect(conf).toContain(`virtual_server 172.28.0.100 ${port} {`);
           expect(conf).toContain(`real_server 172.28.1.11 ${port} {`);
@@ -53,10 +57,18 @@ describe('lab graph', () => {
   it('draws every tier and edge in Mermaid, with live addresses when given', () => {
     const g = mermaid({ experiment: 'exp2', vip: '172.28.0.100', addresses: { haproxy1: '172.28.1.11' } });
     expect(g.startsWith('graph TB\n')).toBe(true);
-    for (const n of ['client', 'lvs1', 'lvs2', 'haproxy1', 'haproxy2', 'nginx1', 'nginx3', 'app1', 'app3']) expect(g).toContain(`${n}[`);
+    for (const n of ['client', 'office', 'lvs1', 'lvs2', 'haproxy1', 'haproxy2', 'nginx1', 'nginx3', 'app1', 'app3']) expect(g).toContain(`${n}[`);
     expect(g).toContain('VIP((VIP<br/>172.28.0.100))');
     expect(g).toContain('haproxy1[haproxy1<br/>172.28.1.11]');
     expect(g).toContain('haproxy2 -->|七层转发| nginx3');
-    expect(g.match(/-->|-\.->/g)!.length).toBe(1 + 1 + 1 + 4 + 6 + 9);
+    // client and office → VIP, VIP → 2 directors, 2 × 2 director → HAProxy, 2 × 3 HAProxy → Nginx, 3 × 3 Nginx → app.
+    expect(g.match(/-->|-\.->/g)!.length).toBe(2 + 2 + 4 + 6 + 9);
+  });
+
+  it("draws each experiment's own ports and title", () => {
+    expect(mermaid({ experiment: 'exp2', title: 'seven domains', ports: [80, 443] })).toContain('client -->|HTTP/HTTPS 80/443| VIP');
+    const g3 = mermaid({ experiment: 'exp3', title: 'algorithms', ports: [80] });
+    expect(g3).toContain('client -->|HTTP 80| VIP');
+    expect(g3).toContain('%% exp3: algorithms');
   });
 });

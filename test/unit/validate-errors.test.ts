@@ -1,6 +1,9 @@
 // The validators' own errors, mapped from container paths to the student's workspace.
 import { describe, it, expect } from 'vitest';
-import { cleanMessage, describeFailure, errorLine, locateError, VALIDATORS } from '../../src/services/reload.js';
+import { cleanMessage, describeFailure, errorLine, locateError } from '../../src/apply/validate.js';
+import { haproxyValidator, keepalivedValidator, nginxValidator } from '../../src/apply/services.js';
+
+const VALIDATORS = { haproxy: haproxyValidator, nginx: nginxValidator, director: keepalivedValidator };
 
 const ws = 'workspace/exp2';
 const certs = [{ containerDir: '/etc/haproxy/certs', hostDir: 'certs/haproxy' }];
@@ -45,7 +48,7 @@ describe('nginx and keepalived errors', () => {
   });
 
   it('keepalived: (file: Line n)', () => {
-    const out = "(/etc/lab/keepalived.conf: Line 6) Unknown keyword 'bogus_kw'";
+    const out = "(/etc/keepalived/keepalived.conf: Line 6) Unknown keyword 'bogus_kw'";
     expect(describeFailure(out, VALIDATORS.director!, 'x')).toMatchObject({ file: 'x/keepalived/keepalived.conf', line: 6, message: "Unknown keyword 'bogus_kw'" });
   });
 

@@ -4,10 +4,11 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { loadLab } from '../../src/labs/load.js';
-import { seedWorkspace, startFiles, walkFiles } from '../../src/labs/workspace.js';
+import { seedWorkspace, startFiles } from '../../src/workspace/seed.js';
+import { walkFiles } from '../../src/util/files.js';
 import {
   backupsDir, backupWorkspace, copyFromSolution, listBackups, resetWorkspace, solutionFiles, solveWorkspace, timestamp, workspaceFiles,
-} from '../../src/labs/workspace-files.js';
+} from '../../src/workspace/replace.js';
 import { LabError } from '../../src/util/errors.js';
 
 let cwd: string;

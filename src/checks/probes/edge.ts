@@ -2,7 +2,7 @@
 // certificate per SNI, redirects, and the headers the app receives.
 import type { ProbeOf } from '../schema.js';
 import { judgeChain } from '../tls.js';
-import type { L10n, ProbeImpl } from '../types.js';
+import type { Text, ProbeImpl } from '../types.js';
 import { t } from '../types.js';
 import { appAnswer, domainsOf, fail, listSome, pass, seen, skip, sweep } from './util.js';
 
@@ -13,7 +13,7 @@ export const domainsAnswer: ProbeImpl<ProbeOf<'domains-answer'>> = {
   async run(ctx, p) {
     const domains = domainsOf(ctx, p);
     const items = (await sweep(ctx, domains, p.path)).filter((i) => p.schemes.includes(i.scheme));
-    const problems: L10n[] = [];
+    const problems: Text[] = [];
     for (const i of items) {
       const a = appAnswer(i.res);
       if (!a) problems.push(t(`${i.url}: expected the app's answer, saw ${seen(i.res).en}`, `${i.url}：应由应用应答，实际为${seen(i.res).zh}`));
@@ -33,7 +33,7 @@ export const noRedirectLoop: ProbeImpl<ProbeOf<'no-redirect-loop'>> = {
   async run(ctx, p) {
     const domains = domainsOf(ctx, p);
     const items = (await sweep(ctx, domains, p.path)).filter((i) => p.schemes.includes(i.scheme));
-    const problems: L10n[] = [];
+    const problems: Text[] = [];
     for (const i of items) {
       const r = i.res;
       if (r.errorCode === 'too-many-redirects' || r.redirects > p.maxRedirects) {
@@ -58,7 +58,7 @@ export const tlsSni: ProbeImpl<ProbeOf<'tls-sni'>> = {
     if (!ca) return skip(t('the lab CA is unknown, so the chain cannot be checked (give --ca FILE)', '不知道实验 CA，无法校验证书链（请用 --ca FILE 指定）'));
     const domains = domainsOf(ctx, p);
     const chains = await ctx.tls.chains(domains, ctx.ports.https);
-    const problems: L10n[] = [];
+    const problems: Text[] = [];
     domains.forEach((d, i) => {
       const c = chains[i]!;
       if (!c.chain.length) {
@@ -82,7 +82,7 @@ export const forwardedProto: ProbeImpl<ProbeOf<'forwarded-proto'>> = {
   traffic: 'traffic',
   async run(ctx, p) {
     const items = await sweep(ctx, domainsOf(ctx, p), p.path);
-    const problems: L10n[] = [];
+    const problems: Text[] = [];
     let https = 0;
     for (const i of items) {
       const a = appAnswer(i.res);
@@ -105,7 +105,7 @@ export const forwardedFor: ProbeImpl<ProbeOf<'forwarded-for'>> = {
   traffic: 'traffic',
   async run(ctx, p) {
     const items = await sweep(ctx, domainsOf(ctx, p), p.path);
-    const problems: L10n[] = [];
+    const problems: Text[] = [];
     let ok = 0;
     let client = ctx.clientAddress;
     for (const i of items) {

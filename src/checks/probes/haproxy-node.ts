@@ -1,11 +1,11 @@
 // Probes that need the HAProxy containers themselves: `haproxy -c`, the runtime socket, and the log
 // reaching the container's stdout (what `lab logs` shows). Skipped with --target.
 import { randomBytes } from 'node:crypto';
-import { VALIDATORS } from '../../services/reload.js';
+import { haproxyValidator } from '../../apply/services.js';
 import { statsSockets } from '../haproxy-config.js';
 import type { ProbeOf } from '../schema.js';
 import { MASTER_SOCKET, showStat } from '../stats.js';
-import type { L10n, LabHandle, ProbeImpl } from '../types.js';
+import type { Text, LabHandle, ProbeImpl } from '../types.js';
 import { t } from '../types.js';
 import { fail, listSome, pass, perNode, seen } from './util.js';
 import { sleep } from '../../util/sleep.js';
@@ -28,7 +28,7 @@ export const haproxyConfigValid: ProbeImpl<ProbeOf<'haproxy-config-valid'>> = {
   async run(ctx, p) {
     const l = lab(ctx.lab);
     const node = l.haproxy[0]!;
-    const v = VALIDATORS.haproxy!;
+    const v = haproxyValidator;
     const [r, rows] = await Promise.all([l.runtime.exec(node.container, v.cmd, { timeoutMs: 15_000 }), p.backendsUp ? showStat(l, node.container) : Promise.resolve([])]);
     if (r.exitCode !== 0) {
       const out = `${r.stdout}\n${r.stderr}`;
@@ -81,7 +81,7 @@ export const runtimeSocket: ProbeImpl<ProbeOf<'runtime-socket'>> = {
     const l = lab(ctx.lab);
     const cfg = ctx.haproxyConfig ? await ctx.haproxyConfig() : '';
     const declared = statsSockets(cfg);
-    const problems: { node: string; msg: L10n }[] = [];
+    const problems: { node: string; msg: Text }[] = [];
     const answered: string[] = [];
     await Promise.all(
       l.haproxy.map(async (h) => {
@@ -126,7 +126,7 @@ export const logReachesStdout: ProbeImpl<ProbeOf<'log-reaches-stdout'>> = {
     const l = lab(ctx.lab);
     const since = Math.floor(Date.now() / 1000) - 1;
     const marker = `/lab-check-log-${randomBytes(4).toString('hex')}`;
-    const problems: { node: string; msg: L10n }[] = [];
+    const problems: { node: string; msg: Text }[] = [];
     await Promise.all(
       ctx.haproxy.map(async (e) => {
         const container = l.haproxy.find((h) => h.node === e.name)!.container;

@@ -2,7 +2,7 @@
 // HAProxy's own `show stat` (check_status L7OK, check_code 200 on every server, on every HAProxy node);
 // the backend is found by the requests it counts, so its name does not matter.
 import type { ProbeOf } from '../schema.js';
-import type { L10n, ProbeImpl } from '../types.js';
+import type { Text, ProbeImpl } from '../types.js';
 import { t } from '../types.js';
 import { freshRequests, NEEDS_SERVER_COUNTERS } from './lb-distribution.js';
 import { describeServer, serverDeltas, serverRows, type ServerRow } from './server-counters.js';
@@ -13,7 +13,7 @@ export async function backendServing(
   ctx: Parameters<ProbeImpl<unknown>['run']>[0],
   host: string,
   path: string,
-): Promise<{ backend: string; rows: Map<string, ServerRow> } | { problem: L10n }> {
+): Promise<{ backend: string; rows: Map<string, ServerRow> } | { problem: Text }> {
   const lab = ctx.lab!;
   const before = await serverRows(lab);
   const res = await ctx.edge.batch(freshRequests(host, ctx.ports.http, [path, path, path]));
@@ -40,7 +40,7 @@ export const healthChecksL7: ProbeImpl<ProbeOf<'health-checks-l7'>> = {
     if (servers.length < p.minServers) {
       return fail(t(`backend ${backend} (serving ${p.path}) has ${servers.length} server(s); expected at least ${p.minServers}`, `backend ${backend}（服务 ${p.path}）只有 ${servers.length} 个 server，应至少 ${p.minServers} 个`));
     }
-    const problems: L10n[] = [];
+    const problems: Text[] = [];
     for (const [k, s] of servers) {
       const states = Object.entries(s.checkStatus);
       const name = describeServer(rows, k);

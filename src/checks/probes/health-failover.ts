@@ -3,7 +3,7 @@
 // the dead server. The container is started again and the probe waits for the server to come back UP,
 // always, also when the check fails.
 import type { ProbeOf } from '../schema.js';
-import type { L10n, ProbeImpl } from '../types.js';
+import type { Text, ProbeImpl } from '../types.js';
 import { t } from '../types.js';
 import { backendServing } from './health-checks-l7.js';
 import { freshRequests, NEEDS_SERVER_COUNTERS } from './lb-distribution.js';
@@ -65,7 +65,7 @@ export const healthFailover: ProbeImpl<ProbeOf<'health-failover'>> = {
       const after = await serverRows(lab);
       const d = serverDeltas(before, after);
       const bad = res.filter((r) => !r.ok || r.status >= 500);
-      const problems: L10n[] = [];
+      const problems: Text[] = [];
       if (bad.length) problems.push(t(`${bad.length} of ${p.requests} requests failed (${seen(bad[0]!).en})`, `${p.requests} 个请求中有 ${bad.length} 个失败（${seen(bad[0]!).zh}）`));
       if ((d.get(target[0]!) ?? 0) > 0) problems.push(t(`${d.get(target[0]!)} requests were still sent to ${name}`, `仍有 ${d.get(target[0]!)} 个请求被发往 ${name}`));
       if (problems.length) {

@@ -5,7 +5,7 @@
 // which weight. One URI on purpose: a hash balancer (uri, source) puts all of them on one server.
 import type { HttpRequest } from '../http.js';
 import type { ProbeOf } from '../schema.js';
-import type { L10n, ProbeImpl } from '../types.js';
+import type { Text, ProbeImpl } from '../types.js';
 import { t } from '../types.js';
 import { describeServer, serverDeltas, serverRows } from './server-counters.js';
 import { fail, pass, seen } from './util.js';
@@ -75,7 +75,7 @@ export const lbDistribution: ProbeImpl<ProbeOf<'lb-distribution'>> = {
       const width = Math.max(ratio.length, counts.length);
       const sum = ratio.reduce((a, b) => a + b, 0);
       const tol = Math.max(2, p.tolerance * n);
-      const off: L10n[] = [];
+      const off: Text[] = [];
       for (let i = 0; i < width; i++) {
         const expected = ((ratio[i] ?? 0) / sum) * n;
         const got = counts[i]?.c ?? 0;

@@ -4,7 +4,7 @@
 //  - by uri: each of several URIs, asked a few times on new connections, lands on one server every
 //    time, and the URIs together use at least two servers (counters are read between URIs).
 import type { ProbeOf } from '../schema.js';
-import type { L10n, ProbeImpl } from '../types.js';
+import type { Text, ProbeImpl } from '../types.js';
 import { t } from '../types.js';
 import { Disturbed, freshRequests, measureAgain, NEEDS_SERVER_COUNTERS } from './lb-distribution.js';
 import { describeServer, serverDeltas, serverRows, type ServerRow } from './server-counters.js';
@@ -52,7 +52,7 @@ export const lbSticky: ProbeImpl<ProbeOf<'lb-sticky'>> = {
       const uris = Array.from({ length: p.uris }, (_, i) => join(p.path, `item-${i + 1}.html`));
       let snap = await serverRows(lab);
       const placed: { uri: string; servers: string[] }[] = [];
-      const problems: L10n[] = [];
+      const problems: Text[] = [];
       for (const uri of uris) {
         const res = await ctx.edge.batch(freshRequests(host, ctx.ports.http, Array.from({ length: p.repeat }, () => uri)));
         const next = await serverRows(lab);

@@ -5,7 +5,7 @@ import type { HttpResponse, Scheme } from '../http.js';
 import { frontendOn } from '../haproxy-config.js';
 import type { ProbeOf } from '../schema.js';
 import { backendTotals, decodeBinary, decodeLinear, deltas } from '../stats.js';
-import type { L10n, LabHandle, ProbeContext, ProbeImpl } from '../types.js';
+import type { Text, LabHandle, ProbeContext, ProbeImpl } from '../types.js';
 import { t } from '../types.js';
 import { domainsOf, EDGE_ANSWERS, edgeKey, fail, listSome, pass, portOf, seen } from './util.js';
 
@@ -86,7 +86,7 @@ export const domainRouting: ProbeImpl<ProbeOf<'domain-routing'>> = {
       const r = await ctx.shared(`routing ${scheme} ${p.path} ${domains.join(',')}`, () => withRetry(() => round(ctx, lab, domains.map((host) => ({ scheme, host, path: p.path })))));
       rounds.set(scheme, r);
     }
-    const problems: L10n[] = [];
+    const problems: Text[] = [];
     for (const [scheme, r] of rounds) {
       const S = scheme.toUpperCase();
       const lost = domains.map((d, i) => ({ d, i })).filter(({ i }) => r.backendOf[i] === null);
@@ -136,7 +136,7 @@ export const defaultBackend: ProbeImpl<ProbeOf<'default-backend'>> = {
       ctx.haproxyConfig ? ctx.haproxyConfig() : Promise.resolve(''),
       withRetry(() => round(ctx, lab, p.schemes.map((scheme) => ({ scheme, host: p.host, path: p.path })))),
     ]);
-    const problems: L10n[] = [];
+    const problems: Text[] = [];
     const good: string[] = [];
     p.schemes.forEach((scheme, i) => {
       const port = portOf(ctx, scheme);

@@ -1,15 +1,15 @@
 // The stats page and the Prometheus exporter on every HAProxy node (lab: curl inside each node against
 // its own address, since the directors forward only 80/443; --target: HOST:8404 from here).
 import type { ProbeOf } from '../schema.js';
-import type { HaproxyEndpoint, L10n, Outcome, ProbeContext, ProbeImpl } from '../types.js';
+import type { HaproxyEndpoint, Text, Outcome, ProbeContext, ProbeImpl } from '../types.js';
 import { t } from '../types.js';
 import { fail, listSome, pass, perNode, seen } from './util.js';
 
 type StatsParams = Omit<ProbeOf<'stats-auth'>, 'kind'>;
 
-async function perEndpoint(ctx: ProbeContext, fn: (e: HaproxyEndpoint) => Promise<L10n | undefined>, ok: L10n): Promise<Outcome> {
+async function perEndpoint(ctx: ProbeContext, fn: (e: HaproxyEndpoint) => Promise<Text | undefined>, ok: Text): Promise<Outcome> {
   const found = await Promise.all(ctx.haproxy.map(async (e) => ({ node: e.name, msg: await fn(e) })));
-  const problems = found.filter((p): p is { node: string; msg: L10n } => !!p.msg);
+  const problems = found.filter((p): p is { node: string; msg: Text } => !!p.msg);
   return problems.length ? fail(listSome(perNode(problems, ''))) : pass(ok);
 }
 

@@ -1,6 +1,6 @@
 // Helpers the probes share: reading the app's JSON answer and describing a response for a learner.
 import type { HttpResponse, Scheme } from '../http.js';
-import type { L10n, Outcome, ProbeContext } from '../types.js';
+import type { Text, Outcome, ProbeContext } from '../types.js';
 import { t } from '../types.js';
 
 export interface AppAnswer {
@@ -24,7 +24,7 @@ export function appAnswer(r: HttpResponse): AppAnswer | undefined {
 }
 
 /** What came back, in a few words: "connection refused", "301 → https://…", "404 from nginx/1.22.1". */
-export function seen(r: HttpResponse): L10n {
+export function seen(r: HttpResponse): Text {
   if (!r.ok) {
     switch (r.errorCode) {
       case 'refused':
@@ -49,7 +49,7 @@ export function seen(r: HttpResponse): L10n {
 }
 
 /** Joins up to `max` items and says how many more there were. */
-export function listSome(items: L10n[], max = 3): L10n {
+export function listSome(items: Text[], max = 3): Text {
   const shown = items.slice(0, max);
   const more = items.length - shown.length;
   return t(
@@ -58,9 +58,9 @@ export function listSome(items: L10n[], max = 3): L10n {
   );
 }
 
-export const pass = (message: L10n): Outcome => ({ status: 'pass', message });
-export const fail = (message: L10n, hint?: L10n): Outcome => ({ status: 'fail', message, hint });
-export const skip = (message: L10n): Outcome => ({ status: 'skip', message });
+export const pass = (message: Text): Outcome => ({ status: 'pass', message });
+export const fail = (message: Text, hint?: Text): Outcome => ({ status: 'fail', message, hint });
+export const skip = (message: Text): Outcome => ({ status: 'skip', message });
 
 export function portOf(ctx: ProbeContext, scheme: Scheme): number {
   return scheme === 'http' ? ctx.ports.http : ctx.ports.https;
@@ -104,8 +104,8 @@ export function domainsOf(ctx: ProbeContext, p: { domains?: string[] }): string[
 }
 
 /** "haproxy1 and haproxy2: <same problem>": one line per distinct problem, naming every node that has it. */
-export function perNode(items: { node: string; msg: L10n }[], sep = ': '): L10n[] {
-  const groups = new Map<string, { nodes: string[]; msg: L10n }>();
+export function perNode(items: { node: string; msg: Text }[], sep = ': '): Text[] {
+  const groups = new Map<string, { nodes: string[]; msg: Text }>();
   for (const i of items) {
     const g = groups.get(i.msg.en) ?? { nodes: [], msg: i.msg };
     g.nodes.push(i.node);

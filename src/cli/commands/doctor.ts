@@ -2,15 +2,16 @@
 // forward with, do the lab's subnets clash. `--fix` provisions the engine and builds missing images.
 import type { Command } from 'commander';
 import type { Runtime } from '../../runtime/types.js';
-import { ensureEngine, detectForwarding } from '../../engine/index.js';
-import { imageStatus, imageTasks, type ImageState } from '../../images/index.js';
+import { ensureEngine } from '../../engine/provision.js';
+import { detectForwarding } from '../../forwarding/probe.js';
+import { ensureImages, imageStatus, type ImageState } from '../../images/index.js';
 import { subnetReport } from '../../topology/subnets.js';
 import { isLabError } from '../../util/errors.js';
-import { checkLabName } from '../deps.js';
-import { note, printJson, say, style, table } from '../output.js';
-import { runTasks } from '../progress.js';
+import type { Act } from '../action.js';
+import type { Deps, Io } from '../deps.js';
+import { note, printJson, say, table } from '../output.js';
 
-interface DoctorFlags {
+export interface Options {
   json?: boolean;
   fix?: boolean;
   yes?: boolean;
@@ -88,7 +89,8 @@ function mb(bytes?: number): string {
   return bytes === undefined ? '' : `${(bytes / 1e6).toFixed(0)} MB`;
 }
 
-function printHuman(r: DoctorReport): void {
+function printHuman(io: Io, r: DoctorReport): void {
+  const style = io.style;
   const OK = style.green('✓');
   const BAD = style.red('✗');
   const WARN = style.yellow('!');
@@ -150,48 +152,40 @@ function printHuman(r: DoctorReport): void {
 
   const text = table(rows).split('\n');
   text.forEach((t, i) => {
-    say(t);
+    say(io, t);
     const hint = hints.get(i);
-    if (hint) say(style.dim(`    hint: ${hint}`));
+    if (hint) say(io, style.dim(`    hint: ${hint}`));
   });
-  say();
-  say(r.ok ? `${style.green('ok')} everything lab up needs is in place` : `${style.red('not ok')} see the ✗ lines above`);
+  say(io);
+  say(io, r.ok ? `${style.green('ok')} everything lab up needs is in place` : `${style.red('not ok')} see the ✗ lines above`);
 }
 
-export async function runDoctor(flags: DoctorFlags, labName: string): Promise<DoctorReport> {
-  const { DockerRuntime } = await import('../../runtime/docker.js');
-  let runtime: Runtime = new DockerRuntime();
-  let report = await diagnose(runtime, labName);
+export async function run(flags: Options, deps: Deps): Promise<number> {
+  const { io } = deps;
+  const runtime: Runtime = deps.runtime;
+  let report = await diagnose(runtime, deps.labName);
   if (flags.fix && !report.ok) {
     if (!report.engine.ok) {
-      runtime = await ensureEngine({
-        yes: !!flags.yes,
-        interactive: !!process.stdin.isTTY && !!process.stderr.isTTY,
-        log: (s) => note(style.dim(s)),
-      });
-      report = await diagnose(runtime, labName);
+      await ensureEngine(runtime, { yes: !!flags.yes, interactive: io.stdinTTY && io.stderrTTY, log: (s) => note(io, io.errStyle.dim(s)) });
+      report = await diagnose(runtime, deps.labName);
     }
     if (report.images.some((i) => !i.present)) {
-      note('building the missing lab images');
-      await runTasks(imageTasks<object>(runtime), {});
-      report = await diagnose(runtime, labName);
+      note(io, 'building the missing lab images');
+      await ensureImages(runtime, deps.progress);
+      report = await diagnose(runtime, deps.labName);
     }
   }
-  if (flags.json) printJson(report);
-  else printHuman(report);
-  if (!report.ok) process.exitCode = 1;
-  return report;
+  if (flags.json) printJson(io, report);
+  else printHuman(io, report);
+  return report.ok ? 0 : 1;
 }
 
-export function define(program: Command): void {
+export function define(program: Command, act: Act): void {
   program
     .command('doctor')
     .description('check the Docker engine, the lab images, IPVS/nftables forwarding and subnet conflicts')
     .option('--json', 'print one JSON document')
     .option('--fix', 'provision what is missing: start or install the engine, build the images')
     .option('-y, --yes', 'with --fix: do not ask before installing or starting the engine')
-    .action(async (flags: DoctorFlags, cmd: Command) => {
-      const labName = checkLabName((cmd.optsWithGlobals() as { name: string }).name);
-      await runDoctor(flags, labName);
-    });
+    .action((flags: Options, cmd: Command) => act(cmd, run, flags));
 }

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { checkLabName } from '../deps.js';
-import { style } from '../output.js';
+import type { Act } from '../action.js';
+import type { Deps } from '../deps.js';
 
-interface GuideCliOptions {
+export interface Options {
+  experiment: string;
   lang?: string;
   step?: string;
   restart?: boolean;
@@ -10,7 +11,15 @@ interface GuideCliOptions {
   workspace?: string;
 }
 
-export function define(program: Command): void {
+export async function run(o: Options, deps: Deps): Promise<number> {
+  const { guide } = await import('../../guide/index.js');
+  return guide(
+    { ...o, labName: deps.labName, cwd: deps.cwd, tty: deps.io.stdinTTY && deps.io.stdoutTTY, style: deps.io.style },
+    { runtime: deps.runtime, progress: deps.progress, out: deps.io.out },
+  );
+}
+
+export function define(program: Command, act: Act): void {
   program
     .command('guide')
     .description('walk through an experiment step by step: run it for me or do it yourself, with checks and hints (Markdown with --print or without a terminal)')
@@ -20,16 +29,5 @@ export function define(program: Command): void {
     .option('--restart', 'forget the saved progress and start from step 1')
     .option('--print', 'print the exercise as Markdown and exit')
     .option('-w, --workspace <dir>', 'workspace folder (default: the one `lab up` used)')
-    .action(async (exp: string, opts: GuideCliOptions, cmd: Command) => {
-      const labName = checkLabName(cmd.optsWithGlobals().name);
-      const { guide } = await import('../../guide/index.js');
-      process.exitCode = await guide({
-        experiment: exp,
-        ...opts,
-        labName,
-        cwd: process.cwd(),
-        tty: !!process.stdin.isTTY && !!process.stdout.isTTY,
-        style,
-      });
-    });
+    .action((exp: string, f: Omit<Options, 'experiment'>, cmd: Command) => act(cmd, run, { ...f, experiment: exp }));
 }

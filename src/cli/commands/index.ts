@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { Act } from '../action.js';
 import { define as up } from './up.js';
 import { define as down } from './down.js';
 import { define as status } from './status.js';
@@ -14,6 +15,6 @@ import { define as check } from './check.js';
 import { define as guide } from './guide.js';
 
 /** Each verb lives in its own module and registers itself on the program. Add new verbs here. */
-export type DefineCommand = (program: Command) => void;
+export type DefineCommand = (program: Command, act: Act) => void;
 
 export const commands: DefineCommand[] = [up, down, status, exec, graph, certs, doctor, validate, apply, reset, solve, check, guide];

@@ -1,22 +1,27 @@
+// `lab up [exp]`: provision, converge and wait (see src/lifecycle/up.ts); `--dry-run` changes nothing.
 import type { Command } from 'commander';
 import { UsageError } from '../../util/errors.js';
 import { NETWORK_KEYS, type NetworkKey } from '../../topology/networks.js';
-import { checkLabName } from '../deps.js';
-import { printJson, say, style } from '../output.js';
-import { planToString } from '../../topology/plan.js';
+import { engineSteps, planToString } from '../../topology/plan.js';
+import type { Act } from '../action.js';
+import type { Deps } from '../deps.js';
+import { printJson, say } from '../output.js';
+import { interruptible } from '../interrupt.js';
 
-export interface UpCliOptions {
+export interface Options {
+  /** Default: the experiment the lab runs, else exp2. */
+  experiment?: string;
   workspace?: string;
   certs?: string;
-  yes?: boolean;
-  timeout: string;
-  subnet: string[];
-  publish?: string | boolean;
-  dryRun?: boolean;
-  json?: boolean;
+  yes: boolean;
+  timeoutMs: number;
+  subnets: Partial<Record<NetworkKey, string>>;
+  publishPort?: number;
+  dryRun: boolean;
+  json: boolean;
 }
 
-function parseSubnets(pairs: string[]): Partial<Record<NetworkKey, string>> {
+export function parseSubnets(pairs: string[]): Partial<Record<NetworkKey, string>> {
   const out: Partial<Record<NetworkKey, string>> = {};
   for (const p of pairs) {
     const [key, cidr] = p.split('=');
@@ -28,89 +33,125 @@ function parseSubnets(pairs: string[]): Partial<Record<NetworkKey, string>> {
   return out;
 }
 
-function parseTimeout(s: string): number {
+export function parseTimeout(s: string): number {
   const n = Number(s);
   if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--timeout ${s}: expected a number of seconds`, { hint: 'e.g. --timeout 90' });
   return n * 1000;
 }
 
-export function define(program: Command): void {
+export function parsePublish(v: string | boolean | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const port = v === true ? 8080 : Number(v);
+  if (!(Number.isInteger(port) && port > 0 && port < 65172)) throw new UsageError(`--publish ${String(v)}: expected a port number`, { hint: 'e.g. --publish 8080' });
+  return port;
+}
+
+/** The experiment the lab runs, when the engine answers and the lab exists. */
+async function runningExperiment(deps: Deps): Promise<string | undefined> {
+  try {
+    const { observeLab } = await import('../../lifecycle/observe.js');
+    return (await observeLab(deps.runtime, deps.labName)).experiment ?? undefined;
+  } catch {
+    return undefined; // no engine yet: `up` will provision it
+  }
+}
+
+export async function run(o: Options, deps: Deps): Promise<number> {
+  const { upLab } = await import('../../lifecycle/up.js');
+  const { io } = deps;
+  const s = io.style;
+  const experiment = o.experiment ?? (await runningExperiment(deps)) ?? 'exp2';
+  const r = await interruptible(deps, 'lab up', (signal) =>
+    upLab(
+      {
+        experiment,
+        cwd: deps.cwd,
+        workspace: o.workspace,
+        certsDir: o.certs,
+        yes: o.yes,
+        interactive: io.stdinTTY && io.stderrTTY,
+        timeoutMs: o.timeoutMs,
+        subnets: o.subnets,
+        publishPort: o.publishPort,
+        dryRun: o.dryRun,
+        signal,
+      },
+      deps,
+    ),
+  );
+  const t = r.topology;
+  if (o.json) {
+    printJson(io, {
+      name: deps.labName,
+      experiment,
+      dryRun: o.dryRun,
+      vip: { address: t?.vip ?? null, holder: r.holder ?? null },
+      forwarding: t?.forwarding ?? null,
+      provisioning: r.provisioning,
+      plan: r.plan.steps.length ? planToString(r.plan).split('\n') : [],
+      recreated: r.recreated,
+      workspace: r.workspaceDir,
+      ...(r.recorded ? { recorded: r.recorded } : {}),
+    });
+    return 0;
+  }
+  if (o.dryRun) {
+    for (const p of r.provisioning) say(io, `would ${p}`);
+    say(io, planToString(r.plan) || (r.provisioning.length ? '' : 'nothing to do'));
+    return 0;
+  }
+  say(io);
+  say(io, engineSteps(r.plan).length === 0 ? s.green('Nothing changed: every container was already up to date.') : `${s.green('Lab is up.')} ${r.recreated.length} container(s) created.`);
+  say(io, `  lab         ${deps.labName}  (experiment ${experiment}: ${r.lab.def.title.en})`);
+  say(io, `  VIP         ${t!.vip}  held by ${r.holder}`);
+  say(io, `  forwarding  ${t!.forwarding === 'ipvs' ? 'IPVS (keepalived virtual_server, LVS-NAT)' : 'nftables (this kernel has no IPVS; keepalived does VRRP only)'}`);
+  say(io, `  workspace   ${r.workspaceDir}${r.seeded.length ? `  (${r.seeded.length} start file(s) added)` : ''}`);
+  say(io);
+  const tryIt = r.lab.def.try;
+  if (tryIt && 'node' in tryIt) {
+    say(io, 'Try it:');
+    say(io, `  lab exec ${tryIt.node} -- ${tryIt.cmd}`);
+  } else if (tryIt) {
+    const url = `${tryIt.scheme}://${tryIt.host}${tryIt.path}`;
+    say(io, 'Reach it:');
+    say(io, `  from client  lab shell    then  curl ${url}`);
+    const port = tryIt.scheme === 'https' ? 443 : 80;
+    if (o.publishPort) say(io, `  from host    curl -H 'Host: ${tryIt.host}' http://127.0.0.1:${o.publishPort}${tryIt.path}`);
+    else if (r.desktop) say(io, `  from host    Docker Desktop has no route to ${t!.vip}: run \`lab up --publish 8080\` and use 127.0.0.1:8080`);
+    else say(io, `  from host    curl --cacert certs/ca/ca.crt --resolve ${tryIt.host}:${port}:${t!.vip} ${url}`);
+  }
+  say(io);
+  say(io, 'Next:');
+  say(io, `  lab guide ${experiment}     step-by-step exercise`);
+  say(io, `  lab check ${experiment}     grade what the lab does now`);
+  say(io, '  lab status          nodes, addresses and the VIP holder');
+  return 0;
+}
+
+export function define(program: Command, act: Act): void {
   program
     .command('up')
     .description('stand up (or converge) the lab for an experiment')
     .argument('[exp]', 'experiment, e.g. exp2 (default: the running one, else exp2)')
     .option('-w, --workspace <dir>', 'workspace folder (default: ./workspace/<exp>)')
-    .option('--certs <dir>', 'certificate folder', 'certs')
+    .option('--certs <dir>', 'certificate folder (default: ./certs)')
     .option('-y, --yes', 'answer yes to installing/starting Docker')
     .option('--timeout <seconds>', 'how long to wait for the lab to become ready', '90')
     .option('--subnet <net=cidr>', 'use this subnet for a lab network (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--publish [port]', 'publish VIP:80 and VIP:443 on 127.0.0.1:<port> and <port>+363 (for Docker Desktop)')
-    .option('--dry-run', 'print the plan and change nothing')
+    .option('--dry-run', 'print what would be done and change nothing (on the engine or on disk)')
     .option('--json', 'print the result as JSON')
-    .action(async (exp: string | undefined, opts: UpCliOptions, cmd: Command) => {
-      const labName = checkLabName(cmd.optsWithGlobals().name);
-      const { upLab } = await import('../../lifecycle/up.js');
-      const experiment = exp ?? (await runningExperiment(labName)) ?? 'exp2';
-      const publishPort = opts.publish === undefined ? undefined : opts.publish === true ? 8080 : Number(opts.publish);
-      if (publishPort !== undefined && !(Number.isInteger(publishPort) && publishPort > 0 && publishPort < 65172)) {
-        throw new UsageError(`--publish ${opts.publish}: expected a port number`, { hint: 'e.g. --publish 8080' });
-      }
-      const r = await upLab({
-        experiment,
-        labName,
-        cwd: process.cwd(),
-        workspace: opts.workspace,
-        certsDir: opts.certs,
-        yes: !!opts.yes,
-        interactive: !!process.stdin.isTTY && !!process.stderr.isTTY,
-        timeoutMs: parseTimeout(opts.timeout),
-        subnets: parseSubnets(opts.subnet),
-        publishPort,
-        dryRun: opts.dryRun,
-      });
-      if (opts.json) {
-        printJson({
-          name: labName,
-          experiment,
-          vip: { address: r.topology.vip, holder: r.holder ?? null },
-          forwarding: r.topology.forwarding,
-          plan: r.plan.steps.length ? planToString(r.plan).split('\n') : [],
-          recreated: r.recreated,
-          workspace: r.workspaceDir,
-        });
-        return;
-      }
-      if (opts.dryRun) {
-        say(planToString(r.plan) || 'nothing to do');
-        return;
-      }
-      const t = r.topology;
-      say();
-      say(r.recreated.length === 0 && r.plan.steps.length === 0 ? style.green('Nothing changed: every container was already up to date.') : `${style.green('Lab is up.')} ${r.recreated.length} container(s) created.`);
-      say(`  lab         ${labName}  (experiment ${experiment}: ${r.lab.def.title.en})`);
-      say(`  VIP         ${t.vip}  held by ${r.holder}`);
-      say(`  forwarding  ${t.forwarding === 'ipvs' ? 'IPVS (keepalived virtual_server, LVS-NAT)' : 'nftables (this kernel has no IPVS; keepalived does VRRP only)'}`);
-      say(`  workspace   ${r.workspaceDir}${r.seeded.length ? `  (${r.seeded.length} start file(s) added)` : ''}`);
-      say();
-      say('Reach it:');
-      say(`  from client  lab shell    then  curl https://go-backend.liujun.com/api/hello`);
-      if (publishPort) say(`  from host    curl -H 'Host: go-backend.liujun.com' http://127.0.0.1:${publishPort}/api/hello`);
-      else if (r.desktop) say(`  from host    Docker Desktop has no route to ${t.vip}: run \`lab up --publish 8080\` and use 127.0.0.1:8080`);
-      else say(`  from host    curl --cacert certs/ca/ca.crt --resolve go-backend.liujun.com:443:${t.vip} https://go-backend.liujun.com/api/hello`);
-      say();
-      say('Next:');
-      say(`  lab guide ${experiment}     step-by-step exercise`);
-      say(`  lab check ${experiment}     grade what the lab does now`);
-      say('  lab status          nodes, addresses and the VIP holder');
-    });
-}
-
-async function runningExperiment(labName: string): Promise<string | undefined> {
-  try {
-    const { DockerRuntime } = await import('../../runtime/docker.js');
-    const { labStatus } = await import('../../lifecycle/status.js');
-    return (await labStatus(new DockerRuntime(), labName)).experiment ?? undefined;
-  } catch {
-    return undefined; // no engine yet: `up` will provision it
-  }
+    .action((exp: string | undefined, f: { workspace?: string; certs?: string; yes?: boolean; timeout: string; subnet: string[]; publish?: string | boolean; dryRun?: boolean; json?: boolean }, cmd: Command) =>
+      act(cmd, run, {
+        experiment: exp,
+        workspace: f.workspace,
+        certs: f.certs,
+        yes: !!f.yes,
+        timeoutMs: parseTimeout(f.timeout),
+        subnets: parseSubnets(f.subnet),
+        publishPort: parsePublish(f.publish),
+        dryRun: !!f.dryRun,
+        json: !!f.json,
+      }),
+    );
 }

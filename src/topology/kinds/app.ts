@@ -1,20 +1,22 @@
-import { ADDR } from '../networks.js';
 import type { NodeKind } from './kind.js';
 
-/** The tutorial's upstream servers on 8070. */
+/** The tutorial's upstream servers on 8070: every answer is JSON saying what reached them. */
 export const app: NodeKind = {
   role: 'app',
   count: 3,
+  name: (i) => `app${i + 1}`,
   wave: 0,
+  order: 5,
   networks: ['app'],
-  hostNumber: (i) => ADDR.app[i]!,
+  hostNumber: (i) => 31 + i,
+  image: 'app',
   container: (_ctx, i) => ({
     env: { APP_NAME: `app${i + 1}`, APP_PORT: '8070' },
-    endpoints: [],
     mounts: [],
     capAdd: [],
     sysctls: {},
     extraHosts: [],
-    healthcheck: { test: ['CMD', 'curl', '-fsS', '-o', '/dev/null', 'http://127.0.0.1:8070/health'], intervalMs: 1000, timeoutMs: 2000, retries: 3 },
   }),
+  ready: ['curl', '-fsS', '-o', '/dev/null', '-m', '2', 'http://127.0.0.1:8070/health'],
+  graph: { tier: '应用服务器层 app', label: () => ' :8070', to: [] },
 };

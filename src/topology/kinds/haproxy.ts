@@ -1,22 +1,26 @@
 import path from 'node:path';
-import { ADDR } from '../networks.js';
+import { haproxyValidator, reloadHaproxy } from '../../apply/services.js';
+import { MASTER_SOCKET } from '../../apply/services.js';
 import type { NodeKind } from './kind.js';
 
 /**
  * HAProxy reads the student's workspace at /etc/haproxy (the tutorial's path) and the PEM bundles at
  * /etc/haproxy/certs. It needs no capabilities: its default route is the proxy network's gateway,
- * which is the VRRP address on the active director.
+ * which is the VRRP address on the active director. LAB_OFFICE_NET tells a config the office network
+ * (`acl office src "${LAB_OFFICE_NET}"`), since lab picks subnets per machine.
  */
 export const haproxy: NodeKind = {
   role: 'haproxy',
   count: 2,
+  name: (i) => `haproxy${i + 1}`,
   wave: 2,
+  order: 3,
   networks: ['proxy', 'web'],
-  hostNumber: (i) => ADDR.haproxy[i]!,
+  hostNumber: (i) => 11 + i,
+  image: 'haproxy',
   configSources: (ctx) => [path.join(ctx.workspaceDir, 'haproxy'), path.join(ctx.certsDir, 'haproxy')],
   container: (ctx) => ({
-    env: {},
-    endpoints: [],
+    env: { LAB_OFFICE_NET: ctx.subnets.office, LAB_CLIENT_NET: ctx.subnets.edge },
     mounts: [
       { source: path.join(ctx.workspaceDir, 'haproxy'), target: '/etc/haproxy', readOnly: true },
       { source: path.join(ctx.certsDir, 'haproxy'), target: '/etc/haproxy/certs', readOnly: true },
@@ -24,11 +28,8 @@ export const haproxy: NodeKind = {
     capAdd: [],
     sysctls: {},
     extraHosts: [],
-    healthcheck: {
-      test: ['CMD-SHELL', 'echo "show proc" | socat -t 1 - UNIX-CONNECT:/run/lab-master.sock | grep -q worker'],
-      intervalMs: 1000,
-      timeoutMs: 2000,
-      retries: 3,
-    },
   }),
+  service: { validator: () => haproxyValidator, reload: reloadHaproxy },
+  ready: ['sh', '-c', `echo "show proc" | socat -t 1 - UNIX-CONNECT:${MASTER_SOCKET} | grep -q worker`],
+  graph: { tier: '七层负载均衡 HAProxy', to: [{ role: 'nginx', text: '七层转发' }] },
 };

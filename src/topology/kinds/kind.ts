@@ -1,18 +1,24 @@
-// What every node kind provides. Kinds are small and registered in one list (kinds/index.ts),
-// as containerlab does, so adding a role means adding one file.
-import type { ContainerSpec } from '../../runtime/types.js';
-import type { Forwarding, Role } from '../model.js';
+// What a node kind owns, as containerlab's kinds do: its name, networks and addresses, container spec,
+// config sources and generated files, image, validator and reload, readiness, and its place in the
+// status table and the graph. Everything else (planner, status, graph, apply, images) derives from
+// the list in kinds/index.ts, so adding a role is one file plus one line there.
+import type { ContainerSpec, Runtime } from '../../runtime/types.js';
+import type { Validator } from '../../apply/validate.js';
+import type { Forwarding } from '../model.js';
 import type { NetworkKey } from '../networks.js';
 
 export interface BuildContext {
   lab: string;
   experiment: string;
   forwarding: Forwarding;
-  images: Record<Role, string>;
+  /** Image ref per image folder (templates/images/<name>). */
+  images: Record<string, string>;
   subnets: Record<NetworkKey, string>;
   vip: string;
-  gatewayVip: string;
+  /** Per network with a VRRP gateway (proxy, office): the address the directors hold on it. */
+  gateways: Partial<Record<NetworkKey, string>>;
   /** Absolute paths. */
+  rootDir: string;
   workspaceDir: string;
   certsDir: string;
   stateDir: string;
@@ -21,26 +27,55 @@ export interface BuildContext {
   nginxTls: boolean;
   /** Host port for VIP:80 through the client (VIP:443 gets port+363, i.e. 8080 → 8443), for hosts without a route. */
   publishPort?: number;
+  /** inode of each host path a container mounts: a replaced folder is a changed mount (see build.ts). */
+  inodeOf(hostPath: string): number | undefined;
 }
 
-/** A node's container spec minus what every node shares (name, labels, image). */
-export type NodePart = Omit<ContainerSpec, 'name' | 'labels' | 'image' | 'hostname'>;
+/** What config sources depend on: known from a running lab's labels as well as from a build. */
+export type SourceContext = Pick<BuildContext, 'workspaceDir' | 'certsDir' | 'nginxTls' | 'domains'>;
+
+/** A node's container spec minus what every node shares (name, labels, image, endpoints). */
+export type NodePart = Omit<ContainerSpec, 'name' | 'labels' | 'image' | 'hostname' | 'endpoints'>;
+
+/** Validate-then-reload for a service whose config students edit. */
+export interface Service {
+  validator(ctx: Pick<BuildContext, 'experiment'>): Validator | undefined;
+  /** Graceful reload, confirmed (the new config is live when it resolves). */
+  reload(runtime: Runtime, container: string): Promise<void>;
+}
 
 export interface NodeKind {
-  role: Role;
+  role: string;
   count: number;
-  /** Start order: lower waves start first. */
+  /** Node name of instance i (0-based): haproxy1, lvs2, client. */
+  name(i: number): string;
+  /** Start order: lower waves start first, so the names a service resolves exist when it starts. */
   wave: number;
+  /** Front to back, as a request travels: the order of `lab status` and of the graph's tiers. */
+  order: number;
   networks: NetworkKey[];
-  /** Address host number of instance i (0-based) on every network it joins. */
+  /** Host number of instance i on every network it joins. */
   hostNumber(i: number): number;
-  /** Files this kind generates into the state dir, keyed by absolute path. */
-  files?(ctx: BuildContext, i: number): Record<string, string>;
+  /** The image folder under templates/images/. */
+  image: string;
   container(ctx: BuildContext, i: number): NodePart;
+  /** Files lab generates for the node (absolute path → content), written before it starts. */
+  files?(ctx: BuildContext, i: number): Record<string, string>;
   /** Host paths the running service reads its config from; hashed to decide reloads. */
-  configSources?(ctx: BuildContext, i: number): string[];
+  configSources?(ctx: SourceContext, i: number): string[];
+  service?: Service;
+  /** A command that exits 0 once the node serves (run on demand by `lab up` and `lab status`); none: running is ready. */
+  ready?: string[];
+  graph: {
+    tier: string;
+    /** Extra text on the node's box, e.g. " MASTER" or " :10080". */
+    label?(i: number): string;
+    /** Roles this tier sends traffic to, and the arrow's text. */
+    to: { role: string; text?: string }[];
+  };
 }
 
-export function nodeName(role: Role, i: number): string {
-  return role === 'client' ? 'client' : role === 'director' ? `lvs${i + 1}` : `${role}${i + 1}`;
+/** Names of every node of a kind. */
+export function namesOf(kind: NodeKind): string[] {
+  return Array.from({ length: kind.count }, (_, i) => kind.name(i));
 }

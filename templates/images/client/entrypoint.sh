@@ -1,11 +1,18 @@
 #!/bin/bash
-# Keeps the client alive for `lab shell client` and probes. With LAB_PUBLISH set
-# ("8080:80 8443:443"), forwards those container ports to the VIP so a host without a route
-# to container addresses (Docker Desktop) can reach the lab through published ports.
+# Keeps a client node (client, office) alive for `lab shell` and the grader's probes.
+#  - LAB_EXTRA_ADDRS ("172.28.4.50/24 …"): extra source addresses (the office node, which has NET_ADMIN
+#    for this alone), so the grader can send from many clients of one network.
+#  - LAB_PUBLISH ("8080:80 8443:443"): forwards those container ports to the VIP, so a host without a
+#    route to container addresses (Docker Desktop) reaches the lab through published ports.
+# `exec sleep` makes sleep the process Docker's init signals: a stop takes no time.
 set -u
 if [ -f /etc/lab/ca.crt ]; then
   cp /etc/lab/ca.crt /usr/local/share/ca-certificates/lab-ca.crt && update-ca-certificates >/dev/null 2>&1 || true
 fi
+dev=$(ip -o -4 route show default 2>/dev/null | awk '{print $5; exit}')
+for addr in ${LAB_EXTRA_ADDRS:-}; do
+  ip addr add "$addr" dev "${dev:-eth0}" 2>/dev/null || echo "lab-client: could not add $addr" >&2
+done
 for pair in ${LAB_PUBLISH:-}; do
   socat "TCP-LISTEN:${pair%%:*},fork,reuseaddr" "TCP:${LAB_VIP}:${pair##*:}" &
 done

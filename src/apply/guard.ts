@@ -4,12 +4,20 @@
 // the node's config is validated in a throwaway container with the new container's image and mounts,
 // on the lab network its backends live on (haproxy -c and nginx -t resolve server names), or, when
 // that network does not exist yet, in the running container.
+//
+// Only configs students write are guarded (a kind's service validator for this experiment): the files
+// lab generates itself (keepalived.conf with its @IF placeholders) are resolved by the node's own
+// entrypoint at start, and validating them raw here would reject every good one.
 import type { Runtime } from '../runtime/types.js';
+import { kindOf } from '../topology/kinds/index.js';
 import type { Plan } from '../topology/plan.js';
 import { FileError } from '../util/errors.js';
-import { describeFailure, failureToError, validateInContainer, VALIDATORS, type PathMap, type ValidationFailure } from './reload.js';
+import { describeFailure, failureToError, validateInContainer, type PathMap, type ValidationFailure } from './validate.js';
 
 export interface GuardOptions {
+  experiment: string;
+  /** Labels for the throwaway validation container (the lab's, so `lab down` sweeps a leftover). */
+  labels: Record<string, string>;
   /** Names of lab networks that exist and survive the plan. */
   keptNetworks: string[];
   /** Containers running now. */
@@ -27,7 +35,7 @@ export function recreations(plan: Plan) {
 export async function assertConfigsBeforeRecreate(runtime: Runtime, plan: Plan, opts: GuardOptions): Promise<void> {
   const checked = new Set<string>();
   for (const node of recreations(plan)) {
-    const v = VALIDATORS[node.role];
+    const v = kindOf(node.role).service?.validator({ experiment: opts.experiment });
     if (!v) continue;
     // Nodes of a role with the same image and mounts read the same files: validate once.
     const key = `${node.container.image}|${JSON.stringify(node.container.mounts)}`;
@@ -37,10 +45,10 @@ export async function assertConfigsBeforeRecreate(runtime: Runtime, plan: Plan, 
     // The last endpoint is the network a node's upstreams live on (haproxy → web, nginx → app).
     const net = [...node.container.endpoints].reverse().find((e) => opts.keptNetworks.includes(e.network))?.network;
     if (net) {
-      const r = await runtime.run({ image: node.container.image, cmd: v.cmd, mounts: node.container.mounts, network: net });
+      const r = await runtime.run({ image: node.container.image, cmd: v.cmd, mounts: node.container.mounts, network: net, labels: { ...opts.labels, 'lab.probe': 'validate' } });
       if (r.exitCode !== 0) failure = describeFailure(`${r.stdout}${r.stderr}`.trim(), v, opts.workspaceRoot, opts.extra);
     } else if (opts.running.includes(node.container.name)) {
-      failure = await validateInContainer(runtime, node.container.name, node.role, opts.workspaceRoot, opts.extra);
+      failure = await validateInContainer(runtime, node.container.name, v, opts.workspaceRoot, opts.extra);
     }
     if (failure) {
       const err: FileError = failureToError(

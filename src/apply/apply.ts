@@ -8,43 +8,46 @@ import type { Runtime } from '../runtime/types.js';
 import { DEFAULT_DOMAINS } from '../certs/index.js';
 import { loadLab, type Lab } from '../labs/load.js';
 import { findPitfalls, findWorkspacePitfalls, pitfallForError, type Pitfall } from '../labs/pitfalls.js';
-import { defaultWorkspaceDir } from '../labs/workspace.js';
+import { defaultWorkspaceDir } from '../workspace/seed.js';
 import { contentHash } from '../lifecycle/content-hash.js';
-import { readApplied, writeApplied } from '../lifecycle/state.js';
-import { failureToError, signalReload, validateInContainer, VALIDATORS, type PathMap, type ValidationFailure } from './reload.js';
-import { KINDS } from '../topology/kinds/index.js';
-import type { BuildContext } from '../topology/kinds/kind.js';
-import { LABEL, labSelector } from '../topology/labels.js';
-import type { Role } from '../topology/model.js';
+import type { LabView, ObservedNode } from '../lifecycle/observe.js';
+import { writeApplied } from '../state/store.js';
+import { kindOf } from '../topology/kinds/index.js';
+import type { SourceContext } from '../topology/kinds/kind.js';
+import { replacedMounts } from '../topology/build.js';
+import { LABEL } from '../topology/labels.js';
 import { FileError, UsageError } from '../util/errors.js';
-import { readLabInfo } from '../labs/lab-info.js';
+import { failureToError, validateInContainer, type PathMap, type ValidationFailure } from './validate.js';
 
 export interface Target {
   lab: Lab;
   labName: string;
+  view?: LabView;
+  /** The project folder whose .lab/<name>/ holds the state (absolute). */
+  rootDir: string;
   /** Absolute. */
   workspaceDir: string;
   certsDir: string;
   /** Workspace path as printed (relative to cwd), e.g. workspace/exp2. */
   workspaceRoot: string;
-  /** Node name → container name, for running nodes. */
-  containers: { node: string; role: Role; container: string; running: boolean }[];
+  /** The lab's nodes when it runs this experiment. */
+  nodes: ObservedNode[];
 }
 
 /**
- * The running lab an apply/reset/solve acts on, and its workspace. `experiment` must match the
- * running one when given; without a running lab, `allowStopped` returns a target with no containers.
+ * The lab an apply/reset/solve/guide acts on, and its workspace: what `lab up` recorded on the engine
+ * when the lab runs this experiment, else the defaults beside `cwd`. `experiment` must match the
+ * running one when given; without a running lab, `allowStopped` returns a target with no nodes.
  */
-export async function resolveTarget(
-  runtime: Runtime | undefined,
+export function resolveTarget(
+  view: LabView | undefined,
   opts: { labName: string; cwd: string; experiment?: string; workspace?: string; certsDir?: string; allowStopped?: boolean },
-): Promise<Target> {
-  const seen = runtime ? await runtime.listContainers(labSelector(opts.labName)) : [];
-  const running = seen[0]?.labels[LABEL.experiment];
-  if (!seen.length && !opts.allowStopped) {
+): Target {
+  const running = view?.nodes.some((n) => n.state === 'running') ? view.experiment : null;
+  if (!running && !opts.allowStopped) {
     throw new UsageError(`lab "${opts.labName}" is not running`, { hint: `Start it with \`lab up ${opts.experiment ?? 'exp2'}\` (or pass --name for another lab).` });
   }
-  if (opts.experiment && running && opts.experiment !== running) {
+  if (opts.experiment && running && opts.experiment !== running && !opts.allowStopped) {
     throw new UsageError(`lab "${opts.labName}" runs ${running}, not ${opts.experiment}`, {
       hint: `Run \`lab apply ${running}\`, or switch experiments with \`lab up ${opts.experiment}\`.`,
     });
@@ -52,37 +55,45 @@ export async function resolveTarget(
   const experiment = opts.experiment ?? running;
   if (!experiment) throw new UsageError('which experiment?', { hint: 'Name it, e.g. `lab reset exp2`.' });
   const lab = loadLab(experiment);
-  const info = readLabInfo(opts.cwd, opts.labName);
-  const fromInfo = info && info.experiment === experiment ? info : undefined;
-  const workspaceDir = opts.workspace ? path.resolve(opts.cwd, opts.workspace) : (fromInfo?.workspaceDir ?? defaultWorkspaceDir(opts.cwd, experiment));
-  const certsDir = opts.certsDir ? path.resolve(opts.cwd, opts.certsDir) : (fromInfo?.certsDir ?? path.resolve(opts.cwd, 'certs'));
+  const ours = view && view.experiment === experiment ? view : undefined;
+  const rootDir = view?.rootDir ?? path.resolve(opts.cwd);
+  const workspaceDir = opts.workspace ? path.resolve(opts.cwd, opts.workspace) : (ours?.workspaceDir ?? defaultWorkspaceDir(rootDir, experiment));
+  const certsDir = opts.certsDir ? path.resolve(opts.cwd, opts.certsDir) : (ours?.certsDir ?? path.join(rootDir, 'certs'));
   return {
     lab,
     labName: opts.labName,
+    view,
+    rootDir,
     workspaceDir,
     certsDir,
     workspaceRoot: path.relative(opts.cwd, workspaceDir) || '.',
-    containers: seen
-      .filter((c) => c.labels[LABEL.node] && c.labels[LABEL.role])
-      .map((c) => ({ node: c.labels[LABEL.node]!, role: c.labels[LABEL.role] as Role, container: c.name, running: c.state === 'running' }))
-      .sort((a, b) => a.node.localeCompare(b.node, 'en', { numeric: true })),
+    nodes: ours ? ours.nodes : [],
   };
 }
 
-/** The content hash `lab up` records for a node's config sources (same inputs, same function). */
-export function configHashOf(t: Target, role: Role): string | undefined {
-  const kind = KINDS.find((k) => k.role === role);
-  if (!kind?.configSources) return undefined;
-  const ctx = { workspaceDir: t.workspaceDir, certsDir: t.certsDir, nginxTls: t.lab.def.topology.nginxTls, domains: DEFAULT_DOMAINS } as BuildContext;
-  return contentHash(kind.configSources(ctx, 0));
+function sourceContext(t: Target): SourceContext {
+  return { workspaceDir: t.workspaceDir, certsDir: t.certsDir, nginxTls: t.lab.def.topology.nginxTls, domains: DEFAULT_DOMAINS };
+}
+
+/** The content hash `lab up` records for a role's config sources (same inputs, same function). */
+export function configHashOf(t: Target, role: string): string | undefined {
+  const sources = kindOf(role).configSources?.(sourceContext(t), 0);
+  return sources ? contentHash(sources) : undefined;
 }
 
 export function pathMapFor(t: Target, cwd: string): PathMap {
   return [{ containerDir: '/etc/haproxy/certs', hostDir: path.relative(cwd, path.join(t.certsDir, 'haproxy')) || '.' }];
 }
 
+/** Running nodes that still mount a folder the student has since replaced (rm -rf + cp -r): they must be recreated. */
+export function staleNodes(nodes: ObservedNode[], inodeOf: (p: string) => number | undefined): { node: string; paths: string[] }[] {
+  return nodes
+    .map((n) => ({ node: n.node, paths: replacedMounts(n.labels[LABEL.mounts], inodeOf) }))
+    .filter((s) => s.paths.length > 0);
+}
+
 export interface RoleOutcome {
-  role: Role;
+  role: string;
   tool: string;
   nodes: string[];
   status: 'unchanged' | 'reloaded' | 'invalid' | 'reload-failed';
@@ -119,37 +130,37 @@ export function hintFor(f: ValidationFailure, workspaceDir: string, workspaceRoo
   return { hint: `${fix}${keeps}`, pitfall };
 }
 
-export async function applyWorkspace(
-  runtime: Runtime,
-  opts: { labName: string; cwd: string; experiment?: string; workspace?: string; certsDir?: string; force?: boolean; onProgress?: (line: string) => void },
-): Promise<ApplyResult> {
-  const t = await resolveTarget(runtime, opts);
+/** Validates and reloads every service of the target whose files changed (all of them with `force`). */
+export async function applyTarget(runtime: Runtime, t: Target, opts: { cwd: string; force?: boolean; onProgress?: (line: string) => void }): Promise<ApplyResult> {
   if (!existsSync(t.workspaceDir)) {
     throw new UsageError(`no workspace at ${t.workspaceRoot}`, { hint: `\`lab up ${t.lab.id}\` creates it (or pass --workspace DIR).` });
   }
-  const applied = readApplied(opts.cwd, opts.labName);
+  const applied = { ...(t.view?.applied ?? {}) };
   const extra = pathMapFor(t, opts.cwd);
   const outcomes: RoleOutcome[] = [];
   const warnings: ApplyResult['warnings'] = [];
-  const roles = [...new Set(t.containers.map((c) => c.role))].filter((r) => VALIDATORS[r] && KINDS.find((k) => k.role === r)?.configSources);
+  const services = [...new Set(t.nodes.map((n) => n.role))]
+    .map((role) => ({ role, kind: kindOf(role) }))
+    .map(({ role, kind }) => ({ role, service: kind.service, v: kind.service?.validator({ experiment: t.lab.id }) }))
+    .filter((x) => x.service && x.v && kindOf(x.role).configSources);
+  const roles = services.map((s) => s.role);
 
   // Roles are independent: validate and reload HAProxy and Nginx at the same time.
   await Promise.all(
-    roles.map(async (role) => {
-      const v = VALIDATORS[role]!;
+    services.map(async ({ role, service, v }) => {
       const hash = configHashOf(t, role)!;
-      const nodes = t.containers.filter((c) => c.role === role && c.running);
+      const nodes = t.nodes.filter((n) => n.role === role && n.state === 'running');
       const due = nodes.filter((n) => opts.force || applied[n.node] !== hash);
-      const outcome: RoleOutcome = { role, tool: v.tool, nodes: due.map((n) => n.node), status: 'unchanged' };
+      const outcome: RoleOutcome = { role, tool: v!.tool, nodes: due.map((n) => n.node), status: 'unchanged' };
       outcomes.push(outcome);
       if (!due.length) return;
       // The nodes of a role mount the same folder: one validation speaks for all of them.
-      opts.onProgress?.(`${v.tool} in ${due[0]!.node}`);
-      const failure = await validateInContainer(runtime, due[0]!.container, role, t.workspaceRoot, extra);
+      opts.onProgress?.(`${v!.tool} in ${due[0]!.node}`);
+      const failure = await validateInContainer(runtime, due[0]!.container, v!, t.workspaceRoot, extra);
       if (failure) {
         const { hint, pitfall } = hintFor(failure, t.workspaceDir, t.workspaceRoot, nodes.map((n) => n.node));
         outcome.status = 'invalid';
-        outcome.error = failureToError(failure, v, t.workspaceRoot, hint);
+        outcome.error = failureToError(failure, v!, t.workspaceRoot, hint);
         outcome.pitfall = pitfall;
         return;
       }
@@ -157,17 +168,17 @@ export async function applyWorkspace(
       for (const n of due) {
         opts.onProgress?.(`reload ${n.node}`);
         try {
-          await signalReload(runtime, n.container, role);
+          await service!.reload(runtime, n.container);
         } catch (e) {
           outcome.status = 'reload-failed';
           outcome.error = e as Error;
           return;
         }
         applied[n.node] = hash;
-        writeApplied(opts.cwd, opts.labName, applied);
+        writeApplied(t.rootDir, t.labName, applied);
       }
       outcome.status = 'reloaded';
-      const dir = v.workspaceDir.split('/')[0]!;
+      const dir = v!.workspaceDir.split('/')[0]!;
       warnings.push(...findWorkspacePitfalls(t.workspaceDir).filter((p) => p.severity === 'warning' && p.file.startsWith(`${dir}/`)));
     }),
   );

@@ -1,5 +1,5 @@
-// Provisioning the Docker engine (install docker.io, start dockerd) and probing what the kernel can
-// forward with (IPVS or nftables), from inside a throwaway director container.
+// Provisioning the Docker engine: start an installed dockerd, or install Debian's docker.io first,
+// asking before either unless told yes. What the kernel can forward with is src/forwarding/probe.ts.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -39,11 +39,6 @@ export function findExecutable(cmd: string): string | undefined {
 }
 
 const isRoot = () => process.getuid?.() === 0;
-
-async function newRuntime(): Promise<Runtime> {
-  const { DockerRuntime } = await import('../runtime/docker.js');
-  return new DockerRuntime();
-}
 
 async function answers(runtime: Runtime): Promise<boolean> {
   return (await whyNot(runtime)) === undefined;
@@ -138,12 +133,16 @@ async function installDockerIo(log: (s: string) => void): Promise<void> {
   }
 }
 
+/** undefined when the engine answers, else why not (for dry runs, which must not provision). */
+export async function engineProblem(runtime: Runtime): Promise<Error | undefined> {
+  return whyNot(runtime);
+}
+
 /**
- * Returns a runtime whose engine answers. Starts an installed dockerd that is not running, or installs
+ * Returns the runtime once its engine answers. Starts an installed dockerd that is not running, or installs
  * Debian's docker.io first (root on Debian/Ubuntu only), asking first unless `yes`.
  */
-export async function ensureEngine(opts: EnsureEngineOptions): Promise<Runtime> {
-  const runtime = await newRuntime();
+export async function ensureEngine(runtime: Runtime, opts: EnsureEngineOptions): Promise<Runtime> {
   const why = await whyNot(runtime);
   if (!why) return runtime;
   const { log } = opts;
@@ -195,59 +194,3 @@ export async function ensureEngine(opts: EnsureEngineOptions): Promise<Runtime> 
   return runtime;
 }
 
-export interface ForwardingReport {
-  mode: 'ipvs' | 'nftables';
-  ipvs: { ok: boolean; detail: string };
-  nftNat: { ok: boolean; detail: string };
-}
-
-/** Addresses from TEST-NET-3, only written into a ruleset in a container without a network: no traffic. */
-const PROBE_SCRIPT = `
-out=$(ipvsadm -Ln 2>&1); rc=$?
-echo "@@IPVS $rc"; echo "$out" | head -n 3 | sed 's/^/@@IPVSOUT /'
-cat > /tmp/probe.nft <<'EOF'
-table ip labprobe {
-  chain pre {
-    type nat hook prerouting priority -100;
-    ip daddr 203.0.113.10 tcp dport 80 dnat to numgen inc mod 2 map { 0 : 203.0.113.11, 1 : 203.0.113.12 }
-  }
-}
-EOF
-out=$(nft -f /tmp/probe.nft 2>&1); rc=$?
-echo "@@NFT $rc"; echo "$out" | head -n 3 | sed 's/^/@@NFTOUT /'
-[ $rc -eq 0 ] && nft delete table ip labprobe 2>/dev/null
-exit 0
-`;
-
-/** Parses the probe's markers; exported for unit tests. */
-export function parseForwardingProbe(stdout: string): ForwardingReport {
-  const code = (k: string) => Number(new RegExp(`^@@${k} (\\d+)$`, 'm').exec(stdout)?.[1] ?? NaN);
-  const text = (k: string) =>
-    stdout.split('\n').filter((l) => l.startsWith(`@@${k}OUT `)).map((l) => l.slice(k.length + 6).trim()).filter(Boolean).join(' / ');
-  const ipvsRc = code('IPVS');
-  const nftRc = code('NFT');
-  const ipvs = ipvsRc === 0
-    ? { ok: true, detail: 'ipvsadm -Ln works: the kernel has IPVS' }
-    : { ok: false, detail: Number.isNaN(ipvsRc) ? 'probe gave no answer' : `ipvsadm -Ln: ${text('IPVS') || `exit ${ipvsRc}`}` };
-  const nftNat = nftRc === 0
-    ? { ok: true, detail: 'nft accepts a nat prerouting chain with a numgen dnat map' }
-    : { ok: false, detail: Number.isNaN(nftRc) ? 'probe gave no answer' : `nft: ${text('NFT') || `exit ${nftRc}`}` };
-  return { mode: ipvs.ok ? 'ipvs' : 'nftables', ipvs, nftNat };
-}
-
-/** Probes IPVS and nftables NAT in one throwaway director container with NET_ADMIN and no network. */
-export async function detectForwarding(runtime: Runtime, directorImage: string): Promise<ForwardingReport> {
-  const res = await runtime.run({
-    image: directorImage,
-    cmd: ['sh', '-c', PROBE_SCRIPT],
-    capAdd: ['NET_ADMIN'],
-    labels: { 'lab.probe': 'forwarding' },
-  });
-  const report = parseForwardingProbe(res.stdout);
-  if (!/@@IPVS/.test(res.stdout)) {
-    const why = `probe container exited ${res.exitCode}: ${res.stderr.trim().split('\n').slice(-1)[0] ?? ''}`;
-    report.ipvs.detail = why;
-    report.nftNat.detail = why;
-  }
-  return report;
-}

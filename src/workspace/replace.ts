@@ -4,8 +4,9 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { LabError } from '../util/errors.js';
-import { startFiles, walkFiles } from './workspace.js';
-import type { Lab } from './load.js';
+import type { Lab } from '../labs/load.js';
+import { walkFiles } from '../util/files.js';
+import { startFiles } from './seed.js';
 
 /** Files of the workspace that belong to the student (not backups, not the certs mount point). */
 export function workspaceFiles(dir: string): string[] {
