@@ -36,3 +36,14 @@ export function readApplied(cwd: string, lab: string): Record<string, string> {
 export function writeApplied(cwd: string, lab: string, applied: Record<string, string>): void {
   writeAtomic(appliedFile(cwd, lab), `${JSON.stringify(applied, null, 2)}\n`);
 }
+
+const resultFile = (cwd: string, lab: string, exp: string) => path.join(stateDir(cwd, lab), 'results', `${exp}.json`);
+
+/** The last `lab check` report of an experiment in this project (for `lab list`). */
+export function readLastResult<T>(cwd: string, lab: string, exp: string): T | undefined {
+  return readJson<T>(resultFile(cwd, lab, exp));
+}
+
+export function writeLastResult(cwd: string, lab: string, exp: string, result: unknown): void {
+  writeAtomic(resultFile(cwd, lab, exp), `${JSON.stringify(result, null, 2)}\n`);
+}

@@ -45,6 +45,7 @@ export async function run(opts: Options, deps: Deps): Promise<number> {
 
   let base;
   let experiment = opts.experiment;
+  let stateRoot: string | undefined;
   if (opts.target) {
     if (!experiment) throw new UsageError('with --target, name the experiment', { hint: 'e.g. lab check exp2 --target 192.0.2.10' });
     const { targetContext, assertTargetReachable } = await import('../../checks/context.js');
@@ -71,6 +72,7 @@ export async function run(opts: Options, deps: Deps): Promise<number> {
       view = await observeLab(deps.runtime, deps.labName);
     }
     base = labContext(deps.runtime, view, experiment);
+    stateRoot = view.rootDir ?? deps.cwd;
   }
   const lab = loadLab(experiment);
   const checks = lab.def.checks;
@@ -91,6 +93,11 @@ export async function run(opts: Options, deps: Deps): Promise<number> {
     onResult: live ? (r) => io.out(`${humanLine(r, { lang, required }, style)}\n`) : undefined,
   });
   if (opts.junit) writeFileSync(path.resolve(deps.cwd, opts.junit), junit(report, meta));
+  // `lab list` shows the last score of each experiment in this project.
+  if (stateRoot) {
+    const { writeLastResult } = await import('../../state/store.js');
+    writeLastResult(stateRoot, deps.labName, experiment, { ...toJson(report), at: new Date(deps.clock.now()).toISOString() });
+  }
   if (opts.json) printJson(io, toJson(report, opts.explain ? meta : undefined));
   else if (opts.tap) io.out(tap(report, meta));
   else if (live) {

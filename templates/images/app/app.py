@@ -1,12 +1,34 @@
 #!/usr/bin/env python3
 """The lab's app server: every request answers JSON about what reached it, so probes can see the path a
-request took (which app, which Host, which scheme and client address the proxies passed on)."""
+request took (which app, which Host, which scheme and client address the proxies passed on).
+
+Faults for exercises and graders (`lab fault appN ...` writes FAULT_FILE):
+  unhealthy   GET /health answers 503, every other path keeps answering 200 (a health check that looks
+              at the wrong path cannot tell);
+  slow <ms>   every answer waits <ms> first.
+GET /slow?ms=N holds the connection N ms (at most 60 s) before answering, so leastconn can be seen."""
 import json
 import os
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 INSTANCE = os.environ.get("APP_NAME", "app")
 PORT = int(os.environ.get("APP_PORT", "8070"))
+FAULT_FILE = "/run/lab-fault"
+
+
+def fault():
+    try:
+        with open(FAULT_FILE) as f:
+            words = f.read().split()
+    except OSError:
+        return None, 0
+    if not words:
+        return None, 0
+    if words[0] == "slow" and len(words) > 1 and words[1].isdigit():
+        return "slow", int(words[1])
+    return words[0], 0
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -14,10 +36,20 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "lab-app"
 
     def answer(self):
-        if self.path == "/health":
-            body, status = b"ok\n", 200
+        kind, delay_ms = fault()
+        if kind == "slow":
+            time.sleep(min(delay_ms, 60000) / 1000.0)
+        url = urlsplit(self.path)
+        if url.path == "/health":
+            if kind == "unhealthy":
+                body, status = b"unhealthy (lab fault)\n", 503
+            else:
+                body, status = b"ok\n", 200
             ctype = "text/plain"
         else:
+            if url.path == "/slow":
+                ms = parse_qs(url.query).get("ms", ["0"])[0]
+                time.sleep(min(int(ms) if ms.isdigit() else 0, 60000) / 1000.0)
             body = json.dumps({
                 "app": INSTANCE,
                 "host": self.headers.get("Host"),
@@ -44,4 +76,5 @@ class Handler(BaseHTTPRequestHandler):
 
 
 if __name__ == "__main__":
+    ThreadingHTTPServer.daemon_threads = True
     ThreadingHTTPServer(("0.0.0.0", PORT), Handler).serve_forever()
