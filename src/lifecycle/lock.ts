@@ -60,6 +60,8 @@ export async function acquireLabLock(runtime: Runtime, lab: string, opts: LockOp
         capAdd: [],
         sysctls: {},
         extraHosts: [],
+        // Never started: the smallest limit Docker accepts.
+        memoryBytes: 6 * 1024 * 1024,
       });
       break;
     } catch (e) {

@@ -143,7 +143,6 @@ export class DockerRuntime implements Runtime {
   async createContainer(spec: ContainerSpec): Promise<void> {
     const [first, ...rest] = spec.endpoints;
     const endpoint = (ep: { ip: string; aliases: string[] }) => ({ IPAMConfig: { IPv4Address: ep.ip }, Aliases: ep.aliases });
-    const ms = (n: number) => n * 1_000_000;
     try {
       const container = await this.docker.createContainer({
         name: spec.name,
@@ -153,12 +152,6 @@ export class DockerRuntime implements Runtime {
         Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
         Cmd: spec.cmd,
         ExposedPorts: Object.fromEntries((spec.publish ?? []).map((p) => [`${p.containerPort}/tcp`, {}])),
-        Healthcheck: spec.healthcheck && {
-          Test: spec.healthcheck.test,
-          Interval: ms(spec.healthcheck.intervalMs),
-          Timeout: ms(spec.healthcheck.timeoutMs),
-          Retries: spec.healthcheck.retries,
-        },
         HostConfig: {
           Init: true,
           Binds: spec.mounts.map((m: Mount) => `${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`),
@@ -166,6 +159,7 @@ export class DockerRuntime implements Runtime {
           Sysctls: spec.sysctls,
           ExtraHosts: spec.extraHosts,
           Privileged: false,
+          Memory: spec.memoryBytes,
           PortBindings: Object.fromEntries(
             (spec.publish ?? []).map((p) => [`${p.containerPort}/tcp`, [{ HostIp: '127.0.0.1', HostPort: String(p.hostPort) }]]),
           ),

@@ -46,7 +46,8 @@ export interface ContainerSpec {
   capAdd: string[];
   sysctls: Record<string, string>;
   extraHosts: string[];
-  healthcheck?: { test: string[]; intervalMs: number; timeoutMs: number; retries: number };
+  /** Memory limit: every lab container has one, so a runaway process cannot take the machine. */
+  memoryBytes: number;
   /** Host port → container port, bound to 127.0.0.1 only. */
   publish?: { hostPort: number; containerPort: number }[];
 }

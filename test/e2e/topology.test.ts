@@ -175,7 +175,7 @@ describe('lab down', () => {
     try {
       await rt.createContainer({
         name: strayBox, hostname: 'stray', image, labels: {}, env: {}, cmd: ['sleep', '60'],
-        endpoints: [{ network: strayNet, ip: '172.31.254.5', aliases: [] }], mounts: [], capAdd: [], sysctls: {}, extraHosts: [],
+        endpoints: [{ network: strayNet, ip: '172.31.254.5', aliases: [] }], mounts: [], capAdd: [], sysctls: {}, extraHosts: [], memoryBytes: 32 * 1024 * 1024,
       });
       const removed = await downLab(rt, lab.name);
       expect(removed.containers).toHaveLength(12);

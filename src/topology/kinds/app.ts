@@ -1,3 +1,4 @@
+import { MiB } from './kind.js';
 import type { NodeKind } from './kind.js';
 
 /** The tutorial's upstream servers on 8070: every answer is JSON saying what reached them. */
@@ -16,6 +17,7 @@ export const app: NodeKind = {
     capAdd: [],
     sysctls: {},
     extraHosts: [],
+    memoryBytes: 32 * MiB,
   }),
   ready: ['curl', '-fsS', '-o', '/dev/null', '-m', '2', 'http://127.0.0.1:8070/health'],
   graph: { tier: '应用服务器层 app', label: () => ' :8070', to: [] },

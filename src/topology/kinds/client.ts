@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { MiB } from './kind.js';
 import type { BuildContext, NodePart, NodeKind } from './kind.js';
 
 /** What both client kinds share: curl, openssl and ab, the lab CA trusted, the seven domains at the VIP. */
@@ -10,6 +11,7 @@ export function clientPart(ctx: BuildContext, env: Record<string, string> = {}):
     capAdd: [],
     sysctls: {},
     extraHosts: ctx.domains.map((d) => `${d}:${ctx.vip}`),
+    memoryBytes: 64 * MiB,
   };
 }
 

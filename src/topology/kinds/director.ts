@@ -4,6 +4,7 @@ import { stableHash } from '../../util/hash.js';
 import { host } from '../cidr.js';
 import { NET_ADDR } from '../networks.js';
 import { haproxy } from './haproxy.js';
+import { MiB } from './kind.js';
 import type { BuildContext, NodeKind } from './kind.js';
 
 /** The directors forward to every HAProxy node, on the proxy network. */
@@ -59,6 +60,7 @@ export const director: NodeKind = {
     capAdd: ['NET_ADMIN', 'NET_RAW'],
     sysctls: { 'net.ipv4.ip_forward': '1' },
     extraHosts: [],
+    memoryBytes: 32 * MiB,
   }),
   ready: ['pgrep', '-x', 'keepalived'],
   graph: {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { haproxyValidator, reloadHaproxy } from '../../apply/services.js';
 import { MASTER_SOCKET } from '../../apply/services.js';
+import { MiB } from './kind.js';
 import type { NodeKind } from './kind.js';
 
 /**
@@ -28,6 +29,7 @@ export const haproxy: NodeKind = {
     capAdd: [],
     sysctls: {},
     extraHosts: [],
+    memoryBytes: 64 * MiB,
   }),
   service: { validator: () => haproxyValidator, reload: reloadHaproxy },
   ready: ['sh', '-c', `echo "show proc" | socat -t 1 - UNIX-CONNECT:${MASTER_SOCKET} | grep -q worker`],

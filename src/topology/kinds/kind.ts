@@ -75,6 +75,8 @@ export interface NodeKind {
   };
 }
 
+export const MiB = 1024 * 1024;
+
 /** Names of every node of a kind. */
 export function namesOf(kind: NodeKind): string[] {
   return Array.from({ length: kind.count }, (_, i) => kind.name(i));

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { MiB } from './kind.js';
 import type { Mount } from '../../runtime/types.js';
 import { nginxValidator, reloadNginx } from '../../apply/services.js';
 import type { NodeKind } from './kind.js';
@@ -19,7 +20,7 @@ export const nginx: NodeKind = {
     if (ctx.nginxTls) {
       for (const d of ctx.domains) mounts.push({ source: path.join(ctx.certsDir, d), target: `/etc/nginx/ssl/${d}`, readOnly: true });
     }
-    return { env: {}, mounts, capAdd: [], sysctls: {}, extraHosts: [] };
+    return { env: {}, mounts, capAdd: [], sysctls: {}, extraHosts: [], memoryBytes: 32 * MiB };
   },
   service: { validator: () => nginxValidator, reload: reloadNginx },
   ready: ['pgrep', '-x', 'nginx'],
