@@ -1,6 +1,8 @@
 // `ensureCerts`: make the lab CA, one leaf per domain and the HAProxy bundles, keeping every valid
 // file untouched (no rewrite, no mtime change) and saying why anything was (re)generated.
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { acquireDirLock } from '../util/dir-lock.js';
 import { UsageError } from '../util/errors.js';
 import { DEFAULT_DOMAINS, defaultCertificateDomain, normalizeDomain, uniqueDomains } from './domains.js';
 import { caPaths, haproxyDir, leafPaths } from './paths.js';
@@ -71,7 +73,7 @@ interface Existing {
   keyPem: string;
 }
 
-export async function ensureCerts(opts: CertsOptions): Promise<CertsResult> {
+export async function ensureCerts(opts: CertsOptions, locked = false): Promise<CertsResult> {
   const days = checkDays(opts.days);
   const now = opts.now ?? new Date();
   const outDir = opts.outDir;
@@ -136,6 +138,17 @@ export async function ensureCerts(opts: CertsOptions): Promise<CertsResult> {
     const problems = leafProblems(domain, cert, key, currentCa!.cert, now);
     if (problems.length) leafReasons.set(domain, `regenerated: ${problems.join('; ')}`);
     else existing.set(domain, { certPem, keyPem });
+  }
+
+  // Generation writes the CA and every leaf: one process at a time per certificate folder (two labs of
+  // one project start at once), and the decision is made again under the lock.
+  if (!opts.dryRun && !locked && (caReason || leafReasons.size)) {
+    const lock = await acquireDirLock(path.join(outDir, '.lock'), (l) => opts.log?.(l), 'writing certificates');
+    try {
+      return await ensureCerts(opts, true);
+    } finally {
+      lock.release();
+    }
   }
 
   if (opts.dryRun) {

@@ -8,7 +8,7 @@ import { stableHash } from '../util/hash.js';
 import { templatesDir } from '../util/paths.js';
 import { LAB_VERSION } from '../version.js';
 import { ensureBase, offlineBaseRef, resolveBaseRef } from './base.js';
-import { acquireBuildLock, type BuildLock } from './lock.js';
+import { acquireDirLock, imageLockDir, type DirLock } from '../util/dir-lock.js';
 import { walkFiles } from '../util/files.js';
 import { IMAGE_NAMES as KIND_IMAGES } from '../topology/kinds/index.js';
 import type { Progress } from '../progress/progress.js';
@@ -103,13 +103,13 @@ export async function ensureImages(runtime: Runtime, progress: Progress): Promis
   if (quick.ok) return quick.refs;
   let refs = quick.refs;
   let baseRef = quick.baseRef;
-  let lock: BuildLock | undefined;
+  let lock: DirLock | undefined;
   try {
     await progress.run([
       {
         title: 'Base image',
         run: async (ctl) => {
-          lock = await acquireBuildLock((line) => ctl.output(line));
+          lock = await acquireDirLock(imageLockDir(), (line) => ctl.output(line));
           if (await runtime.imageExists(baseRef)) {
             ctl.title(`Base image ${baseRef} present`);
             return;

@@ -23,7 +23,7 @@ import type { Forwarding, Topology } from '../topology/model.js';
 import type { NetworkKey } from '../topology/networks.js';
 import { createdBy, engineSteps, planUp, type Desired, type Plan } from '../topology/plan.js';
 import { chooseSubnets } from '../topology/subnets.js';
-import { labSelector } from '../topology/labels.js';
+import { LABEL, labSelector } from '../topology/labels.js';
 import { stateDir, writeApplied } from '../state/store.js';
 import { diskWriter, RecordingWriter, type FileWriter } from '../util/file-writer.js';
 import { InterruptedError, LabError } from '../util/errors.js';
@@ -160,6 +160,36 @@ export async function upLab(opts: UpOptions, deps: UpDeps): Promise<UpResult> {
   const applied: Record<string, string> = {};
   let bctx: BuildContext | undefined;
 
+  /** Desired state and plan from the current view; returns the forwarding mode. */
+  const makePlan = async (): Promise<Forwarding> => {
+    const seen = view!;
+    const forwarding: Forwarding = seen.forwarding ?? (await detectForwarding(runtime, images!.director!, labSelector(labName))).mode;
+    const subnets = chooseSubnets(labName, seen.allNetworks, { requested: opts.subnets });
+    const { vip, gateways } = vrrpAddresses(subnets);
+    bctx = {
+      lab: labName,
+      experiment: lab.id,
+      forwarding,
+      images: images!,
+      subnets,
+      vip,
+      gateways,
+      rootDir,
+      workspaceDir,
+      certsDir,
+      stateDir: path.resolve(stateDir(rootDir, labName)),
+      domains: DEFAULT_DOMAINS,
+      nginxTls: lab.def.topology.nginxTls,
+      publishPort: opts.publishPort,
+      inodeOf,
+    };
+    const desired = desiredState(bctx);
+    topology = desired.topology;
+    Object.assign(applied, seen.applied);
+    plan = planUp(desired, { networks: seen.networks, containers: seen.containers.filter((c) => !c.labels[LABEL.lock]), applied: seen.applied, ...observeFiles(desired) });
+    return forwarding;
+  };
+
   const tasks: Task[] = [
     {
       title: 'Docker engine',
@@ -196,13 +226,6 @@ export async function upLab(opts: UpOptions, deps: UpDeps): Promise<UpResult> {
       },
     },
     {
-      title: 'Lock the lab',
-      skip: () => (dry || !engineUp) && 'dry run',
-      run: async (ctl) => {
-        lock = await acquireLabLock(runtime, labName, { operation: 'up', image: images!.client!, onWait: (l) => ctl.output(l) });
-      },
-    },
-    {
       title: 'Workspace and certificates',
       skip: () => !engineUp && 'no engine',
       run: async (ctl) => {
@@ -226,33 +249,22 @@ export async function upLab(opts: UpOptions, deps: UpDeps): Promise<UpResult> {
       title: 'Plan',
       skip: () => !engineUp && 'no engine',
       run: async (ctl) => {
-        const seen = view!;
-        const forwarding: Forwarding = seen.forwarding ?? (await detectForwarding(runtime, images!.director!, labSelector(labName))).mode;
-        const subnets = chooseSubnets(labName, seen.allNetworks, { requested: opts.subnets });
-        const { vip, gateways } = vrrpAddresses(subnets);
-        bctx = {
-          lab: labName,
-          experiment: lab.id,
-          forwarding,
-          images: images!,
-          subnets,
-          vip,
-          gateways,
-          rootDir,
-          workspaceDir,
-          certsDir,
-          stateDir: path.resolve(stateDir(rootDir, labName)),
-          domains: DEFAULT_DOMAINS,
-          nginxTls: lab.def.topology.nginxTls,
-          publishPort: opts.publishPort,
-          inodeOf,
-        };
-        const desired = desiredState(bctx);
-        topology = desired.topology;
-        Object.assign(applied, seen.applied);
-        plan = planUp(desired, { networks: seen.networks, containers: seen.containers.filter((c) => !c.labels['lab.lock']), applied: seen.applied, ...observeFiles(desired) });
+        const forwarding = await makePlan();
         const n = engineSteps(plan).length;
         ctl.title(n === 0 ? `Plan: nothing to change (${plan.unchanged.length} containers up to date)` : `Plan: ${n} step${n === 1 ? '' : 's'} (forwarding: ${forwarding})`);
+      },
+    },
+    {
+      // Optimistic: a lab with nothing to change takes no lock. One that changes is locked on the engine,
+      // observed and planned again, so two \`lab up\`s (or an up and a down) never act on one lab at once.
+      title: 'Lock the lab',
+      skip: () => (dry || !engineUp || plan.steps.length === 0) && 'nothing to change',
+      run: async (ctl) => {
+        lock = await acquireLabLock(runtime, labName, { operation: 'up', image: images!.client!, onWait: (l) => ctl.output(l) });
+        view = await observeLab(runtime, labName);
+        assertOwnership(view, rootDir, labName);
+        await makePlan();
+        ctl.title(`Locked the lab; plan: ${engineSteps(plan).length} step(s)`);
       },
     },
     {

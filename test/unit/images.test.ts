@@ -7,7 +7,8 @@ import {
   IMAGE_NAMES as IMAGE_ROLES, imageRefs, imagesTemplateDir, clearContextCache, offlineBaseRef, resolveBaseRef, REGISTRY_BASE, imageStatus,
   ensureImages, type ImageName as ImageRole,
 } from '../../src/images/index.js';
-import { acquireBuildLock } from '../../src/images/lock.js';
+import { acquireDirLock } from '../../src/util/dir-lock.js';
+const acquireBuildLock = (log: (l: string) => void, dir: string) => acquireDirLock(dir, log);
 import { silentProgress } from '../../src/progress/progress.js';
 import { parseDeb822Mirror, parseSourcesListMirror, debianMirror, DEFAULT_MIRROR } from '../../src/images/mirror.js';
 import { parseForwardingProbe } from '../../src/forwarding/probe.js';

@@ -1,13 +1,14 @@
-// One image build at a time per machine: two `lab up`s (or parallel test files) on a cold machine would
-// otherwise both debootstrap and build the same images. A directory made with mkdir is the lock; it holds
-// the owner's pid, so a lock left by a crashed process is taken over.
+// One writer at a time for work on this machine's disk: image builds (two `lab up`s on a cold machine
+// would otherwise both debootstrap and build the same images) and certificate generation (two labs of
+// one project would otherwise each write a CA). A directory made with mkdir is the lock; it holds the
+// owner's pid, so a lock left by a crashed process is taken over.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LabError } from '../util/errors.js';
+import { LabError } from './errors.js';
 
-/** The lock directory; LAB_IMAGE_LOCK overrides it (unit tests with a fake engine use their own). */
-export function lockDir(): string {
+/** The image-build lock directory; LAB_IMAGE_LOCK overrides it (unit tests with a fake engine use their own). */
+export function imageLockDir(): string {
   return process.env.LAB_IMAGE_LOCK || path.join(os.tmpdir(), 'lab-images.lock');
 }
 const WAIT_MS = 20 * 60_000;
@@ -30,17 +31,18 @@ function alive(pid: number): boolean {
   }
 }
 
-export interface BuildLock {
+export interface DirLock {
   release(): void;
 }
 
-/** Waits (up to 20 min) until this process holds the image-build lock. */
-export async function acquireBuildLock(log: (line: string) => void = () => {}, dir = lockDir()): Promise<BuildLock> {
+/** Waits (up to 20 min) until this process holds the lock `dir`; `what` names the work in messages. */
+export async function acquireDirLock(dir: string, log: (line: string) => void = () => {}, what = 'building the images'): Promise<DirLock> {
   const deadline = Date.now() + WAIT_MS;
   let said = false;
   let missingPidSince: number | undefined;
   for (;;) {
     try {
+      mkdirSync(path.dirname(dir), { recursive: true });
       mkdirSync(dir);
       writeFileSync(path.join(dir, 'pid'), String(process.pid));
       break;
@@ -58,11 +60,11 @@ export async function acquireBuildLock(log: (line: string) => void = () => {}, d
       continue;
     }
     if (!said) {
-      log(`waiting for another lab process (pid ${pid ?? '?'}) that is building the images`);
+      log(`waiting for another lab process (pid ${pid ?? '?'}) that is ${what}`);
       said = true;
     }
     if (Date.now() > deadline) {
-      throw new LabError(`another lab process (pid ${pid ?? '?'}) has been building the images for over ${WAIT_MS / 60_000} minutes`, {
+      throw new LabError(`another lab process (pid ${pid ?? '?'}) has been ${what} for over ${WAIT_MS / 60_000} minutes`, {
         hint: `If no build is running, remove ${dir} and retry.`,
       });
     }
