@@ -52,6 +52,9 @@ export async function runCli(argv: string[], act: Act = realAct, io?: ProgramIo 
 const invoked = process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
 if (invoked) {
   runCli(process.argv.slice(2)).then((code) => {
+    // Interrupted (Ctrl-C): engine calls still in flight must not keep us alive; everything that
+    // matters (the lock, the message) is done.
+    if (code === 130) process.exit(130);
     process.exitCode = code;
   });
 }

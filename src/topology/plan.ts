@@ -90,7 +90,7 @@ export function planUp(desired: Desired, observed: Observed): Plan {
 
   for (const net of topo.networks) {
     const seen = observed.networks.find((n) => n.name === net.spec.name);
-    const why = seen && networkDiffers(net.spec, seen);
+    const why = seen ? networkDiffers(net.spec, seen) : 'network was missing';
     if (why) recreateNets.set(net.spec.name, why);
   }
 

@@ -12,7 +12,7 @@ import { readSubmission } from '../../src/grade/submission.js';
 import { formatProblem, gradable } from '../../src/grade/types.js';
 
 const exp2 = loadLab('exp2');
-const solution = new Map(walkFiles(exp2.solutionDir).map((rel) => [rel, readFileSync(path.join(exp2.solutionDir, rel))]));
+const solution = new Map<string, Buffer | string>(walkFiles(exp2.solutionDir).map((rel) => [rel, readFileSync(path.join(exp2.solutionDir, rel))]));
 const CFG = 'haproxy/haproxy.cfg';
 
 /** git as a person would run it in the repository: the repository's own config applies. */
@@ -59,7 +59,7 @@ describe('git submissions', () => {
     expect(messages(s)).toBe('');
     expect(s.name).toBe('alice');
     expect(s.source).toEqual({ kind: 'git', path: dir, commit: git(dir, 'rev-parse', 'HEAD').trim() });
-    expect(s.files.get(CFG)!.equals(solution.get(CFG)!)).toBe(true);
+    expect(s.files.get(CFG)!.equals(Buffer.from(solution.get(CFG)!))).toBe(true);
     expect([...s.files.keys()].sort()).toEqual([...solution.keys()].sort());
   });
 
@@ -116,7 +116,7 @@ describe('git submissions', () => {
 
     const s = await readSubmission(dir, exp2);
     expect(messages(s)).toBe('');
-    expect(s.files.get(CFG)!.equals(solution.get(CFG)!)).toBe(true);
+    expect(s.files.get(CFG)!.equals(Buffer.from(solution.get(CFG)!))).toBe(true);
     expect(existsSync(marker)).toBe(false);
   });
 

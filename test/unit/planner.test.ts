@@ -139,6 +139,16 @@ describe('planUp', () => {
     expect(planToString(plan).split('\n').slice(0, 2)).toEqual(['create container p-haproxy2 (new)', 'start container p-haproxy2']);
   });
 
+  it('a network deleted out of band is made again, with every container on it', async () => {
+    const rt = new FakeRuntime();
+    await run(rt, desired());
+    await rt.removeNetwork('p-office');
+    const plan = planUp(desired(), await observe(rt));
+    expect(planToString(plan)).toContain('create network p-office 172.28.4.0/24');
+    expect(createdBy(plan).sort()).toEqual(['p-lvs1', 'p-lvs2', 'p-office']);
+    expect(planToString(plan)).toContain('remove container p-office (network changed (network was missing))');
+  });
+
   it('removes containers of nodes the topology no longer has', async () => {
     const rt = new FakeRuntime();
     await run(rt, desired());
