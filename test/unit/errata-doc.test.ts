@@ -5,9 +5,11 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { formatPitfalls } from '../../src/guide/pitfall-warnings.js';
 import { sectionIds, sectionTable } from '../../src/guide/tutorial-ref.js';
 import { detection, renderErrataDoc } from '../../src/labs/errata-doc.js';
 import { ERRATA, ERRATA_DOC, errataLink, findPitfalls } from '../../src/labs/pitfalls.js';
+import { hintFor } from '../../src/services/apply.js';
 import { packageRoot } from '../../src/util/paths.js';
 
 const doc = () => readFileSync(path.join(packageRoot, ERRATA_DOC), 'utf8');
@@ -75,5 +77,19 @@ describe('references to errata across the repository', () => {
         });
     }
     expect(bad).toEqual([]);
+  });
+
+  it('every docs/errata.md#N link in product files lands on an anchor', () => {
+    const anchors = new Set([...doc().matchAll(/^<a id="(\d+)"><\/a>$/gm)].map((m) => m[1]));
+    const links = productFiles().flatMap((f) => [...readFileSync(path.join(packageRoot, f), 'utf8').matchAll(/errata\.md#([\w-]+)/g)].map((m) => ({ f, anchor: m[1]! })));
+    expect(links.filter((l) => l.f === 'README.md').length).toBeGreaterThan(0);
+    expect(links.filter((l) => !anchors.has(l.anchor) && l.anchor !== 'N')).toEqual([]);
+  });
+
+  it('lab apply\'s hint for a known pitfall and the guide\'s warning link the entry', () => {
+    const { hint } = hintFor({ output: "[ALERT] parsing [/etc/haproxy/haproxy.cfg:9] : The 'block' directive is not supported anymore", message: 'x', file: 'elsewhere/haproxy.cfg', line: 9 }, '/nonexistent', 'workspace/exp5', ['haproxy1']);
+    expect(hint).toBe('Errata 1: write `http-request deny if <condition>` instead: same syntax (docs/errata.md#1). haproxy1 keeps running on the last good config.');
+    const [warning] = formatPitfalls([{ errata: 6, line: 2, file: 'haproxy/haproxy.cfg', severity: 'warning', message: 'logs vanish', fix: 'log to stdout' }], 'workspace/exp1', 'en');
+    expect(warning).toBe('⚠ Careful (errata 6): workspace/exp1/haproxy/haproxy.cfg:2: logs vanish\n  Fix: log to stdout (docs/errata.md#6)');
   });
 });
