@@ -1,7 +1,7 @@
 // lab.config.yaml: an optional file in the working directory for settings of this installation, e.g. a
 // teacher's
 //
-//   tutorial: ../course/haproxy-tutorial.zh.md    # the course tutorial: the guide adds file:line to its pointers
+//   tutorial: course/haproxy-tutorial.zh.md    # the course tutorial: the guide adds file:line to its pointers
 //
 // Relative paths are relative to the config file. The environment wins over the file: LAB_TUTORIAL=path.
 // A key the schema does not know, or a value of the wrong type, is a one-line error naming file:line.
