@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Runtime } from '../runtime/types.js';
 import { DEFAULT_DOMAINS } from '../certs/index.js';
 import { loadLab, type Lab } from '../labs/load.js';
-import { findPitfalls, findWorkspacePitfalls, pitfallForError, type Pitfall } from '../labs/pitfalls.js';
+import { errataLink, findPitfalls, findWorkspacePitfalls, pitfallForError, type Pitfall } from '../labs/pitfalls.js';
 import { defaultWorkspaceDir } from '../workspace/seed.js';
 import { contentHash } from '../lifecycle/content-hash.js';
 import type { LabView, ObservedNode } from '../lifecycle/observe.js';
@@ -126,7 +126,7 @@ export function hintFor(f: ValidationFailure, workspaceDir: string, workspaceRoo
   }
   pitfall ??= pitfallForError(f.output, [], f.line);
   const keeps = `${nodes.join(', ')} ${nodes.length === 1 ? 'keeps' : 'keep'} running on the last good config.`;
-  const fix = pitfall ? `Errata ${pitfall.errata}: ${pitfall.fix}. ` : 'Fix the file, then run `lab apply` again. ';
+  const fix = pitfall ? `Errata ${pitfall.errata}: ${pitfall.fix} (${errataLink(pitfall.errata)}). ` : 'Fix the file, then run `lab apply` again. ';
   return { hint: `${fix}${keeps}`, pitfall };
 }
 

@@ -1,12 +1,13 @@
 // The hint ladder of a step, from a gentle nudge to nearly the answer (after Killercoda and Instruqt):
 //   1. the step's nudges (hints[0], hints[1], …, from lab.yaml);
-//   2. a pointer to the tutorial section the step follows;
+//   2. a pointer to the course tutorial's section the step follows (number and title; file:line too
+//      where the teacher's copy of the tutorial is configured);
 //   3. the reference answer: what it does (solve), and an offer to show the diff of the student's files.
 import type { Step } from '../labs/steps-schema.js';
 import { stepFiles } from './actions.js';
 import { pick, type Lang } from '../util/lang.js';
 import { messages } from './messages.js';
-import { displayPath, tutorialRef, type TutorialRef } from './tutorial-ref.js';
+import { displayPath, refLabel, tutorialRef, type TutorialRef } from './tutorial-ref.js';
 
 export type Hint =
   | { kind: 'nudge'; text: string }
@@ -35,8 +36,7 @@ export function hintBody(h: Hint, lang: Lang, cwd = process.cwd()): string {
   if (h.kind === 'nudge') return h.text;
   if (h.kind === 'tutorial') {
     const where = h.ref.file ? `${displayPath(h.ref.file, cwd)}${h.ref.line ? `:${h.ref.line}` : ''}` : undefined;
-    const section = h.ref.heading && !h.ref.section.includes(h.ref.heading) ? `${h.ref.section} (${h.ref.heading})` : h.ref.section;
-    return m.tutorialPointer(section, where);
+    return m.tutorialPointer(refLabel(h.ref), where);
   }
   return h.solve ? m.solveText(h.solve) : m.hintSolution;
 }

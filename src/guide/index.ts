@@ -2,6 +2,7 @@
 // --print or without a terminal, the exercise as Markdown on stdout, never waiting on a prompt.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { tutorialFile } from '../labs/config.js';
 import { loadLab, type Lab } from '../labs/load.js';
 import type { Runtime } from '../runtime/types.js';
 import type { Progress } from '../progress/progress.js';
@@ -18,6 +19,7 @@ import { inquirerPrompter, isPromptExit, type Prompter } from './prompts.js';
 import { renderMarkdown } from './render-markdown.js';
 import { applyStudentFiles, performStep, type StepWorld } from './run-step.js';
 import { resumeCommand, runSession, type GuideEnv } from './session.js';
+import { tutorialRef, type TutorialRef } from './tutorial-ref.js';
 import type { Style } from '../util/style.js';
 import { scoreLab, verifyStep } from './verify.js';
 
@@ -55,10 +57,17 @@ export function solutionDiff(lab: Lab, workspaceDir: string, workspaceRoot: stri
     .join('');
 }
 
+/** Tutorial pointers: section and title always; file:line where the teacher's copy is configured (LAB_TUTORIAL, lab.config.yaml). */
+export function refFinder(cwd: string, env: NodeJS.ProcessEnv = process.env): (section: string) => TutorialRef {
+  const file = tutorialFile(cwd, env);
+  return (section) => tutorialRef(section, file);
+}
+
 /** The --print document for an experiment, with the workspace the lab would use. */
 export async function printDocument(lab: Lab, o: Pick<GuideOptions, 'labName' | 'workspace' | 'cwd'>, lang: Lang): Promise<string> {
+  const findRef = refFinder(o.cwd);
   const t = resolveTarget(undefined, { labName: o.labName, cwd: o.cwd, experiment: lab.id, workspace: o.workspace, allowStopped: true });
-  return renderMarkdown(lab, { experiment: lab.id, labName: o.labName, workspaceRoot: t.workspaceRoot }, lang);
+  return renderMarkdown(lab, { experiment: lab.id, labName: o.labName, workspaceRoot: t.workspaceRoot }, lang, findRef);
 }
 
 /** Makes sure the lab runs this experiment; offers `lab up <exp>` when it does not. */
@@ -85,6 +94,7 @@ export async function guide(o: GuideOptions, deps: GuideDeps): Promise<number> {
     deps.out(await printDocument(lab, o, lang));
     return 0;
   }
+  const findRef = refFinder(o.cwd);
 
   const { runtime } = deps;
   const prompter = inquirerPrompter();
@@ -151,7 +161,7 @@ export async function guide(o: GuideOptions, deps: GuideDeps): Promise<number> {
   process.on('SIGINT', onSigint);
   try {
     const r = await runSession(
-      { lab, lang, where, progressFile: progressFile(t.workspaceDir, lab.id), step: o.step, restart: o.restart, cwd: o.cwd },
+      { lab, lang, where, progressFile: progressFile(t.workspaceDir, lab.id), step: o.step, restart: o.restart, cwd: o.cwd, findRef },
       { prompter, print: (text) => deps.out(`${text}\n`), style: o.style },
       env,
     );

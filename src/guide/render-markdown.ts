@@ -7,7 +7,7 @@ import { labCmd } from './actions.js';
 import { hintBody, hintLadder } from './hints.js';
 import { instructions, type Where } from './instructions.js';
 import { pick, type Lang } from '../util/lang.js';
-import type { TutorialRef } from './tutorial-ref.js';
+import { refLabel, tutorialRef, type TutorialRef } from './tutorial-ref.js';
 
 const WORDS = {
   zh: {
@@ -55,7 +55,7 @@ const WORDS = {
 function stepMarkdown(lab: Lab, step: Step, index: number, where: Where, lang: Lang, findRef?: (s: string) => TutorialRef): string[] {
   const w = WORDS[lang];
   const out = [`## ${w.step(index + 1)}: ${pick(step.title, lang)}`, '', `<!-- step: ${step.id} -->`, '', pick(step.text, lang).trimEnd(), ''];
-  if (step.tutorial) out.push(`*${w.tutorial}: ${step.tutorial}*`, '');
+  if (step.tutorial) out.push(`*${w.tutorial}: ${refLabel((findRef ?? tutorialRef)(step.tutorial))}*`, '');
   out.push(`### ${w.doIt}`, '');
   const list = instructions(step, where);
   if (!list.length) out.push(w.noCommands, '');
@@ -92,7 +92,7 @@ export function renderMarkdown(lab: Lab, where: Where, lang: Lang, findRef?: (s:
   const w = WORDS[lang];
   const d = lab.def;
   const out = [`# ${pick(d.title, lang)}`, ''];
-  if (d.tutorial) out.push(`*${w.tutorial}: ${d.tutorial}*`, '');
+  if (d.tutorial) out.push(`*${w.tutorial}: ${refLabel((findRef ?? tutorialRef)(d.tutorial))}*`, '');
   out.push(`> ${w.guide(labCmd(where.labName, `guide ${lab.id}${lang === 'en' ? ' --lang en' : ''}`))}`, '');
   if (d.intro) out.push(`## ${w.intro}`, '', pick(d.intro, lang).trimEnd(), '');
   if (d.objectives.length) out.push(`### ${w.objectives}`, '', ...d.objectives.map((o) => `- ${pick(o, lang)}`), '');

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Lab } from '../labs/load.js';
+import { errataLink } from '../labs/pitfalls.js';
 import type { Step } from '../labs/steps-schema.js';
 import { replaceWorkspace, workspaceFiles, type ReplaceResult } from '../workspace/replace.js';
 import { walkFiles } from '../util/files.js';
@@ -63,7 +64,7 @@ export function applyView(r: ApplyResult): ApplyView {
       if (e) errors.push(`${e.message}${isLabError(e) && e.hint ? `\n  hint: ${e.hint}` : ''}`);
     }
   }
-  for (const w of r.warnings.slice(0, 5)) lines.push(`! ${r.target.workspaceRoot}/${w.file}:${w.line}: ${w.message} (errata ${w.errata}; fix: ${w.fix})`);
+  for (const w of r.warnings.slice(0, 5)) lines.push(`! ${r.target.workspaceRoot}/${w.file}:${w.line}: ${w.message} (${errataLink(w.errata)}; fix: ${w.fix})`);
   return { ok: r.ok, lines, errors };
 }
 

@@ -14,7 +14,7 @@ import { loadProgress, recordHint, recordStep, saveProgress, startPoint, type Pr
 import { isPromptExit, type Choice, type Prompter } from './prompts.js';
 import { formatOutputs, type ApplyView, type PerformReport } from './run-step.js';
 import { renderSummary } from './summary.js';
-import type { TutorialRef } from './tutorial-ref.js';
+import { refLabel, tutorialRef, type TutorialRef } from './tutorial-ref.js';
 import type { Score, Verdict } from './verify.js';
 import { plainStyle, type Style } from '../util/style.js';
 
@@ -154,7 +154,7 @@ export async function runSession(o: SessionOptions, io: SessionIO, env: GuideEnv
     say();
     say(s.bold(`━━ ${m.stepHeader(i + 1, steps.length, pick(step.title, o.lang))} ━━`));
     say(pick(step.text, o.lang).trimEnd());
-    if (step.tutorial) say(s.dim(m.tutorial(step.tutorial)));
+    if (step.tutorial) say(s.dim(m.tutorial(refLabel((o.findRef ?? tutorialRef)(step.tutorial)))));
     const canRun = stepActions(step).length > 0;
     const ladder = hintLadder(step, o.lang, o.findRef);
     let shown = 0;

@@ -1,4 +1,4 @@
-// The errata pitfalls (../shared/tutorial/errata.md) found in configs, and matched to the tools' own errors.
+// The errata pitfalls (docs/errata.md) found in configs, and matched to the tools' own errors.
 import { describe, it, expect } from 'vitest';
 import { execa } from 'execa';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
