@@ -119,7 +119,7 @@ export async function runDrill(runtime: Runtime, view: LabView, o: DrillOptions,
   const node = o.node ?? (await defaultNode(runtime, view, o.drill));
   const target = nodeOf(view, node);
   const role = { director: 'director', haproxy: 'haproxy', nginx: 'nginx', app: 'app' }[o.drill];
-  if (target.role !== role) throw new UsageError(`${node} is a ${target.role} node, not a ${role} node`, { hint: `e.g. \`lab drill ${o.drill}\` picks one itself.` });
+  if (target.role !== role) throw new UsageError(`${node} is not a ${role} node (its role is ${target.role})`, { hint: `Leave --node out and \`lab drill ${o.drill}\` picks one itself.` });
   if (target.state !== 'running') throw new UsageError(`${node} is not running (${target.state})`, { hint: 'Run `lab up` first.' });
   const client = nodeOf(view, 'client').container;
   const total = o.beforeSec + o.afterSec;
