@@ -9,6 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isValid, parseKeepalived } from '../../src/forwarding/keepalived-config.js';
 import { readIncludeFromDisk } from '../../src/forwarding/keepalived-files.js';
 import { ROOT_CONTEXT, type KeywordContext } from '../../src/forwarding/keepalived-keywords.js';
+import { vipFor } from '../../src/topology/build.js';
+import { director, keepalivedPath } from '../../src/topology/kinds/director.js';
+import type { BuildContext } from '../../src/topology/kinds/kind.js';
 
 const FIXTURES = path.resolve('test/fixtures/keepalived');
 let tmp = '';
@@ -57,6 +60,26 @@ describe('parseKeepalived agrees with keepalived -t', () => {
         // The fixture is where it says it is, and the parser says the same as keepalived.
         expect(real.status === 0, `keepalived -t on ${dir}/${name}:\n${real.output}`).toBe(dir === 'valid');
         expect(isValid(parsed), `keepalived -t exit ${real.status}:\n${real.output}\nparser: ${errors.join('\n') || 'no errors'}`).toBe(real.status === 0);
+      });
+    }
+  }
+});
+
+describe('the lab\'s own keepalived.conf', () => {
+  const subnets = { edge: '172.28.0.0/24', proxy: '172.28.1.0/24', web: '172.28.2.0/24', app: '172.28.3.0/24' };
+  for (const forwarding of ['nftables', 'ipvs'] as const) {
+    for (const i of [0, 1]) {
+      it(`passes keepalived -t and the parser (lvs${i + 1}, ${forwarding}), with the @IF placeholders resolved`, () => {
+        const ctx: BuildContext = {
+          lab: 'fw', experiment: 'exp2', forwarding, images: {} as BuildContext['images'], subnets, ...vipFor(subnets),
+          workspaceDir: '/w', certsDir: '/c', stateDir: '/s', domains: [], nginxTls: false,
+        };
+        const conf = director.files!(ctx, i)[keepalivedPath(ctx, i)]!.replace(/@IF:[0-9.]+@/g, iface);
+        const file = path.join(tmp, `lab-lvs${i + 1}-${forwarding}.conf`);
+        writeFileSync(file, conf);
+        const real = keepalivedTest(file);
+        expect(real.status, real.output).toBe(0);
+        expect(parseKeepalived(conf, { file, interfaces }).errors).toEqual([]);
       });
     }
   }
