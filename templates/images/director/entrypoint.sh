@@ -9,17 +9,31 @@ src=/etc/lab/keepalived.conf
 conf=/run/keepalived.conf
 export LAB_L4_SPEC=${LAB_L4_SPEC:-/etc/lab/l4.spec}
 
+# resolve SRC DEST [FALLBACK]: SRC with each @IF:<address>@ replaced by the interface holding the address
+# (or by FALLBACK when none does), written to DEST.
 resolve() {
-  cp "$src" "$conf.new"
-  for ip in $(grep -o '@IF:[0-9.]*@' "$src" | sort -u | sed 's/@IF:\(.*\)@/\1/'); do
+  local from=$1 to=$2 fallback=${3:-} ip dev
+  cp "$from" "$to.new"
+  for ip in $(grep -o '@IF:[0-9.]*@' "$from" | sort -u | sed 's/@IF:\(.*\)@/\1/'); do
     dev=$(ip -o -4 addr show | awk -v ip="$ip" '{split($4, a, "/"); if (a[1] == ip) print $2}' | head -n1)
-    [ -n "$dev" ] || { echo "lab-director: no interface holds $ip" >&2; return 1; }
-    sed -i "s/@IF:$ip@/$dev/g" "$conf.new"
+    dev=${dev:-$fallback}
+    [ -n "$dev" ] || { echo "lab-director: no interface holds $ip" >&2; rm -f "$to.new"; return 1; }
+    sed -i "s/@IF:$ip@/$dev/g" "$to.new"
   done
-  mv "$conf.new" "$conf"
+  mv "$to.new" "$to"
 }
 
-resolve
+# `lab-director --check [FILE]`: keepalived -t on FILE (default /etc/lab/keepalived.conf) with its @IF
+# placeholders resolved, in any container of this image: addresses this container does not hold (a
+# throwaway container validating a config before a director is recreated) get its first non-loopback
+# interface, so that keepalived checks everything else. Line numbers are those of FILE.
+if [ "${1:-}" = "--check" ]; then
+  any=$(ip -o link show | awk -F': ' '$2 != "lo" {sub(/@.*/, "", $2); print $2; exit}')
+  resolve "${2:-$src}" /tmp/keepalived.check.conf "$any"
+  exec keepalived -t -f /tmp/keepalived.check.conf
+fi
+
+resolve "$src" "$conf"
 keepalived -t -f "$conf"
 
 pids=()
@@ -40,7 +54,7 @@ stop() {
   kill -TERM "${pids[@]}" 2>/dev/null || true
 }
 reload() {
-  if resolve; then
+  if resolve "$src" "$conf"; then
     kill -HUP "${pids[@]}" 2>/dev/null || true
   else
     echo "lab-director: reload skipped, keeping the running configuration" >&2

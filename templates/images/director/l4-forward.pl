@@ -125,6 +125,7 @@ sub start_checks {
 
 my $select = IO::Select->new;
 my %pending;    # fileno => check
+my $dirty = 1;  # a server went up or down since the last converge()
 
 sub finish_check {
     my ($c, $ok, $why) = @_;
@@ -139,11 +140,17 @@ sub finish_check {
         $delay = $c->{delay};
         $c->{retry_it} = 0;
         if ($ok && (!$c->{up} || !$c->{has_run})) {
-            say_line("$c->{name} up") if !$c->{up};
+            if (!$c->{up}) {
+                say_line("$c->{name} up");
+                $dirty = 1;
+            }
             $c->{up} = 1;
         } elsif (!$ok && ($c->{up} || !$c->{has_run})) {
             my $tries = $c->{has_run} && $c->{retry} ? " after $c->{retry} retries" : '';
-            say_line("$c->{name} down: $why$tries") if $c->{up};
+            if ($c->{up}) {
+                say_line("$c->{name} down: $why$tries");
+                $dirty = 1;
+            }
             $c->{up} = 0;
         }
     } else {
@@ -283,6 +290,8 @@ my $checks = start_checks($vss, {});
 my (%shown, $applied, $failed, $retry_at);
 
 sub converge {
+    return unless $dirty || (defined $failed && now() >= $retry_at);
+    $dirty = 0;
     my $rules = ruleset($vss);
     my $changed = (!defined $applied || $rules ne $applied) && (!defined $failed || $rules ne $failed || now() >= $retry_at);
     for my $vs (@$vss) {
@@ -319,6 +328,7 @@ until ($stop) {
             }
             $vss = $new;
             $checks = start_checks($vss, \%old);
+            $dirty = 1;
             %shown = map { ("$_->{vip}:$_->{port}" => $shown{"$_->{vip}:$_->{port}"}) } grep { defined $shown{"$_->{vip}:$_->{port}"} } @$vss;
             say_line("reloaded $spec_path: ", scalar(@$vss), " virtual server(s), ", scalar(@$checks), " TCP check(s)");
             converge();
