@@ -377,6 +377,7 @@ function analyze(parsed: ParsedKeepalived): Analysis {
   const globals = readGlobals(parsed.blocks);
   const vrrp = analyzeVrrp(parsed.blocks, globals, parsed.options, out);
   const virtual = analyzeCheck(parsed.blocks, out);
+  analyzeScripts(parsed.blocks, globals, out);
   const result = { ...vrrp, virtualServers: virtual, errors: out.errors };
   cache.set(parsed, result);
   return result;
@@ -403,18 +404,70 @@ function arg(node: KeepalivedNode, out: Collector, section: Section, index = 0):
 interface Globals {
   vrrpVersion: 2 | 3;
   vrrpStrict: boolean;
+  scriptSecurity: boolean;
+  scriptUser: boolean;
 }
 
 function readGlobals(blocks: KeepalivedNode[]): Globals {
-  const g: Globals = { vrrpVersion: 2, vrrpStrict: false };
+  const g: Globals = { vrrpVersion: 2, vrrpStrict: false, scriptSecurity: false, scriptUser: false };
   for (const b of blocks) {
     if (b.keyword !== 'global_defs') continue;
     for (const n of b.block ?? []) {
       if (n.keyword === 'vrrp_version' && (n.args[0] === '2' || n.args[0] === '3')) g.vrrpVersion = Number(n.args[0]) as 2 | 3;
       if (n.keyword === 'vrrp_strict') g.vrrpStrict = true;
+      if (n.keyword === 'enable_script_security') g.scriptSecurity = true;
+      if (n.keyword === 'script_user' && n.args.length) g.scriptUser = true;
     }
   }
   return g;
+}
+
+/** Keywords that make keepalived run a script, by the process that runs it (vrrp or checker). */
+const SCRIPT_KEYWORDS: Record<string, Record<string, 'vrrp' | 'check'>> = {
+  global_defs: { startup_script: 'vrrp', shutdown_script: 'vrrp', notify_fifo_script: 'vrrp', vrrp_notify_fifo_script: 'vrrp', lvs_notify_fifo_script: 'check' },
+  vrrp_script: { script: 'vrrp' },
+  vrrp_instance: { notify: 'vrrp', notify_master: 'vrrp', notify_backup: 'vrrp', notify_fault: 'vrrp', notify_stop: 'vrrp', notify_deleted: 'vrrp', notify_master_rx_lower_pri: 'vrrp' },
+  vrrp_sync_group: { notify: 'vrrp', notify_master: 'vrrp', notify_backup: 'vrrp', notify_fault: 'vrrp', notify_stop: 'vrrp' },
+  virtual_server: { quorum_up: 'check', quorum_down: 'check' },
+  real_server: { notify_up: 'check', notify_down: 'check' },
+  MISC_CHECK: { misc_path: 'check' },
+};
+
+/**
+ * keepalived's script security (check_script_secure and friends): running any script without
+ * enable_script_security is a "SECURITY VIOLATION" that fails keepalived -t; and a vrrp_instance's
+ * track_script must name a vrrp_script. Whether the script files exist and are safe, and whether the
+ * default script user keepalived_script exists, depend on the director, so they are not checked here.
+ */
+function analyzeScripts(blocks: KeepalivedNode[], g: Globals, out: Collector) {
+  const first: Partial<Record<'vrrp' | 'check', KeepalivedNode>> = {};
+  const walk = (nodes: KeepalivedNode[], ctx: string) => {
+    for (const n of nodes) {
+      const kind = SCRIPT_KEYWORDS[ctx]?.[n.keyword];
+      if (kind) first[kind] ??= n;
+      if (n.block && (SCRIPT_KEYWORDS[n.keyword] || n.keyword === 'virtual_server' || n.keyword === 'real_server')) walk(n.block, n.keyword);
+    }
+  };
+  walk(blocks, '');
+  const fix = 'Add enable_script_security and script_user root to global_defs (scripts must be owned by root and not writable by others).';
+  if (!g.scriptSecurity) {
+    if (first.vrrp) out.add(first.vrrp, 'SECURITY VIOLATION - scripts are being executed but script_security not enabled.', fix, 'global');
+    if (first.check) out.add(first.check, 'SECURITY VIOLATION - check scripts are being executed but script_security not enabled.', fix, 'global');
+  } else if (!g.scriptUser && (first.vrrp || first.check)) {
+    out.add((first.vrrp ?? first.check)!, 'Scripts run as the default user keepalived_script, which must exist on the director',
+      'Add script_user root to global_defs (keepalived -t fails when keepalived_script does not exist).', 'global', 'warning');
+  }
+  const scripts = new Set(blocks.filter((b) => b.keyword === 'vrrp_script' && b.args[0]).map((b) => b.args[0]!));
+  for (const inst of blocks.filter((b) => b.keyword === 'vrrp_instance')) {
+    for (const t of (inst.block ?? []).filter((n) => n.keyword === 'track_script')) {
+      for (const e of t.block ?? []) {
+        if (!scripts.has(e.keyword)) {
+          out.add(e, `(${inst.args[0]}) track script ${e.keyword} not found, ignoring...`,
+            `Use the name of a vrrp_script block: ${[...scripts].join(', ') || '(none defined)'}.`, 'vrrp');
+        }
+      }
+    }
+  }
 }
 
 // ----- VRRP -----------------------------------------------------------------------------------------
