@@ -165,6 +165,22 @@ export interface VrrpInstance {
   line: number;
 }
 
+export interface VrrpScript {
+  name: string;
+  /** The command line as written (keepalived splits it itself, quotes and escapes included). */
+  script: string;
+  /** Seconds. */
+  interval: number;
+  /** Seconds; keepalived uses the interval when it is 0 (the default). */
+  timeout: number;
+  weight: number;
+  weightReverse: boolean;
+  rise: number;
+  fall: number;
+  file: string;
+  line: number;
+}
+
 export interface VrrpSyncGroup {
   name: string;
   /** The member instances that exist, in the order given. */
@@ -358,6 +374,10 @@ export function vrrpSyncGroups(parsed: ParsedKeepalived): VrrpSyncGroup[] {
   return analyze(parsed).syncGroups;
 }
 
+export function vrrpScripts(parsed: ParsedKeepalived): VrrpScript[] {
+  return analyze(parsed).scripts;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Analysis: keepalived's handlers and its validate/complete passes for the parts lab models.
 
@@ -365,6 +385,7 @@ interface Analysis {
   virtualServers: VirtualServer[];
   vrrpInstances: VrrpInstance[];
   syncGroups: VrrpSyncGroup[];
+  scripts: VrrpScript[];
   errors: KeepalivedError[];
 }
 
@@ -377,8 +398,9 @@ function analyze(parsed: ParsedKeepalived): Analysis {
   const globals = readGlobals(parsed.blocks);
   const vrrp = analyzeVrrp(parsed.blocks, globals, parsed.options, out);
   const virtual = analyzeCheck(parsed.blocks, out);
-  analyzeScripts(parsed.blocks, globals, out);
-  const result = { ...vrrp, virtualServers: virtual, errors: out.errors };
+  const scripts = analyzeScripts(parsed.blocks, globals, out);
+  analyzeGlobals(parsed.blocks, out);
+  const result = { ...vrrp, virtualServers: virtual, scripts, errors: out.errors };
   cache.set(parsed, result);
   return result;
 }
@@ -406,6 +428,18 @@ interface Globals {
   vrrpStrict: boolean;
   scriptSecurity: boolean;
   scriptUser: boolean;
+}
+
+/** Checks in global_defs that the parser models (its other values are keepalived -t's to judge). */
+function analyzeGlobals(blocks: KeepalivedNode[], out: Collector) {
+  for (const b of blocks) {
+    if (b.keyword !== 'global_defs') continue;
+    for (const n of b.block ?? []) {
+      if (n.keyword === 'notification_email' && !n.block?.length) {
+        out.add(n, 'Warning - empty notification_email block', 'List at least one address in notification_email { … }, or remove it.', 'global');
+      }
+    }
+  }
 }
 
 function readGlobals(blocks: KeepalivedNode[]): Globals {
@@ -439,7 +473,7 @@ const SCRIPT_KEYWORDS: Record<string, Record<string, 'vrrp' | 'check'>> = {
  * track_script must name a vrrp_script. Whether the script files exist and are safe, and whether the
  * default script user keepalived_script exists, depend on the director, so they are not checked here.
  */
-function analyzeScripts(blocks: KeepalivedNode[], g: Globals, out: Collector) {
+function analyzeScripts(blocks: KeepalivedNode[], g: Globals, out: Collector): VrrpScript[] {
   const first: Partial<Record<'vrrp' | 'check', KeepalivedNode>> = {};
   const walk = (nodes: KeepalivedNode[], ctx: string) => {
     for (const n of nodes) {
@@ -457,7 +491,55 @@ function analyzeScripts(blocks: KeepalivedNode[], g: Globals, out: Collector) {
     out.add((first.vrrp ?? first.check)!, 'Scripts run as the default user keepalived_script, which must exist on the director',
       'Add script_user root to global_defs (keepalived -t fails when keepalived_script does not exist).', 'global', 'warning');
   }
-  const scripts = new Set(blocks.filter((b) => b.keyword === 'vrrp_script' && b.args[0]).map((b) => b.args[0]!));
+  const S: Section = 'vrrp';
+  const result: VrrpScript[] = [];
+  for (const b of blocks.filter((x) => x.keyword === 'vrrp_script')) {
+    const name = b.args[0];
+    if (name === undefined) {
+      arg(b, out, S);
+      continue;
+    }
+    const sc: VrrpScript = { name, script: '', interval: 1, timeout: 0, weight: 0, weightReverse: false, rise: 1, fall: 1, file: b.file, line: b.line };
+    for (const n of b.block ?? []) {
+      const v = n.keyword === 'init_fail' ? undefined : arg(n, out, S);
+      if (v === undefined) continue;
+      switch (n.keyword) {
+        case 'script':
+          sc.script = n.args.join(' ');
+          break;
+        case 'interval':
+        case 'timeout': {
+          const r = readUnsigned(v, 0, Math.floor(4294967295 / TIMER_HZ));
+          if (!r.ok) out.add(n, `(${name}): vrrp script ${n.keyword} '${v}' ${n.keyword === 'interval' ? 'must be between 1 and 4294 - ignoring' : 'invalid - ignoring'}`, `${n.keyword} is a whole number of seconds.`, S);
+          else if (r.value === 0) {
+            out.add(n, `(${name}): vrrp script ${n.keyword} must be greater than 0, setting to 1`, `${n.keyword} is at least 1 (second).`, S);
+            sc[n.keyword] = 1;
+          } else sc[n.keyword] = r.value;
+          break;
+        }
+        case 'weight': {
+          const r = readInt(v, -253, 253);
+          if (!r.ok) out.add(n, `vrrp_script ${name} weight ${v} must be in [-253, 253]`, 'weight is added to (or, negative, taken from) the priority: -253 to 253.', S);
+          else sc.weight = r.value;
+          if (n.args[1] !== undefined) {
+            if (n.args[1] === 'reverse') sc.weightReverse = true;
+            else out.add(n, `vrrp_script ${name} unknown weight option ${n.args[1]}`, 'weight takes only the option reverse.', S);
+          }
+          break;
+        }
+        case 'rise':
+        case 'fall': {
+          const r = readUnsigned(v, 1, 2147483647);
+          if (!r.ok) out.add(n, `(${name}): vrrp script ${n.keyword} value '${v}' invalid, defaulting to 1`, `${n.keyword} is a whole number from 1.`, S);
+          else sc[n.keyword] = r.value;
+          break;
+        }
+      }
+    }
+    if (!sc.script) out.add(b, `No script set for vrrp_script ${name} - removing`, 'Add script "<command>" to the vrrp_script block.', S);
+    else result.push(sc);
+  }
+  const scripts = new Set(result.map((x) => x.name));
   for (const inst of blocks.filter((b) => b.keyword === 'vrrp_instance')) {
     for (const t of (inst.block ?? []).filter((n) => n.keyword === 'track_script')) {
       for (const e of t.block ?? []) {
@@ -468,6 +550,7 @@ function analyzeScripts(blocks: KeepalivedNode[], g: Globals, out: Collector) {
       }
     }
   }
+  return result;
 }
 
 // ----- VRRP -----------------------------------------------------------------------------------------
@@ -479,6 +562,9 @@ interface VrrpWork extends VrrpInstance {
   versionSet?: 2 | 3;
   family?: Family;
   unicast: boolean;
+  /** unicast_peer, unicast_src_ip, unicast_fault_no_peer, check_unicast_src or old_unicast_checksum given. */
+  unicastKeyword?: KeepalivedNode;
+  unicastFaultNoPeer?: boolean;
   strict?: boolean;
   authTypeAt?: KeepalivedNode;
 }
@@ -613,8 +699,53 @@ function analyzeVrrp(blocks: KeepalivedNode[], globals: Globals, opts: ParseOpti
           }
           break;
         case 'unicast_peer':
-          for (const e of n.block ?? []) v.unicastPeers.push(e.keyword);
+          v.unicastKeyword ??= n;
+          for (const e of n.block ?? []) {
+            const r = readSockaddr(e.keyword);
+            if (!r.ok) {
+              out.add(e, `Configuration error: VRRP instance[${name}] malformed unicast peer address[${e.keyword}]. Skipping...`, 'List one peer address per line: the other director\'s address.', S);
+              continue;
+            }
+            if (v.family && v.family !== r.value.family) {
+              out.add(e, `Configuration error: VRRP instance[${name}] and unicast peer address[${e.keyword}] MUST be of the same family !!! Skipping...`, 'Use peers of the same address family as the virtual addresses.', S);
+              continue;
+            }
+            v.family = r.value.family;
+            for (let k = 0; k < e.args.length; k += 2) {
+              const [opt, val] = [e.args[k]!, e.args[k + 1]];
+              if (val === undefined) {
+                out.add(e, `(${name}) ${opt} is missing a value`, `Write ${opt} <0-255>.`, S);
+                break;
+              }
+              const ttl = readUnsigned(val, 0, 255);
+              if (!ttl.ok) out.add(e, ttl.message, `${opt} takes a TTL from 0 to 255.`, S);
+              else if (opt !== 'min_ttl' && opt !== 'max_ttl') {
+                out.add(e, `(${name}) unknown unicast_peer option ${opt}`, 'A unicast peer takes min_ttl and max_ttl only.', S);
+                break;
+              }
+            }
+            v.unicastPeers.push(r.value.address);
+          }
           if (v.unicastPeers.length) v.unicast = true;
+          break;
+        case 'unicast_src_ip':
+        case 'mcast_src_ip': {
+          if (n.keyword === 'unicast_src_ip') v.unicastKeyword ??= n;
+          const ip = arg(n, out, S);
+          if (ip === undefined) break;
+          const r = readSockaddr(ip);
+          if (!r.ok) out.add(n, `Configuration error: VRRP instance[${name}] malformed src address[${ip}]. Skipping...`, `${n.keyword} is an address of this director.`, S);
+          else if (v.family && v.family !== r.value.family) out.add(n, `Configuration error: VRRP instance[${name}] and src address[${ip}] MUST be of the same family !!! Skipping...`, 'Use a source address of the same family as the virtual addresses.', S);
+          else v.family = r.value.family;
+          break;
+        }
+        case 'check_unicast_src':
+        case 'old_unicast_checksum':
+          v.unicastKeyword ??= n;
+          break;
+        case 'unicast_fault_no_peer':
+          v.unicastKeyword ??= n;
+          v.unicastFaultNoPeer = true;
           break;
         case 'track_script':
           for (const e of n.block ?? []) v.trackScripts.push(e.keyword);
@@ -713,7 +844,7 @@ function analyzeVrrp(blocks: KeepalivedNode[], globals: Globals, opts: ParseOpti
     groups.push(g);
   }
 
-  const strip = ({ stateSet: _s, prioritySet: _p, advertUs: _a, versionSet: _v, family: _f, unicast: _u, strict: _x, authTypeAt: _t, ...rest }: VrrpWork): VrrpInstance => compact(rest);
+  const strip = ({ stateSet: _s, prioritySet: _p, advertUs: _a, versionSet: _v, family: _f, unicast: _u, strict: _x, authTypeAt: _t, unicastKeyword: _k, unicastFaultNoPeer: _n, ...rest }: VrrpWork): VrrpInstance => compact(rest);
   return { vrrpInstances: instances.map(strip), syncGroups: groups };
 }
 
@@ -793,8 +924,13 @@ function completeInstance(v: VrrpWork, b: KeepalivedNode, g: Globals, out: Colle
     }
   }
   if (!v.virtualRouterId) out.add(b, `(${v.name}) the virtual router id must be set`, 'Add virtual_router_id <1-255>, the same on both directors.', S);
-  else if (!v.interface && !v.unicast) out.add(b, `(${v.name}) Unknown interface!`, 'Add interface <IFACE>: the interface that holds the virtual address (see `ip -4 addr`).', S);
+  // chk_min_cfg() runs before the unicast flag is set, so keepalived 2.2.7 wants an interface with unicast too.
+  else if (!v.interface) out.add(b, `(${v.name}) Unknown interface!`, 'Add interface <IFACE>: the interface that holds the virtual address (see `ip -4 addr`).', S);
   if (strict && v.unicast) out.add(b, `(${v.name}) Unicast peers are not supported in strict mode`, 'Remove unicast_peer, or drop vrrp_strict/strict_mode.', S);
+  if (v.unicastKeyword && !v.unicast && !v.unicastFaultNoPeer) {
+    out.add(v.unicastKeyword, `(${v.name}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.`,
+      'List the other director\'s address in unicast_peer { … }, or remove the unicast keywords to use multicast.', S);
+  }
 
   const us = v.advertUs ?? TIMER_HZ;
   if (v.version === 2) {
@@ -932,6 +1068,8 @@ function analyzeCheck(blocks: KeepalivedNode[], out: Collector): VirtualServer[]
   for (const b of blocks) {
     if (b.keyword === 'virtual_server_group' && !b.args.length) {
       out.add(b, 'virtual_server_group must have a name', 'Write virtual_server_group <NAME> { address port … }.', S);
+    } else if (b.keyword === 'virtual_server_group' && !b.block?.length) {
+      out.add(b, `virtual server group ${b.args[0]} has no entries - removing`, 'List its addresses and ports, one per line: 10.0.0.100 80.', S);
     }
     if (b.keyword !== 'virtual_server') continue;
     const [p1, p2] = b.args;

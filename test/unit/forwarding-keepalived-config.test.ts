@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isValid, parseKeepalived, virtualServers, vrrpInstances, vrrpSyncGroups, type ParseOptions } from '../../src/forwarding/keepalived-config.js';
+import { isValid, parseKeepalived, virtualServers, vrrpInstances, vrrpScripts, vrrpSyncGroups, type ParseOptions } from '../../src/forwarding/keepalived-config.js';
 import { globFiles, parseKeepalivedFile } from '../../src/forwarding/keepalived-files.js';
 
 const FIX = path.resolve('test/fixtures/keepalived');
@@ -201,6 +201,15 @@ describe('vrrpInstances and vrrpSyncGroups', () => {
     ]);
   });
 
+  it('reads vrrp_script blocks with keepalived\'s defaults, tracked scripts and unicast peers', () => {
+    const p = fixture('valid/vrrp-script.conf');
+    expect(p.errors).toEqual([]);
+    expect(vrrpScripts(p)).toEqual([{ name: 'chk_haproxy', script: '/bin/true', interval: 1, timeout: 0, weight: -30, weightReverse: false, rise: 1, fall: 2, file: p.files[0], line: 6 }]);
+    expect(vrrpInstances(p)[0]).toMatchObject({ name: 'VI_1', trackScripts: ['chk_haproxy'] });
+    expect(vrrpScripts(parse('vrrp_script s {\n script "/bin/x a"\n}\n'))[0]).toMatchObject({ script: '/bin/x a', interval: 1, timeout: 0, weight: 0, rise: 1, fall: 1 });
+    expect(vrrpInstances(fixture('valid/unicast.conf'))[0]!.unicastPeers).toEqual(['192.0.2.2']);
+  });
+
   it('checks interfaces against the given list, and never accepts lo', () => {
     const text = 'vrrp_instance V {\n interface ens9\n virtual_router_id 1\n virtual_ipaddress {\n  10.0.0.9/24\n }\n}\n';
     expect(isValid(parse(text))).toBe(true);
@@ -224,6 +233,7 @@ describe('errors', () => {
     'missing-brace.conf': [14, "There are 1 missing '}'s or extra '{'s"],
     'missing-parameter.conf': [4, 'Configuration line starting `lb_algo` is missing a parameter'],
     'no-protocol.conf': [2, 'no protocol set - defaulting to UDP'],
+    'notification-email-empty.conf': [3, 'Warning - empty notification_email block'],
     'no-real-servers.conf': [2, 'Virtual server [10.0.0.100]:tcp:80 has no real servers - ignoring'],
     'script-security.conf': [5, 'SECURITY VIOLATION - scripts are being executed but script_security not enabled.'],
     'seq-invalid.conf': [6, 'Invalid ~SEQ values'],
@@ -233,6 +243,7 @@ describe('errors', () => {
     'tcp-check-nb-get-retry.conf': [12, "Unknown keyword 'nb_get_retry'"],
     'track-script-unknown.conf': [22, '(VI_1) track script chk_haproxyy not found, ignoring...'],
     'unexpected-brace.conf': [6, "Unexpected '{' - ignoring"],
+    'unicast-without-peers.conf': [7, '(VI_1) A unicast keyword has been specified without any unicast peers.'],
     'unknown-keyword.conf': [5, "Unknown keyword 'virtual_router_idd'"],
     'unterminated-quote.conf': [3, "Unterminated quote 'router_id \"lvs1'"],
     'vip-invalid.conf': [10, 'VRRP parsed invalid IP 192.0.2.300/24. skipping IP...'],
