@@ -23,12 +23,12 @@ export const haproxyValidator: Validator = {
 };
 
 /**
- * keepalived's own check, run by the director's entrypoint (`lab-director check`) so the student's
+ * keepalived's own check, run by the director's entrypoint (`lab-director --check`) so the student's
  * file is validated with the machine-specific variables resolved exactly as at start (exp7).
  */
 export const keepalivedValidator: Validator = {
   tool: 'keepalived -t',
-  cmd: ['/usr/local/bin/lab-director', 'check'],
+  cmd: ['/usr/local/bin/lab-director', '--check'],
   containerDir: '/etc/keepalived',
   workspaceDir: 'keepalived',
 };

@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { parseKeepalived } from '../../forwarding/keepalived-config.js';
+import { l4Spec } from '../../forwarding/l4-spec.js';
 import { renderTemplate } from '../../render/template.js';
 import { stableHash } from '../../util/hash.js';
 import { host } from '../cidr.js';
@@ -34,6 +36,25 @@ export function keepalivedPath(ctx: Pick<BuildContext, 'stateDir'>, i: number): 
   return path.join(ctx.stateDir, 'nodes', director.name(i), 'keepalived.conf');
 }
 
+/** The layer-4 forwarder's spec beside keepalived.conf (/etc/lab/l4.spec in the director). */
+export function l4SpecPath(ctx: Pick<BuildContext, 'stateDir'>, i: number): string {
+  return path.join(path.dirname(keepalivedPath(ctx, i)), 'l4.spec');
+}
+
+/**
+ * What the director's files are: keepalived.conf, and without IPVS the forwarder's spec made from that
+ * same text (its virtual_server blocks), so keepalived.conf stays the one source of truth. A
+ * virtual_server the nftables fallback cannot emulate is an L4SpecError naming its file:line.
+ */
+function directorFiles(ctx: BuildContext, i: number): Record<string, string> {
+  const conf = keepalivedConf(ctx, i);
+  const files: Record<string, string> = { [keepalivedPath(ctx, i)]: conf };
+  if (ctx.forwarding === 'nftables') {
+    files[l4SpecPath(ctx, i)] = l4Spec(parseKeepalived(conf, { file: keepalivedPath(ctx, i) }));
+  }
+  return files;
+}
+
 /** The LVS tier: keepalived VRRP MASTER/BACKUP holding the VIP and the gateway addresses, forwarding with IPVS or nftables. */
 export const director: NodeKind = {
   role: 'director',
@@ -44,16 +65,14 @@ export const director: NodeKind = {
   networks: ['edge', 'proxy', 'office'],
   hostNumber: (i) => 2 + i,
   image: 'director',
-  files: (ctx, i) => ({ [keepalivedPath(ctx, i)]: keepalivedConf(ctx, i) }),
+  files: directorFiles,
   container: (ctx, i) => ({
     env: {
       LAB_FORWARDING: ctx.forwarding,
       LAB_VIP: ctx.vip,
-      LAB_BACKENDS: realServers(ctx).join(' '),
-      LAB_PORTS: FORWARDED_PORTS.join(' '),
-      LAB_CHECK_PORT: '80',
-      // The rendered file's content is part of the spec, so a changed keepalived.conf recreates the director.
-      LAB_CONFIG_HASH: stableHash(keepalivedConf(ctx, i)),
+      LAB_L4_SPEC: '/etc/lab/l4.spec',
+      // The generated files are part of the spec, so a changed keepalived.conf (or l4.spec) recreates the director.
+      LAB_CONFIG_HASH: stableHash(Object.values(directorFiles(ctx, i)).join('\0')),
     },
     mounts: [{ source: path.dirname(keepalivedPath(ctx, i)), target: '/etc/lab', readOnly: true }],
     // VRRP needs raw sockets and address changes; forwarding needs nftables/IPVS. Nothing more.
