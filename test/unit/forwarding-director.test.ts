@@ -26,6 +26,7 @@ describe('director files', () => {
       expect(vrrpInstances(parsed).map((v) => [v.name, v.state, v.priority, v.virtualIpaddress])).toEqual([
         ['VI_EDGE', i ? 'BACKUP' : 'MASTER', i ? 50 : 100, ['172.28.0.100/24']],
         ['VI_GW', i ? 'BACKUP' : 'MASTER', i ? 50 : 100, ['172.28.1.254/24']],
+        ['VI_OFFICE', i ? 'BACKUP' : 'MASTER', i ? 50 : 100, ['172.28.4.254/24']],
       ]);
     }
     expect(director.files!(ctx('nftables'), 0)[l4SpecPath(ctx('nftables'), 0)]!.split('\n').filter((l) => !l.startsWith('#'))).toEqual([
