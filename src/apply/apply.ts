@@ -11,7 +11,11 @@ import { errataLink, findPitfalls, findWorkspacePitfalls, pitfallForError, type 
 import { defaultWorkspaceDir } from '../workspace/seed.js';
 import { contentHash } from '../lifecycle/content-hash.js';
 import type { LabView, ObservedNode } from '../lifecycle/observe.js';
-import { writeApplied } from '../state/store.js';
+import { stateDir, writeApplied, writeAtomic } from '../state/store.js';
+import type { BuildContext } from '../topology/kinds/kind.js';
+import { vrrpAddresses } from '../topology/kinds/director.js';
+import { NETWORK_KEYS, type NetworkKey } from '../topology/networks.js';
+import { inodeOf } from '../util/files.js';
 import { kindOf } from '../topology/kinds/index.js';
 import type { SourceContext } from '../topology/kinds/kind.js';
 import { replacedMounts } from '../topology/build.js';
@@ -72,7 +76,7 @@ export function resolveTarget(
 }
 
 function sourceContext(t: Target): SourceContext {
-  return { workspaceDir: t.workspaceDir, certsDir: t.certsDir, nginxTls: t.lab.def.topology.nginxTls, domains: DEFAULT_DOMAINS };
+  return { workspaceDir: t.workspaceDir, certsDir: t.certsDir, nginxTls: t.lab.def.topology.nginxTls, keepalived: t.lab.def.topology.keepalived, domains: DEFAULT_DOMAINS };
 }
 
 /** The content hash `lab up` records for a role's config sources (same inputs, same function). */
@@ -130,6 +134,47 @@ export function hintFor(f: ValidationFailure, workspaceDir: string, workspaceRoo
   return { hint: `${fix}${keeps}`, pitfall };
 }
 
+/** The build context of a running lab, from what the engine recorded (for files lab derives from the workspace). */
+export function contextOf(t: Target): BuildContext | undefined {
+  const v = t.view;
+  if (!v?.forwarding || NETWORK_KEYS.some((k) => !v.subnets[k])) return undefined;
+  const subnets = v.subnets as Record<NetworkKey, string>;
+  return {
+    lab: t.labName,
+    experiment: t.lab.id,
+    forwarding: v.forwarding,
+    images: {},
+    subnets,
+    ...vrrpAddresses(subnets),
+    rootDir: t.rootDir,
+    workspaceDir: t.workspaceDir,
+    certsDir: t.certsDir,
+    stateDir: path.resolve(stateDir(t.rootDir, t.labName)),
+    domains: DEFAULT_DOMAINS,
+    nginxTls: t.lab.def.topology.nginxTls,
+    keepalived: t.lab.def.topology.keepalived,
+    inodeOf,
+  };
+}
+
+/** The generated files of the due nodes of a role, or the error that making them gave (e.g. an L4SpecError at the student's line). */
+function generatedFor(t: Target, role: string, due: ObservedNode[]): Record<string, string> | Error {
+  const kind = kindOf(role);
+  if (!kind.files) return {};
+  const ctx = contextOf(t);
+  if (!ctx) return {};
+  try {
+    const out: Record<string, string> = {};
+    for (const n of due) {
+      const i = Array.from({ length: kind.count }, (_, k) => kind.name(k)).indexOf(n.node);
+      if (i >= 0) Object.assign(out, kind.files(ctx, i));
+    }
+    return out;
+  } catch (e) {
+    return e as Error;
+  }
+}
+
 /** Validates and reloads every service of the target whose files changed (all of them with `force`). */
 export async function applyTarget(runtime: Runtime, t: Target, opts: { cwd: string; force?: boolean; onProgress?: (line: string) => void }): Promise<ApplyResult> {
   if (!existsSync(t.workspaceDir)) {
@@ -141,7 +186,7 @@ export async function applyTarget(runtime: Runtime, t: Target, opts: { cwd: stri
   const warnings: ApplyResult['warnings'] = [];
   const services = [...new Set(t.nodes.map((n) => n.role))]
     .map((role) => ({ role, kind: kindOf(role) }))
-    .map(({ role, kind }) => ({ role, service: kind.service, v: kind.service?.validator({ experiment: t.lab.id }) }))
+    .map(({ role, kind }) => ({ role, service: kind.service, v: kind.service?.validator({ experiment: t.lab.id, keepalived: t.lab.def.topology.keepalived }) }))
     .filter((x) => x.service && x.v && kindOf(x.role).configSources);
   const roles = services.map((s) => s.role);
 
@@ -154,16 +199,27 @@ export async function applyTarget(runtime: Runtime, t: Target, opts: { cwd: stri
       const outcome: RoleOutcome = { role, tool: v!.tool, nodes: due.map((n) => n.node), status: 'unchanged' };
       outcomes.push(outcome);
       if (!due.length) return;
-      // The nodes of a role mount the same folder: one validation speaks for all of them.
-      opts.onProgress?.(`${v!.tool} in ${due[0]!.node}`);
-      const failure = await validateInContainer(runtime, due[0]!.container, v!, t.workspaceRoot, extra);
-      if (failure) {
-        const { hint, pitfall } = hintFor(failure, t.workspaceDir, t.workspaceRoot, nodes.map((n) => n.node));
+      // The nodes of a role mount the same folder: one validation speaks for all of them, unless each
+      // node loads a file of its own (the directors' lvs1.conf and lvs2.conf).
+      for (const n of service!.perNode ? due : due.slice(0, 1)) {
+        opts.onProgress?.(`${v!.tool} in ${n.node}`);
+        const failure = await validateInContainer(runtime, n.container, v!, t.workspaceRoot, extra);
+        if (failure) {
+          const { hint, pitfall } = hintFor(failure, t.workspaceDir, t.workspaceRoot, nodes.map((x) => x.node));
+          outcome.status = 'invalid';
+          outcome.error = failureToError(failure, v!, t.workspaceRoot, hint);
+          outcome.pitfall = pitfall;
+          return;
+        }
+      }
+      // Files lab derives from the student's (the directors' l4.spec): written before the reload reads them.
+      const files = generatedFor(t, role, due);
+      if (files instanceof Error) {
         outcome.status = 'invalid';
-        outcome.error = failureToError(failure, v!, t.workspaceRoot, hint);
-        outcome.pitfall = pitfall;
+        outcome.error = files;
         return;
       }
+      for (const [file, content] of Object.entries(files)) writeAtomic(file, content);
       // One node at a time, so a node is always serving while its peer reloads.
       for (const n of due) {
         opts.onProgress?.(`reload ${n.node}`);

@@ -16,6 +16,7 @@ import { describeFailure, failureToError, validateInContainer, type PathMap, typ
 
 export interface GuardOptions {
   experiment: string;
+  keepalived: 'lab' | 'workspace';
   /** Labels for the throwaway validation container (the lab's, so `lab down` sweeps a leftover). */
   labels: Record<string, string>;
   /** Names of lab networks that exist and survive the plan. */
@@ -35,17 +36,17 @@ export function recreations(plan: Plan) {
 export async function assertConfigsBeforeRecreate(runtime: Runtime, plan: Plan, opts: GuardOptions): Promise<void> {
   const checked = new Set<string>();
   for (const node of recreations(plan)) {
-    const v = kindOf(node.role).service?.validator({ experiment: opts.experiment });
+    const v = kindOf(node.role).service?.validator({ experiment: opts.experiment, keepalived: opts.keepalived });
     if (!v) continue;
-    // Nodes of a role with the same image and mounts read the same files: validate once.
-    const key = `${node.container.image}|${JSON.stringify(node.container.mounts)}`;
+    // Nodes of a role with the same image, mounts and environment read the same files: validate once.
+    const key = `${node.container.image}|${JSON.stringify(node.container.mounts)}|${JSON.stringify(node.container.env)}`;
     if (checked.has(key)) continue;
     checked.add(key);
     let failure: ValidationFailure | undefined;
     // The last endpoint is the network a node's upstreams live on (haproxy → web, nginx → app).
     const net = [...node.container.endpoints].reverse().find((e) => opts.keptNetworks.includes(e.network))?.network;
     if (net) {
-      const r = await runtime.run({ image: node.container.image, cmd: v.cmd, mounts: node.container.mounts, network: net, labels: { ...opts.labels, 'lab.probe': 'validate' } });
+      const r = await runtime.run({ image: node.container.image, cmd: v.cmd, mounts: node.container.mounts, env: node.container.env, network: net, labels: { ...opts.labels, 'lab.probe': 'validate' } });
       if (r.exitCode !== 0) failure = describeFailure(`${r.stdout}${r.stderr}`.trim(), v, opts.workspaceRoot, opts.extra);
     } else if (opts.running.includes(node.container.name)) {
       failure = await validateInContainer(runtime, node.container.name, v, opts.workspaceRoot, opts.extra);

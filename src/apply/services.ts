@@ -101,3 +101,17 @@ export async function reloadNginx(runtime: Runtime, container: string, timeoutMs
     }
   }
 }
+
+/**
+ * A director reloads on SIGHUP: its entrypoint re-resolves lab's include and passes the signal to
+ * keepalived and the layer-4 forwarder (which reads its l4.spec again). keepalived answers a reload in
+ * a moment; we confirm it still runs afterwards (a config it could not load would stop it).
+ */
+export async function reloadDirector(runtime: Runtime, container: string): Promise<void> {
+  await runtime.signal(container, 'SIGHUP');
+  await sleep(500);
+  const r = await runtime.exec(container, ['pgrep', '-x', 'keepalived'], { timeoutMs: 5000 });
+  if (r.exitCode !== 0) {
+    throw new LabError(`${container}: keepalived stopped after the reload`, { hint: `See \`lab logs ${container.split('-').pop()}\`.` });
+  }
+}

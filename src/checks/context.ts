@@ -51,6 +51,7 @@ export function labContext(runtime: Runtime, view: LabView, experiment: string):
     directors: byRole('director').map((c) => ({ node: c.node, container: c.container })),
     apps: byRole('app').map((c) => ({ node: c.node, container: c.container })),
     subnets: view.subnets,
+    workspaceDir: view.workspaceDir,
   };
   return {
     mode: 'lab',

@@ -183,6 +183,34 @@ export const PROBE_SCHEMAS = [
       intervalMs: z.number().int().min(0).max(10_000).default(1000),
     })
     .strict(),
+  // exp7, the LVS tier (probes/lvs.ts).
+  z.object({ kind: z.literal('vip-holder'), sampleMs: z.number().int().min(500).max(30_000).default(3000) }).strict(),
+  z
+    .object({
+      kind: z.literal('vip-failover'),
+      /** Requests before the VIP holder stops. */
+      beforeMs: z.number().int().min(500).max(10_000).default(2000),
+      recoverWithinMs: z.number().int().min(1000).max(30_000).default(5000),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('l4-spread'),
+      ports: z.array(z.number().int().min(1).max(65535)).min(1).default([80, 443]),
+      /** At least this many new connections per port (rounded up to whole cycles of the weights). */
+      requests: z.number().int().min(4).max(200).default(24),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('l4-health'),
+      stop: z.string().min(1).default('haproxy1'),
+      withinMs: z.number().int().min(1000).max(60_000).default(10_000),
+      /** Requests in a row that must succeed for the stopped node to count as taken out. */
+      okRun: z.number().int().min(2).max(20).default(6),
+    })
+    .strict(),
+  z.object({ kind: z.literal('ipvs-table'), ports: z.array(z.number().int().min(1).max(65535)).min(1).default([80, 443]) }).strict(),
 ] as const;
 
 export const PROBE_KINDS: string[] = PROBE_SCHEMAS.map((s) => s.shape.kind.value);

@@ -42,6 +42,8 @@ export interface LabHandle {
   apps: { node: string; container: string }[];
   /** The lab's subnets by network key (edge, proxy, web, app, office). */
   subnets: Partial<Record<string, string>>;
+  /** The workspace the nodes mount (absolute), e.g. to read the student's keepalived configs. */
+  workspaceDir: string | null;
 }
 
 export interface ProbeContext {

@@ -51,6 +51,13 @@ export async function runCli(argv: string[], act: Act = realAct, io?: ProgramIo 
 // Run when executed as the binary (not when a test imports this module).
 const invoked = process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
 if (invoked) {
+  // `lab status | head -3`: a reader that stops reading is not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
   runCli(process.argv.slice(2)).then((code) => {
     // Interrupted (Ctrl-C): engine calls still in flight must not keep us alive; everything that
     // matters (the lock, the message) is done.

@@ -10,6 +10,11 @@ export const TopologyOverrides = z
   .object({
     /** Mount each domain's crt/key into Nginx at /etc/nginx/ssl/<domain>/ (start states where Nginx terminates TLS). */
     nginxTls: z.boolean().default(false),
+    /**
+     * Who writes the directors' keepalived configuration: lab (rendered from templates/keepalived/), or the
+     * student (workspace/<exp>/keepalived/lvs1.conf and lvs2.conf, which include lab's /run/lab/lab.conf).
+     */
+    keepalived: z.enum(['lab', 'workspace']).default('lab'),
     /** The ports the experiment's frontends serve on the VIP (drawn by `lab graph`). */
     ports: z.array(z.number().int().min(1).max(65535)).min(1).default([80, 443]),
   })

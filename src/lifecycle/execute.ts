@@ -11,6 +11,7 @@ export interface ExecuteHooks {
   writer: FileWriter;
   workspaceRoot: string;
   experiment: string;
+  keepalived: 'lab' | 'workspace';
   /** Called after a node (re)started or reloaded with the content it now runs. */
   onApplied(node: string): void;
 }
@@ -29,7 +30,7 @@ async function runStep(runtime: Runtime, step: Step, hooks: ExecuteHooks): Promi
       return;
     case 'reload': {
       const service = kindOf(step.node.role).service;
-      const v = service?.validator({ experiment: hooks.experiment });
+      const v = service?.validator({ experiment: hooks.experiment, keepalived: hooks.keepalived });
       if (!service || !v) return;
       const failure = await validateInContainer(runtime, step.node.container.name, v, hooks.workspaceRoot);
       if (failure) throw failureToError(failure, v, hooks.workspaceRoot, `${step.node.node} keeps running on its last good config. Fix the file, then run \`lab apply\`.`);

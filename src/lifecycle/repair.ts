@@ -7,7 +7,8 @@ import path from 'node:path';
 import type { Progress } from '../progress/progress.js';
 import type { Runtime } from '../runtime/types.js';
 import { staleNodes } from '../apply/apply.js';
-import { inodeOf, upLab } from './up.js';
+import { upLab } from './up.js';
+import { inodeOf } from '../util/files.js';
 import type { LabView } from './observe.js';
 
 export interface RepairDeps {

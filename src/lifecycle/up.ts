@@ -4,7 +4,8 @@
 //   → plan (pure) → execute → wait until the lab really works.
 // `--dry-run` runs the same pipeline on a recording runtime and a recording file writer, so nothing
 // on the engine or on disk can change; provisioning says what it would do instead of doing it.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { inodeOf } from '../util/files.js';
 import path from 'node:path';
 import type { Runtime } from '../runtime/types.js';
 import { RecordingRuntime } from '../runtime/recording.js';
@@ -96,14 +97,7 @@ async function interruptedAt(runtime: Runtime, labName: string, task: string, lo
   });
 }
 
-/** inode of a host path, or undefined when it does not exist. */
-export function inodeOf(p: string): number | undefined {
-  try {
-    return statSync(p).ino;
-  } catch {
-    return undefined;
-  }
-}
+export { inodeOf } from '../util/files.js';
 
 /** Refuses to take over a lab that serves another project folder (same name, another checkout). */
 export function assertOwnership(view: LabView, rootDir: string, labName: string): void {
@@ -119,7 +113,7 @@ export function desiredState(ctx: BuildContext): Desired {
   const topology = buildTopology(ctx);
   for (const node of topology.nodes) {
     const sources = kindOf(node.role).configSources?.(ctx, 0);
-    if (sources) node.contentHash = contentHash(sources);
+    if (sources?.length) node.contentHash = contentHash(sources);
   }
   return {
     topology,
@@ -180,6 +174,7 @@ export async function upLab(opts: UpOptions, deps: UpDeps): Promise<UpResult> {
       stateDir: path.resolve(stateDir(rootDir, labName)),
       domains: DEFAULT_DOMAINS,
       nginxTls: lab.def.topology.nginxTls,
+      keepalived: lab.def.topology.keepalived,
       publishPort: opts.publishPort,
       inodeOf,
     };
@@ -275,6 +270,7 @@ export async function upLab(opts: UpOptions, deps: UpDeps): Promise<UpResult> {
         const removedNets = new Set(plan.steps.flatMap((s) => (s.op === 'remove-network' ? [s.name] : [])));
         await assertConfigsBeforeRecreate(runtime, plan, {
           experiment: lab.id,
+          keepalived: lab.def.topology.keepalived,
           labels: labSelector(labName),
           keptNetworks: view!.networks.map((n) => n.name).filter((n) => !removedNets.has(n)),
           running: view!.nodes.filter((x) => x.state === 'running').map((x) => x.container),
@@ -298,11 +294,12 @@ export async function upLab(opts: UpOptions, deps: UpDeps): Promise<UpResult> {
             {
               writer,
               experiment: lab.id,
+              keepalived: lab.def.topology.keepalived,
               workspaceRoot: path.relative(opts.cwd, workspaceDir) || '.',
               // What the node runs now: hashed after the plan's own file writes.
               onApplied: (node) => {
                 const src = sources(node);
-                if (src) applied[node] = contentHash(src);
+                if (src?.length) applied[node] = contentHash(src);
               },
             },
             within(ctl),
@@ -316,7 +313,11 @@ export async function upLab(opts: UpOptions, deps: UpDeps): Promise<UpResult> {
       title: 'Wait until every node is ready and one director holds the VIP',
       skip: () => (dry || !engineUp) && 'dry run',
       run: async (ctl) => {
-        const target = { vip: topology!.vip, nodes: topology!.nodes.map((n) => ({ node: n.node, role: n.role, container: n.container.name })) };
+        const target = {
+          vip: topology!.vip,
+          nodes: topology!.nodes.map((n) => ({ node: n.node, role: n.role, container: n.container.name })),
+          requireVip: lab.def.topology.keepalived === 'lab',
+        };
         ({ holder } = await waitReady(runtime, target, { timeoutMs: opts.timeoutMs, onWaiting: (w) => ctl.output(`waiting for ${w}`) }));
         ctl.title(`Ready: ${topology!.nodes.length} nodes, VIP ${topology!.vip} on ${holder}`);
       },

@@ -319,12 +319,13 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  async run(opts: { image: string; cmd: string[]; mounts?: Mount[]; capAdd?: string[]; labels?: Labels; network?: string }): Promise<ExecResult> {
+  async run(opts: { image: string; cmd: string[]; mounts?: Mount[]; capAdd?: string[]; labels?: Labels; network?: string; env?: Record<string, string> }): Promise<ExecResult> {
     let container: Docker.Container | undefined;
     try {
       container = await this.docker.createContainer({
         Image: opts.image,
         Cmd: opts.cmd,
+        Env: Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`),
         Labels: opts.labels,
         HostConfig: {
           Binds: (opts.mounts ?? []).map((m) => `${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`),

@@ -117,7 +117,7 @@ export interface Runtime {
   execAttached(name: string, cmd: string[], opts: { tty: boolean }): Promise<number>;
   logs(name: string, opts: { follow: boolean; tail?: number; since?: number }): Promise<NodeJS.ReadableStream>;
   /** Runs a throwaway container to completion and returns its output; the container is removed. */
-  run(opts: { image: string; cmd: string[]; mounts?: Mount[]; capAdd?: string[]; labels?: Labels; network?: string }): Promise<ExecResult>;
+  run(opts: { image: string; cmd: string[]; mounts?: Mount[]; capAdd?: string[]; labels?: Labels; network?: string; env?: Record<string, string> }): Promise<ExecResult>;
 
   listImages(labels?: Labels): Promise<ImageInfo[]>;
   imageExists(ref: string): Promise<boolean>;

@@ -137,7 +137,7 @@ describe('lab apply', () => {
       ],
       unchanged: [],
     };
-    const opts = { experiment: 'exp2', labels: { 'lab.name': lab.name }, keptNetworks: topo.networks.map((n) => n.spec.name), running: [], workspaceRoot: 'workspace/exp2' };
+    const opts = { experiment: 'exp2', keepalived: 'lab' as const, labels: { 'lab.name': lab.name }, keptNetworks: topo.networks.map((n) => n.spec.name), running: [], workspaceRoot: 'workspace/exp2' };
     await expect(assertConfigsBeforeRecreate(lab.runtime, plan, opts)).resolves.toBeUndefined();
     writeFileSync(cfg(), `${good}\nfrontend broken\n    bind *:8082\n    block if TRUE\n`);
     try {

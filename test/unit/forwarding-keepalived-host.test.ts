@@ -72,7 +72,7 @@ describe('the lab\'s own keepalived.conf', () => {
       it(`passes keepalived -t and the parser (lvs${i + 1}, ${forwarding}), with the @IF placeholders resolved`, () => {
         const ctx: BuildContext = {
           lab: 'fw', experiment: 'exp2', forwarding, images: {}, subnets, ...vrrpAddresses(subnets),
-          rootDir: '/', workspaceDir: '/w', certsDir: '/c', stateDir: '/s', domains: [], nginxTls: false, inodeOf: () => 1,
+          rootDir: '/', workspaceDir: '/w', certsDir: '/c', stateDir: '/s', domains: [], nginxTls: false, keepalived: 'lab', inodeOf: () => 1,
         };
         const conf = director.files!(ctx, i)[keepalivedPath(ctx, i)]!.replace(/@IF:[0-9.]+@/g, iface);
         const file = path.join(tmp, `lab-lvs${i + 1}-${forwarding}.conf`);

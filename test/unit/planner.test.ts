@@ -28,6 +28,7 @@ function context(over: Partial<BuildContext> = {}): BuildContext {
     stateDir: '/w/.lab/p',
     domains: ['go-backend.liujun.com', 'stars.liujun.com'],
     nginxTls: true,
+    keepalived: 'lab',
     inodeOf: () => 1000,
     ...over,
   };
@@ -39,7 +40,7 @@ async function observe(rt: FakeRuntime, applied: Record<string, string> = {}, fi
   return { networks: await rt.listNetworks({ 'lab.name': 'p' }), containers: await rt.listContainers({ 'lab.name': 'p' }), applied, files, dirs: {} };
 }
 
-const hooks = { writer: new RecordingWriter(), workspaceRoot: 'w', experiment: 'exp2', onApplied: () => {} };
+const hooks = { writer: new RecordingWriter(), workspaceRoot: 'w', experiment: 'exp2', keepalived: 'lab' as const, onApplied: () => {} };
 const run = (rt: FakeRuntime, d: Desired) => observe(rt).then((o) => executePlan(rt, planUp(d, o), hooks, silentProgress()));
 
 describe('planUp', () => {

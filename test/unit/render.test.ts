@@ -8,7 +8,7 @@ import { mermaid } from '../../src/topology/graph.js';
 const subnets = { edge: '172.28.0.0/24', proxy: '172.28.1.0/24', web: '172.28.2.0/24', app: '172.28.3.0/24', office: '172.28.4.0/24' };
 const ctx = (forwarding: 'ipvs' | 'nftables'): BuildContext => ({
   lab: 'r', experiment: 'exp2', forwarding, images: {}, subnets, ...vrrpAddresses(subnets),
-  rootDir: '/', workspaceDir: '/w', certsDir: '/c', stateDir: '/s', domains: [], nginxTls: false, inodeOf: () => 1,
+  rootDir: '/', workspaceDir: '/w', certsDir: '/c', stateDir: '/s', domains: [], nginxTls: false, keepalived: 'lab', inodeOf: () => 1,
 });
 
 describe('template renderer', () => {

@@ -12,6 +12,7 @@ import { healthChecksL7 } from './health-checks-l7.js';
 import { healthFailover } from './health-failover.js';
 import { aclDeny } from './acl-deny.js';
 import { rateLimit } from './rate-limit.js';
+import { ipvsTable, l4Health, l4Spread, vipFailover, vipHolder } from './lvs.js';
 
 export const PROBES: { [K in ProbeKindName]: ProbeImpl<ProbeOf<K>> } = {
   'haproxy-config-valid': haproxyConfigValid,
@@ -34,6 +35,11 @@ export const PROBES: { [K in ProbeKindName]: ProbeImpl<ProbeOf<K>> } = {
   'health-failover': healthFailover,
   'acl-deny': aclDeny,
   'rate-limit': rateLimit,
+  'vip-holder': vipHolder,
+  'vip-failover': vipFailover,
+  'l4-spread': l4Spread,
+  'l4-health': l4Health,
+  'ipvs-table': ipvsTable,
 };
 
 export function probeFor(kind: ProbeKindName): ProbeImpl<ProbeOf<ProbeKindName>> {

@@ -1,5 +1,7 @@
 import path from 'node:path';
-import { parseKeepalived } from '../../forwarding/keepalived-config.js';
+import { parseKeepalived, type ParsedKeepalived } from '../../forwarding/keepalived-config.js';
+import { parseKeepalivedFile, readIncludeFromDisk } from '../../forwarding/keepalived-files.js';
+import { keepalivedValidator, reloadDirector } from '../../apply/services.js';
 import { l4Spec } from '../../forwarding/l4-spec.js';
 import { renderTemplate } from '../../render/template.js';
 import { stableHash } from '../../util/hash.js';
@@ -10,16 +12,28 @@ import { MiB } from './kind.js';
 import type { BuildContext, NodeKind } from './kind.js';
 
 /** The directors forward to every HAProxy node, on the proxy network. */
-const realServers = (ctx: BuildContext) => Array.from({ length: haproxy.count }, (_, i) => host(ctx.subnets.proxy, haproxy.hostNumber(i)));
+const realServers = (ctx: Pick<BuildContext, 'subnets'>) => Array.from({ length: haproxy.count }, (_, i) => host(ctx.subnets.proxy, haproxy.hostNumber(i)));
 
 export const FORWARDED_PORTS = [80, 443];
 
 function keepalivedConf(ctx: BuildContext, i: number): string {
   const haproxyIps = realServers(ctx);
-  const me = director.hostNumber(i);
   return renderTemplate('keepalived/keepalived.conf.tmpl', {
-    node: director.name(i),
+    ...vrrpValues(ctx, i),
     forwarding: ctx.forwarding,
+    virtualServers: FORWARDED_PORTS.map((port) => ({ port, realServers: haproxyIps.map((ip) => ({ ip, port })) })),
+  });
+}
+
+/** What a student's config depends on: the lab's addresses and where the workspace is. */
+export type StudentConfContext = Pick<BuildContext, 'subnets' | 'vip' | 'gateways' | 'workspaceDir'>;
+
+/** What varies per director in lab's files (both the full config and the student's include). */
+function vrrpValues(ctx: StudentConfContext, i: number) {
+  const me = director.hostNumber(i);
+  const [haproxy1, haproxy2] = realServers(ctx);
+  return {
+    node: director.name(i),
     state: i === 0 ? 'MASTER' : 'BACKUP',
     priority: i === 0 ? 100 : 50,
     edgeIp: host(ctx.subnets.edge, me),
@@ -28,7 +42,31 @@ function keepalivedConf(ctx: BuildContext, i: number): string {
     vip: ctx.vip,
     gatewayVip: ctx.gateways.proxy,
     officeGatewayVip: ctx.gateways.office,
-    virtualServers: FORWARDED_PORTS.map((port) => ({ port, realServers: haproxyIps.map((ip) => ({ ip, port })) })),
+    haproxy1,
+    haproxy2,
+  };
+}
+
+/** lab's include for a student-written config (exp7): machine-specific variables and the office gateway. */
+export function labInclude(ctx: StudentConfContext, i: number): string {
+  return renderTemplate('keepalived/lab.conf.tmpl', vrrpValues(ctx, i));
+}
+
+/** Where the student's config of director i lives in the workspace, and inside the container. */
+export const studentConfName = (i: number) => `${director.name(i)}.conf`;
+export const LAB_INCLUDE = '/run/lab/lab.conf';
+
+/**
+ * The student's file parsed as the director will read it: lab's include stands in for /run/lab/lab.conf
+ * (interfaces as eth0..2, which only VRRP blocks use), other includes are read beside the file.
+ */
+export function parseStudentConf(ctx: StudentConfContext, i: number): ParsedKeepalived {
+  const file = path.join(ctx.workspaceDir, 'keepalived', studentConfName(i));
+  let n = 0;
+  const include = labInclude(ctx, i).replace(/@IF:[0-9.]+@/g, () => `eth${n++ % 3}`);
+  return parseKeepalivedFile(file, {
+    interfaces: ['eth0', 'eth1', 'eth2'],
+    readInclude: (pattern, from) => (pattern === LAB_INCLUDE ? [{ file: LAB_INCLUDE, text: include }] : readIncludeFromDisk(pattern, from)),
   });
 }
 
@@ -47,6 +85,11 @@ export function l4SpecPath(ctx: Pick<BuildContext, 'stateDir'>, i: number): stri
  * virtual_server the nftables fallback cannot emulate is an L4SpecError naming its file:line.
  */
 function directorFiles(ctx: BuildContext, i: number): Record<string, string> {
+  if (ctx.keepalived === 'workspace') {
+    const files: Record<string, string> = { [path.join(path.dirname(keepalivedPath(ctx, i)), 'lab.conf')]: labInclude(ctx, i) };
+    if (ctx.forwarding === 'nftables') files[l4SpecPath(ctx, i)] = l4Spec(parseStudentConf(ctx, i));
+    return files;
+  }
   const conf = keepalivedConf(ctx, i);
   const files: Record<string, string> = { [keepalivedPath(ctx, i)]: conf };
   if (ctx.forwarding === 'nftables') {
@@ -66,15 +109,24 @@ export const director: NodeKind = {
   hostNumber: (i) => 2 + i,
   image: 'director',
   files: directorFiles,
+  // A student-written config (exp7) is the student's workspace; it is validated and reloaded like HAProxy's.
+  configSources: (ctx) => (ctx.keepalived === 'workspace' ? [path.join(ctx.workspaceDir, 'keepalived')] : []),
+  service: { validator: (ctx) => (ctx.keepalived === 'workspace' ? keepalivedValidator : undefined), reload: reloadDirector, perNode: true },
   container: (ctx, i) => ({
     env: {
       LAB_FORWARDING: ctx.forwarding,
       LAB_VIP: ctx.vip,
       LAB_L4_SPEC: '/etc/lab/l4.spec',
-      // The generated files are part of the spec, so a changed keepalived.conf (or l4.spec) recreates the director.
-      LAB_CONFIG_HASH: stableHash(Object.values(directorFiles(ctx, i)).join('\0')),
+      ...(ctx.keepalived === 'workspace'
+        ? // The student's file is reloaded on `lab apply`, not baked into the container.
+          { LAB_KEEPALIVED_CONF: `/etc/keepalived/${studentConfName(i)}`, LAB_INCLUDE }
+        : // lab's own files are part of the spec: a changed keepalived.conf (or l4.spec) recreates the director.
+          { LAB_CONFIG_HASH: stableHash(Object.values(directorFiles(ctx, i)).join('\0')) }),
     },
-    mounts: [{ source: path.dirname(keepalivedPath(ctx, i)), target: '/etc/lab', readOnly: true }],
+    mounts: [
+      { source: path.dirname(keepalivedPath(ctx, i)), target: '/etc/lab', readOnly: true },
+      ...(ctx.keepalived === 'workspace' ? [{ source: path.join(ctx.workspaceDir, 'keepalived'), target: '/etc/keepalived', readOnly: true }] : []),
+    ],
     // VRRP needs raw sockets and address changes; forwarding needs nftables/IPVS. Nothing more.
     capAdd: ['NET_ADMIN', 'NET_RAW'],
     sysctls: { 'net.ipv4.ip_forward': '1' },

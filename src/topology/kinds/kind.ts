@@ -25,6 +25,8 @@ export interface BuildContext {
   domains: string[];
   /** Mount each domain's crt/key into Nginx (experiments whose start state has Nginx terminating TLS). */
   nginxTls: boolean;
+  /** Who writes the directors' keepalived configuration (lab.yaml `topology.keepalived`). */
+  keepalived: 'lab' | 'workspace';
   /** Host port for VIP:80 through the client (VIP:443 gets port+363, i.e. 8080 → 8443), for hosts without a route. */
   publishPort?: number;
   /** inode of each host path a container mounts: a replaced folder is a changed mount (see build.ts). */
@@ -32,14 +34,16 @@ export interface BuildContext {
 }
 
 /** What config sources depend on: known from a running lab's labels as well as from a build. */
-export type SourceContext = Pick<BuildContext, 'workspaceDir' | 'certsDir' | 'nginxTls' | 'domains'>;
+export type SourceContext = Pick<BuildContext, 'workspaceDir' | 'certsDir' | 'nginxTls' | 'domains' | 'keepalived'>;
 
 /** A node's container spec minus what every node shares (name, labels, image, endpoints). */
 export type NodePart = Omit<ContainerSpec, 'name' | 'labels' | 'image' | 'hostname' | 'endpoints'>;
 
 /** Validate-then-reload for a service whose config students edit. */
 export interface Service {
-  validator(ctx: Pick<BuildContext, 'experiment'>): Validator | undefined;
+  validator(ctx: Pick<BuildContext, 'experiment' | 'keepalived'>): Validator | undefined;
+  /** Each node loads its own file (the directors' lvs1.conf, lvs2.conf): validate every node, not one per role. */
+  perNode?: boolean;
   /** Graceful reload, confirmed (the new config is live when it resolves). */
   reload(runtime: Runtime, container: string): Promise<void>;
 }

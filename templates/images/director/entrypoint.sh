@@ -3,10 +3,20 @@
 # Docker does not promise which ethN a network becomes; we resolve them here from the addresses.
 # Without IPVS (LAB_FORWARDING=nftables) keepalived runs VRRP only (-P) and lab-l4-forward does what its
 # virtual_server blocks say, from /etc/lab/l4.spec, which lab generates from the same keepalived.conf.
-# Signals: TERM/INT stop both at once; HUP re-resolves keepalived.conf and reloads both.
+# A student-written configuration (exp7, LAB_KEEPALIVED_CONF=/etc/keepalived/lvsN.conf) is read as it is;
+# lab's include (/etc/lab/lab.conf, machine-specific variables) is what gets resolved, to LAB_INCLUDE.
+# Signals: TERM/INT stop both at once; HUP re-resolves and reloads both.
 set -euo pipefail
-src=/etc/lab/keepalived.conf
-conf=/run/keepalived.conf
+if [ -n "${LAB_KEEPALIVED_CONF:-}" ]; then
+  src=/etc/lab/lab.conf
+  resolved=${LAB_INCLUDE:-/run/lab/lab.conf}
+  conf=$LAB_KEEPALIVED_CONF
+else
+  src=/etc/lab/keepalived.conf
+  resolved=/run/keepalived.conf
+  conf=$resolved
+fi
+mkdir -p "$(dirname "$resolved")"
 export LAB_L4_SPEC=${LAB_L4_SPEC:-/etc/lab/l4.spec}
 
 # resolve SRC DEST [FALLBACK]: SRC with each @IF:<address>@ replaced by the interface holding the address
@@ -29,11 +39,17 @@ resolve() {
 # interface, so that keepalived checks everything else. Line numbers are those of FILE.
 if [ "${1:-}" = "--check" ]; then
   any=$(ip -o link show | awk -F': ' '$2 != "lo" {sub(/@.*/, "", $2); print $2; exit}')
+  if [ -n "${LAB_KEEPALIVED_CONF:-}" ]; then
+    # The student's file is checked as it is (its lines are the student's); lab's include is resolved
+    # where the file expects it, as at start.
+    resolve "$src" "$resolved" "$any"
+    exec keepalived -t -f "${2:-$conf}"
+  fi
   resolve "${2:-$src}" /tmp/keepalived.check.conf "$any"
   exec keepalived -t -f /tmp/keepalived.check.conf
 fi
 
-resolve "$src" "$conf"
+resolve "$src" "$resolved"
 keepalived -t -f "$conf"
 
 pids=()
@@ -54,7 +70,7 @@ stop() {
   kill -TERM "${pids[@]}" 2>/dev/null || true
 }
 reload() {
-  if resolve "$src" "$conf"; then
+  if resolve "$src" "$resolved"; then
     kill -HUP "${pids[@]}" 2>/dev/null || true
   else
     echo "lab-director: reload skipped, keeping the running configuration" >&2

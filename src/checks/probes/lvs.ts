@@ -1,0 +1,221 @@
+// exp7 (tutorial 3.1, the LVS tier): what the student's keepalived configs make the directors do. Each
+// probe observes (VIP holders over time, a request loop through the VIP while a node stops, HAProxy's
+// own counters) and hands the observations to a pure decision in lvs-decide.ts. What the configs say
+// (priorities, nopreempt, lb_algo, weights) is read with lab's keepalived parser, as the director reads them.
+import type { ProbeOf } from '../schema.js';
+import type { LabHandle, ProbeContext, ProbeImpl, Text } from '../types.js';
+import { t } from '../types.js';
+import { MASTER_SOCKET } from '../../apply/services.js';
+import { loopScript } from '../../drill/drill.js';
+import { vipHolders } from '../../lifecycle/vip.js';
+import { parseStudentConf, vrrpAddresses } from '../../topology/kinds/director.js';
+import { virtualServers, vrrpInstances, type VrrpInstance } from '../../forwarding/keepalived-config.js';
+import type { HttpRequest } from '../http.js';
+import { sleep } from '../../util/sleep.js';
+import { decideFailover, decideHealth, decideIpvs, decideSingleHolder, decideSpread, type LoopRow, type SpreadObservation } from './lvs-decide.js';
+import { fail } from './util.js';
+
+const NEEDS_LAB: Text = t("needs the lab's directors; with --target this is graded on the lab only", '需要实验环境中的 director；使用 --target 时无法评判');
+
+function labOf(ctx: ProbeContext): LabHandle {
+  if (!ctx.lab) throw new Error('this probe needs a running lab');
+  return ctx.lab;
+}
+
+/** The student's two configs, parsed as the directors read them (lab's include stands in for /run/lab/lab.conf). */
+function studentConfigs(lab: LabHandle) {
+  if (!lab.workspaceDir || !lab.subnets.edge || !lab.subnets.proxy || !lab.subnets.office) throw new Error('the lab does not say where its workspace is');
+  const subnets = lab.subnets as Record<string, string>;
+  const ctx = { subnets: subnets as never, ...vrrpAddresses(subnets), workspaceDir: lab.workspaceDir };
+  return lab.directors.map((_, i) => parseStudentConf(ctx, i));
+}
+
+/** The VRRP instance of a config that holds the VIP. */
+function vipInstance(parsed: ReturnType<typeof studentConfigs>[number], vip: string): VrrpInstance | undefined {
+  return vrrpInstances(parsed).find((v) => v.virtualIpaddress.some((a) => a.split('/')[0] === vip));
+}
+
+async function holders(lab: LabHandle, vip: string, which = lab.directors): Promise<string[]> {
+  return vipHolders(lab.runtime, which, vip);
+}
+
+/** Requests HAProxy forwarded to a backend, per node (BACKEND session counters through lab's master socket). */
+async function backendSessions(lab: LabHandle): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  await Promise.all(
+    lab.haproxy.map(async (h) => {
+      const r = await lab.runtime.exec(h.container, ['sh', '-c', `echo "@1 show stat" | socat -t2 - UNIX-CONNECT:${MASTER_SOCKET}`], { timeoutMs: 5000 }).catch(() => undefined);
+      const lines = (r?.stdout ?? '').split('\n');
+      const head = lines.find((l) => l.startsWith('# pxname,'))?.slice(2).split(',') ?? [];
+      const iSv = head.indexOf('svname');
+      const iStot = head.indexOf('stot');
+      out[h.node] = lines.filter((l) => l && !l.startsWith('#')).map((l) => l.split(',')).filter((f) => f[iSv] === 'BACKEND').reduce((a, f) => a + Number(f[iStot] || 0), 0);
+    }),
+  );
+  return out;
+}
+
+function requests(ctx: ProbeContext, port: number, n: number): HttpRequest[] {
+  const scheme = port === 443 ? 'https' : 'http';
+  return Array.from({ length: n }, (_, i) => ({ scheme, host: ctx.domains[0]!, port, path: `/lvs-check/${i}`, timeoutMs: 3000 }) as HttpRequest);
+}
+
+export const vipHolder: ProbeImpl<ProbeOf<'vip-holder'>> = {
+  kind: 'vip-holder',
+  needs: 'lab',
+  traffic: 'quiet',
+  skipReason: NEEDS_LAB,
+  async run(ctx, p) {
+    const lab = labOf(ctx);
+    const samples = [];
+    const start = Date.now();
+    while (Date.now() - start < p.sampleMs) {
+      samples.push({ atMs: Date.now() - start, holders: await holders(lab, ctx.edgeAddress) });
+      await sleep(500);
+    }
+    return decideSingleHolder(ctx.edgeAddress, samples);
+  },
+};
+
+export const vipFailover: ProbeImpl<ProbeOf<'vip-failover'>> = {
+  kind: 'vip-failover',
+  needs: 'lab',
+  traffic: 'exclusive',
+  skipReason: NEEDS_LAB,
+  async run(ctx, p) {
+    const lab = labOf(ctx);
+    const vip = ctx.edgeAddress;
+    const now = await holders(lab, vip);
+    if (now.length !== 1) return fail(t(`before the fault ${now.length ? `${now.join(' and ')} hold` : 'nobody holds'} the VIP ${vip}; one director must`, `故障之前 ${now.length ? `${now.join(' 和 ')} 同时持有` : '没有人持有'} VIP ${vip}；应恰好一台 director 持有`));
+    const stopped = lab.directors.find((d) => d.node === now[0])!;
+    const other = lab.directors.find((d) => d.node !== stopped.node)!;
+    const configs = studentConfigs(lab);
+    const mine = vipInstance(configs[lab.directors.indexOf(stopped)]!, vip);
+    const theirs = vipInstance(configs[lab.directors.indexOf(other)]!, vip);
+    const expectReturn = !!mine && !!theirs && !mine.nopreempt && mine.priority > theirs.priority;
+    const expectWhy = mine && theirs ? `${stopped.node} priority ${mine.priority}${mine.nopreempt ? ' nopreempt' : ''}, ${other.node} priority ${theirs.priority}` : 'no VRRP instance holds the VIP in one of the configs';
+    const url = `http://${ctx.domains[0]}/lvs-failover`;
+    const seconds = Math.ceil((p.beforeMs + p.recoverWithinMs + 3000) / 1000);
+    const loop = lab.runtime.exec(lab.client, ['sh', '-c', loopScript(url, seconds, 100)], { timeoutMs: (seconds + 30) * 1000 });
+    await sleep(p.beforeMs);
+    const faultAt = Date.now();
+    let movedAtMs: number | undefined;
+    try {
+      await lab.runtime.stopContainer(stopped.container, 2);
+      while (Date.now() - faultAt < p.recoverWithinMs + 3000) {
+        if ((await holders(lab, vip, [other])).length === 1) {
+          movedAtMs = Date.now() - faultAt;
+          break;
+        }
+        await sleep(200);
+      }
+      const out = (await loop).stdout;
+      const rows: LoopRow[] = out
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/))
+        .filter((f) => f.length === 3 && /^\d+$/.test(f[0]!))
+        .map(([tm, code]) => ({ atMs: Number(tm) - faultAt, ok: /^[23]/.test(code!) }));
+      await lab.runtime.startContainer(stopped.container);
+      // VRRP settles: a preempting MASTER takes the VIP back after its preempt_delay and a few adverts.
+      const settle = Date.now() + ((mine?.preemptDelay ?? 0) + 3 * Math.max(mine?.advertInt ?? 1, theirs?.advertInt ?? 1) + 4) * 1000;
+      let after = await holders(lab, vip);
+      while (Date.now() < settle) {
+        await sleep(500);
+        after = await holders(lab, vip);
+        if (expectReturn ? after.length === 1 && after[0] === stopped.node : false) break;
+      }
+      return decideFailover({ vip, stopped: stopped.node, other: other.node, movedAtMs, rows, holderAfterReturn: after, expectReturn, expectWhy }, p.recoverWithinMs);
+    } finally {
+      await lab.runtime.startContainer(stopped.container).catch(() => undefined);
+    }
+  },
+};
+
+export const l4Spread: ProbeImpl<ProbeOf<'l4-spread'>> = {
+  kind: 'l4-spread',
+  needs: 'lab',
+  traffic: 'exclusive',
+  skipReason: NEEDS_LAB,
+  async run(ctx, p) {
+    const lab = labOf(ctx);
+    const vip = ctx.edgeAddress;
+    // What the config of the director that holds the VIP says (both should say the same).
+    const holder = (await holders(lab, vip))[0];
+    const i = Math.max(0, lab.directors.findIndex((d) => d.node === holder));
+    const vss = virtualServers(studentConfigs(lab)[i]!);
+    const obs: SpreadObservation[] = [];
+    for (const port of p.ports) {
+      const vs = vss.find((v) => v.vip === vip && v.port === port);
+      const weights: Record<string, number> = {};
+      for (const h of lab.haproxy) weights[h.node] = vs?.realServers.find((r) => r.ip === h.address)?.weight ?? 0;
+      // Whole cycles of the weights, so rr and wrr are exact.
+      const sum = Object.values(weights).reduce((a, b) => a + b, 0) || 1;
+      const n = sum * Math.ceil(p.requests / sum);
+      const before = await backendSessions(lab);
+      await ctx.edge.batch(requests(ctx, port, n));
+      await sleep(200);
+      const afterCounts = await backendSessions(lab);
+      const perNode = Object.fromEntries(lab.haproxy.map((h) => [h.node, (afterCounts[h.node] ?? 0) - (before[h.node] ?? 0)]));
+      obs.push({ port, requests: n, perNode, weights, algo: vs?.lbAlgo });
+    }
+    return decideSpread(obs);
+  },
+};
+
+export const l4Health: ProbeImpl<ProbeOf<'l4-health'>> = {
+  kind: 'l4-health',
+  needs: 'lab',
+  traffic: 'exclusive',
+  skipReason: NEEDS_LAB,
+  async run(ctx, p) {
+    const lab = labOf(ctx);
+    const node = lab.haproxy.find((h) => h.node === p.stop);
+    if (!node) return fail(t(`the lab has no running ${p.stop}`, `实验环境中没有运行中的 ${p.stop}`));
+    let takenOutAtMs: number | undefined;
+    let servedAfterReturn = 0;
+    try {
+      await lab.runtime.stopContainer(node.container, 2);
+      const stoppedAt = Date.now();
+      let run = 0;
+      while (Date.now() - stoppedAt < p.withinMs + 2000) {
+        const [r] = await ctx.edge.batch(requests(ctx, 80, 1).map((x) => ({ ...x, timeoutMs: 1000 })));
+        run = r!.ok && r!.status < 500 ? run + 1 : 0;
+        if (run >= p.okRun) {
+          takenOutAtMs = Date.now() - stoppedAt;
+          break;
+        }
+        await sleep(150);
+      }
+    } finally {
+      await lab.runtime.startContainer(node.container);
+    }
+    // Back: HAProxy ready, the directors' check adds it again, and it serves a share again.
+    const backBy = Date.now() + p.withinMs + 5000;
+    while (Date.now() < backBy) {
+      const ready = await lab.runtime.exec(node.container, ['sh', '-c', `echo "show proc" | socat -t 1 - UNIX-CONNECT:${MASTER_SOCKET} | grep -q worker`], { timeoutMs: 3000 }).catch(() => undefined);
+      if (ready?.exitCode === 0) {
+        const before = await backendSessions(lab);
+        await ctx.edge.batch(requests(ctx, 80, 6));
+        const after = await backendSessions(lab);
+        servedAfterReturn = (after[node.node] ?? 0) - (before[node.node] ?? 0);
+        if (servedAfterReturn > 0) break;
+      }
+      await sleep(500);
+    }
+    return decideHealth({ stopped: p.stop, takenOutAtMs, okRun: p.okRun, servedAfterReturn }, p.withinMs);
+  },
+};
+
+export const ipvsTable: ProbeImpl<ProbeOf<'ipvs-table'>> = {
+  kind: 'ipvs-table',
+  needs: 'lab',
+  traffic: 'quiet',
+  skipReason: NEEDS_LAB,
+  async run(ctx, p) {
+    const lab = labOf(ctx);
+    const holder = (await holders(lab, ctx.edgeAddress))[0] ?? lab.directors[0]!.node;
+    const d = lab.directors.find((x) => x.node === holder)!;
+    const r = await lab.runtime.exec(d.container, ['ipvsadm', '-Ln'], { timeoutMs: 5000 });
+    return decideIpvs({ exitCode: r.exitCode, text: `${r.stdout}${r.stderr}` }, ctx.edgeAddress, p.ports, lab.haproxy.map((h) => h.address));
+  },
+};
