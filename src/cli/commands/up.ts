@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../util/errors.js';
 import { NETWORK_KEYS, type NetworkKey } from '../../topology/networks.js';
+import { overlaps, parseCidr, type Cidr } from '../../topology/cidr.js';
 import { engineSteps, planToString } from '../../topology/plan.js';
 import type { Act } from '../action.js';
 import type { Deps } from '../deps.js';
@@ -28,9 +29,30 @@ export function parseSubnets(pairs: string[]): Partial<Record<NetworkKey, string
     if (!key || !cidr || !(NETWORK_KEYS as readonly string[]).includes(key)) {
       throw new UsageError(`--subnet ${p}: expected <network>=<cidr>`, { hint: `Networks are ${NETWORK_KEYS.join(', ')}; e.g. --subnet edge=172.30.8.0/24.` });
     }
-    out[key as NetworkKey] = cidr;
+    out[key as NetworkKey] = checkSubnet(p, cidr);
   }
   return out;
+}
+
+const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].map(parseCidr);
+
+/** A subnet a lab network can use: IPv4, at least a /24 (hosts go up to .254), in a private range. */
+function checkSubnet(flag: string, text: string): string {
+  let c: Cidr;
+  try {
+    c = parseCidr(text);
+  } catch (e) {
+    throw new UsageError(`--subnet ${flag}: ${(e as Error).message}`, { hint: 'Write it like edge=172.30.8.0/24.' });
+  }
+  if (c.bits > 24) {
+    throw new UsageError(`--subnet ${flag}: too small (a /${c.bits}); lab numbers its hosts up to .254`, { hint: 'Give each lab network a /24 or larger, e.g. edge=172.30.8.0/24.' });
+  }
+  if (!PRIVATE_RANGES.some((r) => overlaps(r, c) && r.bits <= c.bits)) {
+    throw new UsageError(`--subnet ${flag}: not a private range`, {
+      hint: "Use a subnet inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16: a public one would shadow real addresses, and traffic to it would leave this machine once the lab is gone.",
+    });
+  }
+  return text;
 }
 
 export function parseTimeout(s: string): number {
