@@ -1,6 +1,6 @@
 // `lab up [exp]`: provision, converge and wait (see src/lifecycle/up.ts); `--dry-run` changes nothing.
 import type { Command } from 'commander';
-import { UsageError } from '../../util/errors.js';
+import { LabError, UsageError } from '../../util/errors.js';
 import { NETWORK_KEYS, type NetworkKey } from '../../topology/networks.js';
 import { overlaps, parseCidr, type Cidr } from '../../topology/cidr.js';
 import { engineSteps, planToString } from '../../topology/plan.js';
@@ -78,10 +78,32 @@ async function runningExperiment(deps: Deps): Promise<string | undefined> {
   }
 }
 
+/**
+ * The two host ports `--publish` needs must be free, or held by this lab's own client (a re-up): checked
+ * before anything is created, naming whoever holds them.
+ */
+async function assertPublishFree(port: number, deps: Deps): Promise<void> {
+  const { portHolder } = await import('../../util/ports.js');
+  for (const p of [port, port + 363]) {
+    const holder = await portHolder(p);
+    if (!holder) continue;
+    if (holder.containerIp) {
+      const { observeLab } = await import('../../lifecycle/observe.js');
+      const view = await observeLab(deps.runtime, deps.labName).catch(() => undefined);
+      const ours = view?.nodes.some((n) => n.role === 'client' && Object.values(n.addresses).includes(holder.containerIp!));
+      if (ours) continue;
+    }
+    throw new LabError(`--publish ${port}: 127.0.0.1:${p} is already in use by ${holder.what}${holder.containerIp ? ` for container address ${holder.containerIp}` : ''}`, {
+      hint: `Stop it, or choose another port: --publish P uses 127.0.0.1:P and P+363 (e.g. --publish ${port + 1}). Nothing was created.`,
+    });
+  }
+}
+
 export async function run(o: Options, deps: Deps): Promise<number> {
   const { upLab } = await import('../../lifecycle/up.js');
   const { io } = deps;
   const s = io.style;
+  if (o.publishPort && !o.dryRun) await assertPublishFree(o.publishPort, deps);
   const experiment = o.experiment ?? (await runningExperiment(deps)) ?? 'exp2';
   const r = await interruptible(deps, 'lab up', (signal) =>
     upLab(
