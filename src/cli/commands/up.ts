@@ -135,6 +135,7 @@ export async function run(o: Options, deps: Deps): Promise<number> {
       plan: r.plan.steps.length ? planToString(r.plan).split('\n') : [],
       recreated: r.recreated,
       workspace: r.workspaceDir,
+      certificates: r.certChanges,
       ...(r.recorded ? { recorded: r.recorded } : {}),
     });
     return 0;
@@ -150,6 +151,10 @@ export async function run(o: Options, deps: Deps): Promise<number> {
   say(io, `  VIP         ${t!.vip}  held by ${r.holder}`);
   say(io, `  forwarding  ${t!.forwarding === 'ipvs' ? 'IPVS (keepalived virtual_server, LVS-NAT)' : 'nftables (this kernel has no IPVS; keepalived does VRRP only)'}`);
   say(io, `  workspace   ${r.workspaceDir}${r.seeded.length ? `  (${r.seeded.length} start file(s) added)` : ''}`);
+  // Certificates lab had to repair (a swapped or damaged key, an expired leaf) are named; a first run's are counted.
+  const made = r.certChanges.filter((c) => c.endsWith('generated (none found)') || c.endsWith('written (none found)'));
+  for (const c of r.certChanges.filter((x) => !made.includes(x))) say(io, `  certificates ${c}`);
+  if (made.length) say(io, `  certificates ${made.length} file(s) made (none found)`);
   say(io);
   const tryIt = r.lab.def.try;
   if (tryIt && 'node' in tryIt) {
