@@ -1,5 +1,6 @@
 import { isLabError } from '../util/errors.js';
 import { styleFor } from '../util/style.js';
+import { printable } from '../util/text.js';
 
 const FS_ERRORS: Record<string, [string, string]> = {
   ENOTDIR: ['a file stands where a folder should be', 'Move that file away, or choose another folder (--workspace, --certs, --out).'],
@@ -16,8 +17,8 @@ export function handleError(e: unknown, stream: NodeJS.WriteStream = process.std
   const s = styleFor(!!stream.isTTY, env);
   const debug = !!env.LAB_DEBUG;
   if (isLabError(e)) {
-    stream.write(`${s.red('error:')} ${e.message}\n`);
-    if (e.hint) stream.write(s.dim(`hint: ${e.hint}\n`));
+    stream.write(`${s.red('error:')} ${printable(e.message)}\n`);
+    if (e.hint) stream.write(s.dim(`hint: ${printable(e.hint)}\n`));
     if (debug && e.cause) stream.write(`${String((e.cause as Error).stack ?? e.cause)}\n`);
     return e.exitCode;
   }

@@ -77,3 +77,9 @@ export function textProblem(buf: Buffer, opts: { maxBytes?: number; nonEmpty?: b
   }
   return undefined;
 }
+
+/** `s` with control characters (a terminal's escape sequences among them) shown as \xNN: safe to print. */
+export function printable(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\x00-\x08\x0b-\x1f\x7f\x9b]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
