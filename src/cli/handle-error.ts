@@ -19,7 +19,7 @@ export function handleError(e: unknown, stream: NodeJS.WriteStream = process.std
   if (isLabError(e)) {
     stream.write(`${s.red('error:')} ${printable(e.message)}\n`);
     if (e.hint) stream.write(s.dim(`hint: ${printable(e.hint)}\n`));
-    if (debug && e.cause) stream.write(`${String((e.cause as Error).stack ?? e.cause)}\n`);
+    if (debug) stream.write(`${String((e.cause as Error | undefined)?.stack ?? e.cause ?? e.stack)}\n`);
     return e.exitCode;
   }
   const err = e as { code?: string; message?: string; stack?: string };
