@@ -21,6 +21,8 @@ import type { SourceContext } from '../topology/kinds/kind.js';
 import { replacedMounts } from '../topology/build.js';
 import { LABEL } from '../topology/labels.js';
 import { FileError, UsageError } from '../util/errors.js';
+import { walkFiles } from '../util/files.js';
+import { textProblem } from '../util/text.js';
 import { failureToError, validateInContainer, type PathMap, type ValidationFailure } from './validate.js';
 
 export interface Target {
@@ -175,6 +177,24 @@ function generatedFor(t: Target, role: string, due: ObservedNode[]): Record<stri
   }
 }
 
+/** A service's main config, which must not be empty (an empty conf.d file is fine for nginx). */
+const MAIN_CONFIGS = new Set(['haproxy/haproxy.cfg', 'keepalived/keepalived.conf', 'keepalived/lvs1.conf', 'keepalived/lvs2.conf']);
+
+/**
+ * The first workspace file of a role that is no config at all (binary, not UTF-8, huge, or an empty main
+ * config), checked on the host before any container sees it: the validators would only echo its bytes.
+ */
+export function unreadableConfig(workspaceDir: string, workspaceRoot: string, roleDir: string): { file: string; line?: number; message: string; hint: string } | undefined {
+  const dir = path.join(workspaceDir, roleDir);
+  for (const rel of walkFiles(dir)) {
+    const inWorkspace = `${roleDir}/${rel}`;
+    if (inWorkspace.startsWith('haproxy/certs/')) continue; // the PEM bundles' mount point
+    const p = textProblem(readFileSync(path.join(dir, rel)), { nonEmpty: MAIN_CONFIGS.has(inWorkspace) });
+    if (p) return { file: `${workspaceRoot}/${inWorkspace}`, ...p };
+  }
+  return undefined;
+}
+
 /** Validates and reloads every service of the target whose files changed (all of them with `force`). */
 export async function applyTarget(runtime: Runtime, t: Target, opts: { cwd: string; force?: boolean; onProgress?: (line: string) => void }): Promise<ApplyResult> {
   if (!existsSync(t.workspaceDir)) {
@@ -199,6 +219,14 @@ export async function applyTarget(runtime: Runtime, t: Target, opts: { cwd: stri
       const outcome: RoleOutcome = { role, tool: v!.tool, nodes: due.map((n) => n.node), status: 'unchanged' };
       outcomes.push(outcome);
       if (!due.length) return;
+      const keeps = `${nodes.map((n) => n.node).join(', ')} ${nodes.length === 1 ? 'keeps' : 'keep'} running on the last good config.`;
+      const unreadable = unreadableConfig(t.workspaceDir, t.workspaceRoot, v!.workspaceDir);
+      if (unreadable) {
+        outcome.status = 'invalid';
+        outcome.tool = 'lab apply';
+        outcome.error = new FileError(unreadable.file, unreadable.line, unreadable.message, { hint: `${unreadable.hint} Nothing was sent to the container; ${keeps}` });
+        return;
+      }
       // The nodes of a role mount the same folder: one validation speaks for all of them, unless each
       // node loads a file of its own (the directors' lvs1.conf and lvs2.conf).
       for (const n of service!.perNode ? due : due.slice(0, 1)) {

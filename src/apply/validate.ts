@@ -3,6 +3,7 @@
 // the workspace and keep the tool's own words.
 import type { Runtime } from '../runtime/types.js';
 import { FileError } from '../util/errors.js';
+import { printable } from '../util/text.js';
 
 export interface Validator {
   /** The tool, for messages: haproxy -c, nginx -t, keepalived -t. */
@@ -72,7 +73,8 @@ export function locateError(output: string, v: Validator, workspaceRoot: string,
 
 /** The tool's message without its noise (timestamps, pids, "config : parsing [file:line] :"). */
 export function cleanMessage(line: string, v: Validator, workspaceRoot: string, extra: PathMap = []): string {
-  let s = line
+  // The tools quote the offending text: never hand its control bytes to the student's terminal.
+  let s = printable(line)
     .replace(/^\[(ALERT|WARNING|NOTICE)\]\s*\(\d+\)\s*:\s*(config\s*:\s*)?/, '')
     .replace(/^parsing \[[^\]]+\]\s*:\s*/, '')
     .replace(/^(nginx: )?(\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d )?\[(emerg|crit|alert|error)\] (\d+#\d+: )?/, '')

@@ -21,7 +21,7 @@ export async function readIfExists(file: string): Promise<string | undefined> {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
     throw new FileError(file, undefined, `cannot read (${code ?? 'error'})`, {
-      hint: code === 'EISDIR' ? 'a directory stands where a file should be: remove it' : 'check its permissions',
+      hint: code === 'EISDIR' ? 'a directory stands where a file should be: remove it' : code === 'ENOTDIR' ? 'a file stands where one of its folders should be: move it away, or choose another --out' : 'check its permissions',
       cause: e,
     });
   }

@@ -23,6 +23,7 @@ import { createLeaf, DEFAULT_LEAF_DAYS, MAX_LEAF_DAYS, type LeafMaterial } from 
 import { caProblems, leafProblems, RENEW_WITHIN_DAYS } from './inspect.js';
 import { bundlePem } from './bundle.js';
 import { existingDomains } from './discover.js';
+import { assertWritableFolder } from '../util/files.js';
 
 export interface CertsOptions {
   /** Output directory, e.g. `certs/`. */
@@ -75,6 +76,7 @@ interface Existing {
 
 export async function ensureCerts(opts: CertsOptions, locked = false): Promise<CertsResult> {
   const days = checkDays(opts.days);
+  assertWritableFolder(opts.outDir, '--certs or --out');
   const now = opts.now ?? new Date();
   const outDir = opts.outDir;
   const changed: string[] = [];

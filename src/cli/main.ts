@@ -25,7 +25,14 @@ export function buildProgram(act: Act = realAct, io?: ProgramIo, env: NodeJS.Pro
       if ((cmd.optsWithGlobals() as { debug?: boolean }).debug) process.env.LAB_DEBUG = '1';
     });
   if (io) program.configureOutput({ writeOut: io.out, writeErr: io.err });
+  program.showHelpAfterError('hint: run `lab --help` for the commands and global options');
   for (const define of commands) define(program, act);
+  // A usage mistake (unknown option, missing argument) says where the right form is.
+  const hintAll = (c: Command, name: string): void => {
+    c.showHelpAfterError(`hint: run \`${name} --help\` for its arguments and options`);
+    for (const sub of c.commands) hintAll(sub, `${name} ${sub.name()}`);
+  };
+  for (const c of program.commands) hintAll(c, `lab ${c.name()}`);
   // Subcommands inherit the output and the exit override.
   if (io) for (const c of program.commands) c.configureOutput({ writeOut: io.out, writeErr: io.err });
   return program;

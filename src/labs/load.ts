@@ -5,6 +5,7 @@ import { FileError, UsageError } from '../util/errors.js';
 import { labsDir } from '../util/paths.js';
 import { lintLabText } from './lint.js';
 import { closest } from '../util/closest.js';
+import { textProblem } from '../util/text.js';
 import type { LabFile } from './schema.js';
 
 export interface Lab {
@@ -40,7 +41,11 @@ export function loadLab(id: string, root = labsDir): Lab {
     const near = closest(id, known);
     throw new UsageError(`unknown experiment "${id}"`, { hint: `${near ? `Did you mean ${near}? ` : ''}Choose one of: ${known.join(', ') || '(none found in labs/)'}.` });
   }
-  const def = parseLabFile(path.relative(process.cwd(), file) || file, readFileSync(file, 'utf8'));
+  const shown = path.relative(process.cwd(), file) || file;
+  const bytes = readFileSync(file);
+  const bad = textProblem(bytes);
+  if (bad) throw new FileError(shown, bad.line, bad.message, { hint: bad.hint });
+  const def = parseLabFile(shown, bytes.toString('utf8'));
   if (def.id !== id) throw new FileError(file, 1, `id is "${def.id}" but the folder is "${id}"`, { hint: `Fix: set id: ${id}.` });
   return { id, dir, file, def, startDir: path.join(dir, 'start'), solutionDir: path.join(dir, 'solution') };
 }

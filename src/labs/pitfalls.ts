@@ -5,9 +5,10 @@
 //
 // Severity: "error" — the tool rejects the file; "warning" — it loads, but the lab misbehaves;
 // "info" — it works here, but the snippet is outdated or only works by luck.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { walkFiles } from '../util/files.js';
+import { MAX_TEXT_BYTES } from '../util/text.js';
 
 export type ConfigKind = 'haproxy' | 'nginx' | 'keepalived';
 export type PitfallSeverity = 'error' | 'warning' | 'info';
@@ -270,7 +271,14 @@ export function findPitfalls(file: string, text: string, ctx: PitfallContext = {
 
 /** The pitfalls of every config file in a workspace, with the workspace-relative file. */
 export function findWorkspacePitfalls(workspaceDir: string): (Pitfall & { file: string })[] {
-  const files = walkFiles(workspaceDir).filter((f) => !f.split(path.sep).includes('.backups') && !f.split(path.sep).includes('certs') && configKindOf(f) !== undefined);
+  const files = walkFiles(workspaceDir).filter(
+    (f) =>
+      !f.split(path.sep).includes('.backups') &&
+      !f.split(path.sep).includes('certs') &&
+      configKindOf(f) !== undefined &&
+      // A huge file is no config (lab apply refuses it); scanning it would take minutes.
+      statSync(path.join(workspaceDir, f)).size <= MAX_TEXT_BYTES,
+  );
   const texts = new Map(files.map((f) => [f, readFileSync(path.join(workspaceDir, f), 'utf8')]));
   const out: (Pitfall & { file: string })[] = [];
   for (const [f, text] of texts) {

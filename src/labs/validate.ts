@@ -10,6 +10,7 @@ import type { LabFile } from './schema.js';
 import type { Lab } from './load.js';
 import { startFiles } from '../workspace/seed.js';
 import { walkFiles } from '../util/files.js';
+import { textProblem } from '../util/text.js';
 
 export type { Problem };
 
@@ -66,7 +67,10 @@ export function validateLabPath(arg: string, cwd = process.cwd()): ValidateResul
   const file = show(abs);
   let text: string;
   try {
-    text = readFileSync(abs, 'utf8');
+    const bytes = readFileSync(abs);
+    const bad = textProblem(bytes);
+    if (bad) return { file, problems: [{ file, line: bad.line, message: bad.message, hint: `Fix: ${bad.hint}` }] };
+    text = bytes.toString('utf8');
   } catch (e) {
     return { file, problems: [{ file, message: `cannot read: ${(e as Error).message}`, hint: 'Fix: check the file permissions.' }] };
   }

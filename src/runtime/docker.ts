@@ -21,6 +21,13 @@ function wrap(e: unknown, what: string): EngineError {
   if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED' || err.code === 'EACCES') {
     return new EngineError(`cannot reach the Docker engine (${err.code}) while trying to ${what}`, { hint: NOT_RUNNING_HINT, cause: e });
   }
+  // The engine died (or was restarted) with the request in flight.
+  if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || /socket hang up/i.test(err.message ?? '')) {
+    return new EngineError(`the Docker engine went away (${err.code ?? 'connection closed'}) while trying to ${what}`, {
+      hint: `${NOT_RUNNING_HINT} Then run the command again.`,
+      cause: e,
+    });
+  }
   const msg = err.json?.message ?? err.message ?? String(e);
   return new EngineError(`Docker could not ${what}: ${msg.trim()}`, { cause: e });
 }

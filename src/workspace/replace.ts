@@ -5,7 +5,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync,
 import path from 'node:path';
 import { LabError } from '../util/errors.js';
 import type { Lab } from '../labs/load.js';
-import { walkFiles } from '../util/files.js';
+import { assertWritableFolder, walkFiles } from '../util/files.js';
 import { startFiles } from './seed.js';
 
 /** Files of the workspace that belong to the student (not backups, not the certs mount point). */
@@ -84,6 +84,7 @@ export interface ReplaceResult {
  * student has would be overwritten or removed.
  */
 export function replaceWorkspace(workspaceDir: string, expId: string, target: Map<string, string>, now = new Date()): ReplaceResult {
+  assertWritableFolder(workspaceDir, '--workspace');
   const current = workspaceFiles(workspaceDir);
   const differs = (rel: string) => !readFileSync(path.join(workspaceDir, rel)).equals(readFileSync(target.get(rel)!));
   const toWrite = [...target.keys()].filter((rel) => !current.includes(rel) || differs(rel)).sort();

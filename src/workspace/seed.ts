@@ -5,7 +5,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Lab } from '../labs/load.js';
 import { diskWriter, type FileWriter } from '../util/file-writer.js';
-import { walkFiles } from '../util/files.js';
+import { assertWritableFolder, walkFiles } from '../util/files.js';
 import { templatesDir } from '../util/paths.js';
 
 export function defaultWorkspaceDir(cwd: string, expId: string): string {
@@ -34,6 +34,7 @@ export function mountPoints(workspaceDir: string, files: Iterable<string>): stri
 
 /** Adds the experiment's missing start files and mount points to the workspace (never overwrites); returns what it added. */
 export function seedWorkspace(lab: Lab, workspaceDir: string, writer: FileWriter = diskWriter): string[] {
+  assertWritableFolder(workspaceDir, '--workspace');
   const seeded: string[] = [];
   const files = startFiles(lab);
   for (const [rel, src] of files) {

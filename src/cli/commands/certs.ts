@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import type { CertsResult } from '../../certs/index.js';
-import { ChecksFailedError, UsageError } from '../../util/errors.js';
+import { LabError, UsageError } from '../../util/errors.js';
 import type { Act } from '../action.js';
 import type { Deps } from '../deps.js';
 import { note, printJson, say, table } from '../output.js';
@@ -74,8 +74,13 @@ export async function runVerify(flags: VerifyFlags, deps: Deps): Promise<number>
   else {
     say(io, table(lines.map((l) => [l.ok ? style.green('ok') : style.red('FAIL'), l.file, l.message])));
   }
-  if (faults) {
-    throw new ChecksFailedError(`${faults} of ${lines.length} certificate files have faults`);
+  const first = lines.find((l) => !l.ok);
+  if (first) {
+    const more = faults > 1 ? ` (and ${faults - 1} more of ${lines.length} files, listed above)` : '';
+    throw new LabError(`${first.file}: ${first.message}${more}`, {
+      exitCode: 1,
+      hint: '`lab certs` regenerates the faulty files and keeps the valid ones; `lab certs --force` rotates everything.',
+    });
   }
   if (!flags.json) say(io, style.green(`all ${lines.length} certificate files are good`));
   return 0;

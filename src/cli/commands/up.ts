@@ -1,7 +1,8 @@
 // `lab up [exp]`: provision, converge and wait (see src/lifecycle/up.ts); `--dry-run` changes nothing.
 import type { Command } from 'commander';
-import { UsageError } from '../../util/errors.js';
+import { LabError, UsageError } from '../../util/errors.js';
 import { NETWORK_KEYS, type NetworkKey } from '../../topology/networks.js';
+import { overlaps, parseCidr, type Cidr } from '../../topology/cidr.js';
 import { engineSteps, planToString } from '../../topology/plan.js';
 import type { Act } from '../action.js';
 import type { Deps } from '../deps.js';
@@ -28,9 +29,30 @@ export function parseSubnets(pairs: string[]): Partial<Record<NetworkKey, string
     if (!key || !cidr || !(NETWORK_KEYS as readonly string[]).includes(key)) {
       throw new UsageError(`--subnet ${p}: expected <network>=<cidr>`, { hint: `Networks are ${NETWORK_KEYS.join(', ')}; e.g. --subnet edge=172.30.8.0/24.` });
     }
-    out[key as NetworkKey] = cidr;
+    out[key as NetworkKey] = checkSubnet(p, cidr);
   }
   return out;
+}
+
+const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'].map(parseCidr);
+
+/** A subnet a lab network can use: IPv4, at least a /24 (hosts go up to .254), in a private range. */
+function checkSubnet(flag: string, text: string): string {
+  let c: Cidr;
+  try {
+    c = parseCidr(text);
+  } catch (e) {
+    throw new UsageError(`--subnet ${flag}: ${(e as Error).message}`, { hint: 'Write it like edge=172.30.8.0/24.' });
+  }
+  if (c.bits > 24) {
+    throw new UsageError(`--subnet ${flag}: too small (a /${c.bits}); lab numbers its hosts up to .254`, { hint: 'Give each lab network a /24 or larger, e.g. edge=172.30.8.0/24.' });
+  }
+  if (!PRIVATE_RANGES.some((r) => overlaps(r, c) && r.bits <= c.bits)) {
+    throw new UsageError(`--subnet ${flag}: not a private range`, {
+      hint: "Use a subnet inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16: a public one would shadow real addresses, and traffic to it would leave this machine once the lab is gone.",
+    });
+  }
+  return text;
 }
 
 export function parseTimeout(s: string): number {
@@ -56,10 +78,32 @@ async function runningExperiment(deps: Deps): Promise<string | undefined> {
   }
 }
 
+/**
+ * The two host ports `--publish` needs must be free, or held by this lab's own client (a re-up): checked
+ * before anything is created, naming whoever holds them.
+ */
+async function assertPublishFree(port: number, deps: Deps): Promise<void> {
+  const { portHolder } = await import('../../util/ports.js');
+  for (const p of [port, port + 363]) {
+    const holder = await portHolder(p);
+    if (!holder) continue;
+    if (holder.containerIp) {
+      const { observeLab } = await import('../../lifecycle/observe.js');
+      const view = await observeLab(deps.runtime, deps.labName).catch(() => undefined);
+      const ours = view?.nodes.some((n) => n.role === 'client' && Object.values(n.addresses).includes(holder.containerIp!));
+      if (ours) continue;
+    }
+    throw new LabError(`--publish ${port}: 127.0.0.1:${p} is already in use by ${holder.what}${holder.containerIp ? ` for container address ${holder.containerIp}` : ''}`, {
+      hint: `Stop it, or choose another port: --publish P uses 127.0.0.1:P and P+363 (e.g. --publish ${port + 1}). Nothing was created.`,
+    });
+  }
+}
+
 export async function run(o: Options, deps: Deps): Promise<number> {
   const { upLab } = await import('../../lifecycle/up.js');
   const { io } = deps;
   const s = io.style;
+  if (o.publishPort && !o.dryRun) await assertPublishFree(o.publishPort, deps);
   const experiment = o.experiment ?? (await runningExperiment(deps)) ?? 'exp2';
   const r = await interruptible(deps, 'lab up', (signal) =>
     upLab(
@@ -91,6 +135,7 @@ export async function run(o: Options, deps: Deps): Promise<number> {
       plan: r.plan.steps.length ? planToString(r.plan).split('\n') : [],
       recreated: r.recreated,
       workspace: r.workspaceDir,
+      certificates: r.certChanges,
       ...(r.recorded ? { recorded: r.recorded } : {}),
     });
     return 0;
@@ -106,6 +151,10 @@ export async function run(o: Options, deps: Deps): Promise<number> {
   say(io, `  VIP         ${t!.vip}  held by ${r.holder}`);
   say(io, `  forwarding  ${t!.forwarding === 'ipvs' ? 'IPVS (keepalived virtual_server, LVS-NAT)' : 'nftables (this kernel has no IPVS; keepalived does VRRP only)'}`);
   say(io, `  workspace   ${r.workspaceDir}${r.seeded.length ? `  (${r.seeded.length} start file(s) added)` : ''}`);
+  // Certificates lab had to repair (a swapped or damaged key, an expired leaf) are named; a first run's are counted.
+  const made = r.certChanges.filter((c) => c.endsWith('generated (none found)') || c.endsWith('written (none found)'));
+  for (const c of r.certChanges.filter((x) => !made.includes(x))) say(io, `  certificates ${c}`);
+  if (made.length) say(io, `  certificates ${made.length} file(s) made (none found)`);
   say(io);
   const tryIt = r.lab.def.try;
   if (tryIt && 'node' in tryIt) {
