@@ -10,6 +10,7 @@
 // Plain `setenv`/`presetenv` are fine: a variable only runs code through a directive that is refused.
 import { haproxyWords, keepalivedWords, nginxStatements } from './config-words.js';
 import type { CodeFinding } from './types.js';
+import { LAB_INCLUDE_VARIABLES } from '../topology/kinds/director.js';
 
 export type ConfigKind = 'haproxy' | 'nginx' | 'keepalived';
 
@@ -86,7 +87,8 @@ const KA_REF = /\$\{(\w+)\}|\$(\w+)/g;
 
 function keepalivedFindings(file: string, text: string): CodeFinding[] {
   const out: CodeFinding[] = [];
-  const defs = new Map<string, string>();
+  // lab's own include (/run/lab/lab.conf, exp7) defines addresses and interface names: plain values.
+  const defs = new Map<string, string>(/include\s+\/run\/lab\/lab\.conf/.test(text) ? LAB_INCLUDE_VARIABLES.map((v) => [v, 'lab-value']) : []);
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = i + 1;
     // `$NAME=value` defines a parameter; it only runs something where it is used.

@@ -31,15 +31,14 @@ afterAll(async () => {
 });
 
 describe('key generation', () => {
-  it('goes through node:crypto generateKeyPair (native), not forge pure JS, and is fast', async () => {
+  // Pure-JS forge takes seconds per key; the native call is what keeps `lab certs` fast. How fast is
+  // measured in bench/certs.mjs, not asserted here.
+  it('goes through node:crypto generateKeyPair (native), not forge pure JS', async () => {
     const spy = vi.spyOn(crypto, 'generateKeyPair');
-    const t = performance.now();
     const keys = await generateKeyPair();
-    const ms = performance.now() - t;
     expect(spy).toHaveBeenCalledTimes(1);
     spy.mockRestore();
     expect(keys.privateKey.n.bitLength()).toBe(2048);
-    expect(ms).toBeLessThan(1000);
   });
 });
 

@@ -6,6 +6,8 @@ import { l4Spec } from '../../src/forwarding/l4-spec.js';
 import { vrrpAddresses } from '../../src/topology/kinds/director.js';
 import { director, keepalivedPath, l4SpecPath } from '../../src/topology/kinds/director.js';
 import type { BuildContext } from '../../src/topology/kinds/kind.js';
+import path from 'node:path';
+import { labsDir } from '../../src/util/paths.js';
 
 const subnets = { edge: '172.28.0.0/24', proxy: '172.28.1.0/24', web: '172.28.2.0/24', app: '172.28.3.0/24', office: '172.28.4.0/24' };
 const ctx = (forwarding: 'ipvs' | 'nftables'): BuildContext => ({
@@ -60,6 +62,21 @@ describe('director files', () => {
         expect(worst).toBeLessThanOrEqual(1.5);
         expect(t.retry).toBeGreaterThanOrEqual(1); // one lost SYN does not take a healthy HAProxy out
         expect(t.connectPort).toBe(vs.port);
+      }
+    }
+  });
+});
+
+describe("lab's include for a student-written config (exp7)", () => {
+  it('defines exactly the variables lab documents, and the student files of exp7 parse without errors', async () => {
+    const { labInclude, LAB_INCLUDE_VARIABLES, parseStudentConf } = await import('../../src/topology/kinds/director.js');
+    const text = labInclude(ctx('nftables'), 0);
+    const defined = [...text.matchAll(/^\$(\w+)=/gm)].map((m) => m[1]);
+    expect(defined).toEqual([...LAB_INCLUDE_VARIABLES]);
+    for (const dir of ['start', 'solution']) {
+      for (const i of [0, 1]) {
+        const parsed = parseStudentConf({ ...ctx('nftables'), workspaceDir: path.join(labsDir, 'exp7', dir) }, i);
+        expect(parsed.errors, `${dir} lvs${i + 1}`).toEqual([]);
       }
     }
   });

@@ -52,6 +52,9 @@ export function labInclude(ctx: StudentConfContext, i: number): string {
   return renderTemplate('keepalived/lab.conf.tmpl', vrrpValues(ctx, i));
 }
 
+/** The variables lab's include defines (templates/keepalived/lab.conf.tmpl; a unit test keeps the two equal). */
+export const LAB_INCLUDE_VARIABLES = ['EDGE_IF', 'PROXY_IF', 'MY_EDGE_IP', 'MY_PROXY_IP', 'VIP', 'GW_VIP', 'HAPROXY1', 'HAPROXY2'] as const;
+
 /** Where the student's config of director i lives in the workspace, and inside the container. */
 export const studentConfName = (i: number) => `${director.name(i)}.conf`;
 export const LAB_INCLUDE = '/run/lab/lab.conf';
