@@ -62,7 +62,7 @@ describe('exp7 mistakes, each caught by its check', () => {
     await useConfigs(solution(1), solution(2));
   });
   const cases: { name: string; lvs1?: (s: string) => string; lvs2?: (s: string) => string; check: string }[] = [
-    { name: 'lvs2 in another VRRP group (virtual_router_id 61): a split brain', lvs2: (s) => mutate(s, 'virtual_router_id 51', 'virtual_router_id 61'), check: 'vip-holder' },
+    { name: 'lvs2 in other VRRP groups (virtual_router_id 61 and 62): a split brain', lvs2: (s) => mutate(mutate(s, 'virtual_router_id 51', 'virtual_router_id 61'), 'virtual_router_id 52', 'virtual_router_id 62'), check: 'vip-holder' },
     { name: 'different passwords: neither accepts the other\'s adverts', lvs2: (s) => mutate(s, /auth_pass lvs-pass/g, 'auth_pass other'), check: 'vip-holder' },
     { name: 'the wrong address as the VIP', lvs1: (s) => mutate(s, '${VIP}/24\n', '${MY_EDGE_IP}/32\n'), lvs2: (s) => mutate(s, '${VIP}/24\n', '${MY_EDGE_IP}/32\n'), check: 'vip-holder' },
     { name: 'only one HAProxy behind VIP:80', lvs1: (s) => dropRealServer(s, 80), lvs2: (s) => dropRealServer(s, 80), check: 'l4-spread' },
@@ -91,7 +91,8 @@ describe('exp7 correct configs written differently score full', () => {
     expect(r.checks.find((c) => c.id === 'l4-spread')!.message).toMatch(/VIP:80 wrr haproxy1 18\/haproxy2 6/);
   });
   it('both BACKUP with nopreempt: after the failover the VIP stays where it went', async () => {
-    const nopreempt = (s: string) => mutate(mutate(s, /state MASTER/g, 'state BACKUP'), /advert_int 1\n/g, 'advert_int 1\n    nopreempt\n');
+    // nopreempt needs state BACKUP on both (keepalived ignores it on a MASTER).
+    const nopreempt = (s: string) => mutate(s.replace(/state MASTER/g, 'state BACKUP'), /advert_int 1\n/g, 'advert_int 1\n    nopreempt\n');
     await useConfigs(nopreempt(solution(1)), nopreempt(solution(2)));
     const r = await grade(lab, EXP, checks, ['vip-holder', 'vip-failover']);
     expect(failing(r), explain(r)).toEqual([]);
