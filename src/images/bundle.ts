@@ -122,19 +122,31 @@ export async function saveBundle(runtime: Runtime, file: string, opts: { log?: (
 /** Feeds a tar file through node-tar's strict Parser (it only parses, never writes). */
 async function parseTar(file: string, onEntry: (e: ReadEntry) => void): Promise<void> {
   const parser = new Parser({ strict: true, onReadEntry: onEntry });
-  const failed = new Promise<never>((_, reject) => parser.on('error', reject));
+  let error: unknown;
+  const failed = new Promise<never>((_, reject) =>
+    parser.on('error', (e) => {
+      error ??= e;
+      reject(e);
+    }),
+  );
   failed.catch(() => undefined);
   const done = once(parser, 'end');
-  await Promise.race([
-    failed,
-    (async () => {
-      for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
-        if (!parser.write(chunk)) await Promise.race([once(parser, 'drain'), failed]);
-      }
-      parser.end();
-      await done;
-    })(),
-  ]);
+  done.catch(() => undefined);
+  const input = createReadStream(file);
+  const work = (async () => {
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      if (error) break;
+      if (!parser.write(chunk)) await Promise.race([once(parser, 'drain'), failed]);
+    }
+    if (!error) parser.end();
+    await done;
+  })();
+  work.catch(() => undefined);
+  try {
+    await Promise.race([failed, work]);
+  } finally {
+    input.destroy();
+  }
 }
 
 interface DockerManifestEntry {
