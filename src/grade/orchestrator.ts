@@ -29,6 +29,15 @@ import { submissionHash } from './submission-hash.js';
 import { readSubmission } from './submission.js';
 import { gradable, type Submission } from './types.js';
 import { GradeWorker } from './worker.js';
+import { downLab } from '../lifecycle/down.js';
+import type { Runtime } from '../runtime/types.js';
+import { LABEL } from '../topology/labels.js';
+
+/** Labs on an engine whose project folder is a worker folder under `workRoot` (left by an earlier --keep run). */
+async function staleWorkerLabs(runtime: Runtime, workRoot: string): Promise<string[]> {
+  const all = await runtime.listContainers({ [LABEL.name]: '' });
+  return [...new Set(all.filter((c) => (c.labels[LABEL.root] ?? '').startsWith(workRoot + path.sep)).map((c) => c.labels[LABEL.name]!))];
+}
 
 export interface EngineRun extends Engine {
   /** Workers on this engine. */
@@ -37,6 +46,7 @@ export interface EngineRun extends Engine {
 
 export type ClassEvent =
   | { type: 'written'; name: string; worker?: string; engine?: string }
+  | { type: 'grading'; name: string; worker: string; engine: string }
   | { type: 'requeued'; name: string; worker: string; engine: string }
   | { type: 'engine-lost'; engine: string; message: string }
   | { type: 'worker-ready'; worker: string; engine: string }
@@ -310,6 +320,7 @@ export async function gradeClass(o: ClassOptions): Promise<ClassResult> {
             }
             if (!gradingSince) gradingSince = now();
             const startedAt = now();
+            emit({ type: 'grading', name: item.sub.name, worker: wid, engine: e.endpoint.endpoint });
             let graded;
             try {
               say(item.sub.name);
@@ -384,12 +395,13 @@ export async function gradeClass(o: ClassOptions): Promise<ClassResult> {
       } finally {
         summary.recreations = worker.recreations;
         if (watch.isLost) result.leftLabs.push(labName);
-        else if (o.keep && started && worker.atStart) {
+        else if (o.keep && started) {
+          // Kept; vouched for (a marker the next run trusts) only when it is at its proven start state,
+          // otherwise the next run recreates its HAProxy and Nginx nodes before using it.
           await worker.stop(true);
           summary.kept = true;
           result.leftLabs.push(labName);
         } else {
-          // Not provably clean (interrupted mid-student, or failed): never kept.
           try {
             await worker.stop(false);
           } catch (err) {
@@ -441,7 +453,18 @@ export async function gradeClass(o: ClassOptions): Promise<ClassResult> {
       if (!(e instanceof LabError)) throw e;
     }
   }
-  if (!o.keep && !result.leftLabs.length) rmSync(path.join(gradesDir, '.workers'), { recursive: true, force: true });
+  if (!o.keep) {
+    // Worker labs an earlier --keep run of this folder left, that this run did not use: gone too.
+    const workRoot = path.join(gradesDir, '.workers');
+    const used = new Set(result.workers.map((w) => w.lab));
+    for (const e of o.engines) {
+      const stale = await staleWorkerLabs(e.runtime, workRoot).catch(() => [] as string[]);
+      for (const name of stale.filter((n) => !used.has(n))) {
+        await downLab(e.runtime, name, { force: true }).catch(() => result.leftLabs.push(name));
+      }
+    }
+    if (!result.leftLabs.length) rmSync(workRoot, { recursive: true, force: true });
+  }
   result.elapsedMs = now() - t0;
   if (result.interrupted) {
     const dir = path.relative(process.cwd(), resultsDir(gradesDir)) || resultsDir(gradesDir);

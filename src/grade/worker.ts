@@ -348,6 +348,7 @@ export class GradeWorker {
 
   /** Removes the lab and its folder, or (keep) leaves both with a marker that vouches for the verified start state. */
   async stop(keep: boolean): Promise<void> {
+    rmSync(path.join(this.spec.rootDir, MARKER), { force: true });
     if (keep && this.atStart && this.baseline && this.view) {
       const containers = Object.fromEntries(this.studentNodes().map((n) => [n.container, containerId(this.view!, n.container) ?? '']));
       const m: Marker = { labName: this.spec.labName, experiment: this.spec.lab.id, containers, baseline: this.baseline };
