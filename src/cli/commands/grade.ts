@@ -204,5 +204,9 @@ export function define(program: Command, act: Act): void {
     .argument('<dir>', 'the folder a class run wrote, e.g. grades/exp2')
     .option('--lang <zh|en>', 'language of the page (default: the one the results were graded in)')
     .option('--json', 'print what was written as JSON')
-    .action((dir: string, f: { lang?: string; json?: boolean }, cmd: Command) => act(cmd, runReport, { dir, lang: f.lang, json: !!f.json }));
+    .action((dir: string, f: { lang?: string; json?: boolean }, cmd: Command) => {
+      // `grade` has --lang and --json of its own, and commander may hand them to it.
+      const parent = (cmd.parent?.opts() ?? {}) as { lang?: string; json?: boolean };
+      return act(cmd, runReport, { dir, lang: f.lang ?? parent.lang, json: !!(f.json || parent.json) });
+    });
 }

@@ -88,6 +88,9 @@ export async function runPrune(o: PruneOptions, deps: Deps): Promise<number> {
   return r.failed.length ? 1 : 0;
 }
 
+/** `images` has a --json of its own, and commander may hand a subcommand's to it. */
+const parentJson = (cmd: Command) => !!(cmd.parent?.opts() as { json?: boolean } | undefined)?.json;
+
 export function define(program: Command, act: Act): void {
   const images = program
     .command('images')
@@ -99,17 +102,17 @@ export function define(program: Command, act: Act): void {
     .description('write every lab image (base and roles) into FILE, with a manifest of tags, image IDs and checksums')
     .argument('<file>', 'the bundle to write, e.g. lab-images.tar')
     .option('--json', 'print the manifest as JSON')
-    .action((file: string, f: { json?: boolean }, cmd: Command) => act(cmd, runSave, { file, json: !!f.json }));
+    .action((file: string, f: { json?: boolean }, cmd: Command) => act(cmd, runSave, { file, json: !!(f.json || parentJson(cmd)) }));
   images
     .command('load')
     .description('load a bundle made by `lab images save`, after checking it is this lab version\'s and unchanged')
     .argument('<file>', 'the bundle')
     .option('--json', 'print the manifest as JSON')
-    .action((file: string, f: { json?: boolean }, cmd: Command) => act(cmd, runLoad, { file, json: !!f.json }));
+    .action((file: string, f: { json?: boolean }, cmd: Command) => act(cmd, runLoad, { file, json: !!(f.json || parentJson(cmd)) }));
   images
     .command('prune')
     .description('remove lab image tags of older template versions (never an image a container uses)')
     .option('--dry-run', 'only say what would be removed')
     .option('--json', 'print what was removed as JSON')
-    .action((f: { dryRun?: boolean; json?: boolean }, cmd: Command) => act(cmd, runPrune, { dryRun: !!f.dryRun, json: !!f.json }));
+    .action((f: { dryRun?: boolean; json?: boolean }, cmd: Command) => act(cmd, runPrune, { dryRun: !!f.dryRun, json: !!(f.json || parentJson(cmd)) }));
 }
