@@ -16,8 +16,9 @@
 //     outside the baseline's;
 //   * HAProxy: the master socket answers as the master, one generation of workers, the master's
 //     environment (bar the variables HAProxy rewrites on every start) and limits as in the baseline;
-//   * Nginx: one master and its workers, none shutting down; the log files the baseline has are
-//     emptied, so what one student's requests wrote is never there for the next config to read.
+//   * Nginx: one master and its workers, none shutting down, and /run/nginx.pid holding the master's
+//     pid; the log files the baseline has are emptied, so what one student's requests wrote is never
+//     there for the next config to read (a path in the baseline can still have had its content changed).
 // Lingering old workers are killed first (they belong to the previous student); a node that still
 // differs is recreated, never reused.
 import type { FsChange, Runtime } from '../runtime/types.js';
@@ -123,6 +124,8 @@ export async function haproxyState(runtime: Runtime, container: string): Promise
 
 export interface NginxState {
   master?: string;
+  /** What /run/nginx.pid holds (the master's pid, unless a config had Nginx write into it). */
+  pidFile?: string;
   workers: string[];
   /** Workers of an earlier generation ("worker process is shutting down"), and anything else running. */
   stray: string[];
@@ -131,11 +134,12 @@ export interface NginxState {
 // One exec: the processes (minus this script), and the baseline's log files emptied.
 function nginxScript(truncate: string[]): string {
   const t = truncate.map((f) => `[ -f '${f.replace(/'/g, '')}' ] && [ ! -L '${f.replace(/'/g, '')}' ] && : > '${f.replace(/'/g, '')}'`).join('\n');
-  return `${t}\nps -eo pid=,ppid=,args= | grep -v -e 'ps -eo' -e 'sh -c' -e docker-init || true`;
+  return `${t}\nps -eo pid=,ppid=,args= | grep -v -e 'ps -eo' -e 'sh -c' -e docker-init || true\necho @@pid\nhead -c 200 /run/nginx.pid 2>/dev/null || true`;
 }
 
 export function parseNginxState(out: string): NginxState {
-  const rows = out
+  const [procs = '', pidPart] = out.split('@@pid\n');
+  const rows = procs
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean)
@@ -146,7 +150,7 @@ export function parseNginxState(out: string): NginxState {
   const master = rows.find((r) => r.args.startsWith('nginx: master process'));
   const workers = rows.filter((r) => r.ppid === master?.pid && r.args === 'nginx: worker process').map((r) => r.pid);
   const stray = rows.filter((r) => r !== master && !workers.includes(r.pid)).map((r) => `${r.pid} ${r.args}`);
-  return { master: master?.pid, workers, stray };
+  return { master: master?.pid, workers, stray, ...(pidPart !== undefined ? { pidFile: pidPart.trim() } : {}) };
 }
 
 export async function nginxState(runtime: Runtime, container: string, truncate: string[] = []): Promise<NginxState> {
@@ -176,5 +180,7 @@ export function nginxDrift(s: NginxState): string[] {
   if (!s.master) why.push('no nginx master process');
   if (s.master && s.workers.length === 0) why.push('no nginx workers');
   if (s.stray.length) why.push(`other processes run (${s.stray.slice(0, 3).join('; ')})`);
+  // A log written into the pid file would be there for a later config to include.
+  if (s.master && s.pidFile !== undefined && s.pidFile !== s.master) why.push('/run/nginx.pid holds something else than the master\'s pid');
   return why;
 }

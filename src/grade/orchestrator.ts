@@ -10,13 +10,14 @@
 //   5. the gradebook from the stored results (gradebook.ts), and the worker labs removed (or kept).
 import os from 'node:os';
 import path from 'node:path';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Lang } from '../checks/types.js';
 import type { Lab } from '../labs/load.js';
 import type { Progress, TaskControl } from '../progress/progress.js';
 import { pool } from '../progress/progress.js';
 import { InterruptedError, LabError, UsageError } from '../util/errors.js';
 import { LAB_VERSION } from '../version.js';
+import { sleep } from '../util/sleep.js';
 import type { EngineEndpoint } from './engine-endpoint.js';
 import { EngineWatch, prepareEngine, type Engine } from './engine-watch.js';
 import { writeGradebook, type WrittenGradebook } from './gradebook.js';
@@ -131,7 +132,7 @@ const fmtEta = (ms: number) => {
 export async function gradeClass(o: ClassOptions): Promise<ClassResult> {
   const now = o.now ?? Date.now;
   const t0 = now();
-  const { lab, gradesDir } = o;
+  const { gradesDir } = o;
   const result: ClassResult = {
     students: o.entries.length,
     written: [],
@@ -145,8 +146,58 @@ export async function gradeClass(o: ClassOptions): Promise<ClassResult> {
     leftLabs: [],
     elapsedMs: 0,
   };
-  const emit = (e: ClassEvent) => o.onEvent?.(e);
+  const runLock = takeRunLock(gradesDir);
+  try {
+    return await gradeLocked(o, result, t0, now);
+  } finally {
+    runLock.release();
+  }
+}
 
+/** One class run per grades folder at a time: two would share worker labs and overwrite each other. */
+function takeRunLock(gradesDir: string): { release(): void } {
+  const dir = path.join(gradesDir, '.run.lock');
+  mkdirSync(gradesDir, { recursive: true });
+  for (let i = 0; i < 2; i++) {
+    try {
+      mkdirSync(dir);
+      writeFileSync(path.join(dir, 'owner'), `${process.pid} ${os.hostname()}\n`);
+      return { release: () => rmSync(dir, { recursive: true, force: true }) };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const [pid, host] = (readFileOr(path.join(dir, 'owner')) ?? '').trim().split(' ');
+      const alive = host === os.hostname() && Number(pid) > 0 && pidAlive(Number(pid));
+      if (alive || (host && host !== os.hostname())) {
+        throw new UsageError(`another \`lab grade\` (pid ${pid} on ${host}) is grading into ${gradesDir}`, {
+          hint: `Wait for it, or grade into another folder with --out. If it is gone, remove ${dir}.`,
+        });
+      }
+      rmSync(dir, { recursive: true, force: true }); // left by a process that died
+    }
+  }
+  throw new UsageError(`cannot lock ${gradesDir}`);
+}
+
+function readFileOr(f: string): string | undefined {
+  try {
+    return readFileSync(f, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function gradeLocked(o: ClassOptions, result: ClassResult, t0: number, now: () => number): Promise<ClassResult> {
+  const { lab, gradesDir } = o;
+  const emit = (e: ClassEvent) => o.onEvent?.(e);
   let finished = await listFinished(gradesDir);
   if (o.fresh) {
     rmSync(resultsDir(gradesDir), { recursive: true, force: true });
@@ -293,11 +344,17 @@ export async function gradeClass(o: ClassOptions): Promise<ClassResult> {
         readyTimeoutMs: o.readyTimeoutMs,
       });
       let started = false;
+      // The operation a stop (Ctrl-C, lost engine) abandoned: the lab is not touched again until it settles.
+      let current: Promise<unknown> = Promise.resolve();
+      const op = <T>(p: Promise<T>): Promise<T> => {
+        current = p;
+        return race(p, watch.lost, aborted);
+      };
       try {
         say('preparing the engine');
-        await race(prepare(e, (l) => ctl.output(l)), watch.lost, aborted);
+        await op(prepare(e, (l) => ctl.output(l)));
         say('starting its lab');
-        await race(worker.startUp(say, o.signal), watch.lost, aborted);
+        await op(worker.startUp(say, o.signal));
         started = true;
         emit({ type: 'worker-ready', worker: wid, engine: e.endpoint.endpoint });
         for (;;) {
@@ -324,7 +381,7 @@ export async function gradeClass(o: ClassOptions): Promise<ClassResult> {
             let graded;
             try {
               say(item.sub.name);
-              graded = await race(worker.grade(item.sub.files, (s) => say(`${item.sub.name}: ${s}`)), watch.lost, aborted);
+              graded = await op(worker.grade(item.sub.files, (s) => say(`${item.sub.name}: ${s}`)));
             } catch (err) {
               if (err instanceof Interrupted) throw err;
               if (watch.isLost || (await watch.confirmLost())) {
@@ -341,7 +398,7 @@ export async function gradeClass(o: ClassOptions): Promise<ClassResult> {
                 bump();
               }
               say('repairing its lab');
-              await race(worker.reset(say, { recreate: worker.studentContainers(), signal: o.signal }), watch.lost, aborted);
+              await op(worker.reset(say, { recreate: worker.studentContainers(), signal: o.signal }));
               continue;
             }
             const finishedAt = now();
@@ -369,7 +426,7 @@ export async function gradeClass(o: ClassOptions): Promise<ClassResult> {
             bump();
             // Back to the proven start state before the next student; nodes that ran allowed code are recreated.
             const ranCode = [...new Set(item.sub.findings.map((f) => f.file.split('/')[0]!))];
-            const r = await race(worker.reset(say, { recreate: worker.studentContainers(ranCode), signal: o.signal }), watch.lost, aborted);
+            const r = await op(worker.reset(say, { recreate: worker.studentContainers(ranCode), signal: o.signal }));
             if (r.recreated.length) emit({ type: 'recreated', worker: wid, nodes: r.recreated.map((x) => x.node) });
           } finally {
             if (!settled) {
@@ -393,6 +450,10 @@ export async function gradeClass(o: ClassOptions): Promise<ClassResult> {
           if (!workersAlive() || plan.every((p) => p.watch.isLost)) queue!.close();
         }
       } finally {
+        if (!watch.isLost) {
+          say('stopping');
+          await Promise.race([current.catch(() => undefined), sleep(60_000)]);
+        }
         summary.recreations = worker.recreations;
         if (watch.isLost) result.leftLabs.push(labName);
         else if (o.keep && started) {

@@ -109,6 +109,20 @@ export class GradeWorker {
   }
 
   private async up(signal?: AbortSignal): Promise<void> {
+    // Labs made at the same moment on one engine (this run's other workers, a colleague's `lab up`) can
+    // pick the same free subnet; the engine refuses the second network, and converging again picks another.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.upOnce(signal);
+        return;
+      } catch (e) {
+        if (attempt >= 4 || !/Pool overlaps|address pool|already in use by|overlap/i.test((e as Error).message)) throw e;
+        await sleep(500 + Math.floor(Math.random() * 1500));
+      }
+    }
+  }
+
+  private async upOnce(signal?: AbortSignal): Promise<void> {
     await upLab(
       {
         experiment: this.spec.lab.id,

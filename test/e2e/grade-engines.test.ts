@@ -81,7 +81,7 @@ describe('lab grade over two engines', () => {
     const tcp = parseEndpoint(`tcp://127.0.0.1:${port}`);
     const unix = parseEndpoint('unix:///var/run/docker.sock');
     const subs = path.join(tmp, 'subs');
-    const kinds = ['solution', 'no-xff', 'renamed', 'broken-nginx', 'reordered', 'solution'];
+    const kinds = ['solution', 'no-xff', 'renamed', 'broken-nginx', 'reordered', 'solution', 'renamed', 'solution'];
     const paths = kinds.map((k, i) => makeSubmission(subs, `st${i + 1}-${k}`, k));
     const out = path.join(tmp, 'grades-two');
     const events: ClassEvent[] = [];

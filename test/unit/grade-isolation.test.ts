@@ -59,6 +59,10 @@ describe('Nginx node', () => {
     expect(nginxDrift(s)).toEqual(['other processes run (5 nginx: worker process is shutting down)']);
     expect(nginxDrift(parseNginxState(''))).toEqual(['no nginx master process']);
   });
+  it('differs when /run/nginx.pid was written into (a log aimed at it), not when it holds the master pid', () => {
+    expect(nginxDrift(parseNginxState(`${PS}@@pid\n6\n`))).toEqual([]);
+    expect(nginxDrift(parseNginxState(`${PS}@@pid\n6\nserver { listen 10080; }\n`))).toEqual(["/run/nginx.pid holds something else than the master's pid"]);
+  });
   it('empties only the log files of its baseline, never a link', () => {
     expect(nginxLogs({ paths: ['/var/log/nginx', '/var/log/nginx/a.access.log', '/var/log/nginx/sub/x.log', '/run/nginx.pid', '/etc/nginx/x.log'] })).toEqual(['/var/log/nginx/a.access.log']);
   });
