@@ -321,6 +321,10 @@ export class GradeWorker {
         const b = base.nodes[n.container] ?? { paths: [] };
         const drift = n.role === 'haproxy' ? haproxyDrift(await this.settledHaproxy(n.container), b) : nginxDrift(await this.settledNginx(n.container, b));
         for (const d of drift) taint(n.container, d);
+        // And the file system once more, now that the previous student's processes are gone: nothing
+        // they did between the first look and the reload may remain either.
+        const late = newPaths(await this.runtime.changes(n.container), b);
+        if (late.length) taint(n.container, `files changed: ${late.slice(0, 5).join(', ')}${late.length > 5 ? ', …' : ''}`);
       }),
     );
     const recreated = [...why].map(([container, reasons]) => ({ node: container.slice(this.spec.labName.length + 1), why: reasons }));
