@@ -58,7 +58,13 @@ console.log(`class: ${N} exp2 submissions (${[...new Set(subs.map((x) => x.kind)
 
 async function classRun(label, keep) {
   const t0 = Date.now();
+  const resets = [];
+  let firstReady;
   const r = await gradeClass({
+    onEvent: (e) => {
+      if (e.type === 'reset') resets.push(e.ms);
+      if (e.type === 'worker-ready') firstReady ??= Date.now() - t0;
+    },
     lab, entries: rosterFromPaths(subs.map((x) => x.path)), gradesDir: path.join(tmp, 'grades'), engines: [{ endpoint: local, runtime, jobs: JOBS }],
     resume: false, fresh: true, keep, lang: 'en', prefix, progress: silentProgress(), readyTimeoutMs: 300_000,
   });
@@ -67,7 +73,8 @@ async function classRun(label, keep) {
   const phases = {};
   for (const rec of Object.values(recs)) for (const [k, v] of Object.entries(rec.timings.phases)) phases[k] = (phases[k] ?? 0) + v;
   console.log(`${label}: ${s(ms)} s for ${N} = ${s(ms / N)} s per submission (labs up and down included); recreated nodes: ${r.workers.reduce((a, w) => a + w.recreations, 0)}`);
-  console.log(`  per submission, mean of the graded phases: ${Object.entries(phases).map(([k, v]) => `${k} ${s(v / N)} s`).join(', ')}`);
+  console.log(`  per submission, mean of the graded phases: ${Object.entries(phases).map(([k, v]) => `${k} ${s(v / N)} s`).join(', ')}; reset ${s(resets.reduce((a, b) => a + b, 0) / Math.max(1, resets.length))} s`);
+  console.log(`  first worker ready after ${s(firstReady ?? 0)} s`);
   return { ms, recs };
 }
 

@@ -51,7 +51,8 @@ export type ClassEvent =
   | { type: 'requeued'; name: string; worker: string; engine: string }
   | { type: 'engine-lost'; engine: string; message: string }
   | { type: 'worker-ready'; worker: string; engine: string }
-  | { type: 'recreated'; worker: string; nodes: string[] };
+  | { type: 'recreated'; worker: string; nodes: string[] }
+  | { type: 'reset'; worker: string; ms: number };
 
 export interface ClassOptions {
   lab: Lab;
@@ -427,6 +428,7 @@ async function gradeLocked(o: ClassOptions, result: ClassResult, t0: number, now
             // Back to the proven start state before the next student; nodes that ran allowed code are recreated.
             const ranCode = [...new Set(item.sub.findings.map((f) => f.file.split('/')[0]!))];
             const r = await op(worker.reset(say, { recreate: worker.studentContainers(ranCode), signal: o.signal }));
+            emit({ type: 'reset', worker: wid, ms: r.ms });
             if (r.recreated.length) emit({ type: 'recreated', worker: wid, nodes: r.recreated.map((x) => x.node) });
           } finally {
             if (!settled) {

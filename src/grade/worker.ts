@@ -198,7 +198,7 @@ export class GradeWorker {
 
   private async apply(): Promise<ApplyNote[]> {
     const t = resolveTarget(this.view, { labName: this.spec.labName, cwd: this.spec.rootDir, experiment: this.spec.lab.id });
-    const r = await applyTarget(this.runtime, t, { cwd: this.spec.rootDir, force: true });
+    const r = await applyTarget(this.runtime, t, { cwd: this.spec.rootDir, force: true, allAtOnce: true });
     const prefix = `${t.workspaceRoot}/`;
     return r.outcomes.map((o) => {
       const note: ApplyNote = { role: o.role, tool: o.tool, status: o.status };
@@ -228,26 +228,29 @@ export class GradeWorker {
     return failed;
   }
 
-  /** HAProxy's state once the previous generation of workers is gone (killed after a short grace). */
+  /**
+   * HAProxy's state once the previous generation of workers is gone. They belong to the config just
+   * replaced (the previous student's, or ours), nobody is served meanwhile, so they are killed at once
+   * rather than left to finish: an old worker must never answer the next student's requests.
+   */
   private async settledHaproxy(container: string) {
     let s = await haproxyState(this.runtime, container);
-    for (let i = 0; i < 8 && s.oldWorkers.length; i++) {
-      await sleep(150);
-      s = await haproxyState(this.runtime, container);
-    }
-    if (s.oldWorkers.length) {
-      // They belong to the previous student's config (`grace`, long timeouts): never let them answer the next one.
+    for (let i = 0; i < 5 && s.oldWorkers.length; i++) {
       await this.runtime.exec(container, ['kill', '-9', ...s.oldWorkers], { timeoutMs: 5000 }).catch(() => undefined);
-      await sleep(100);
+      await sleep(100 * (i + 1));
       s = await haproxyState(this.runtime, container);
     }
     return s;
   }
 
+  /** Nginx's processes once the previous generation of workers is gone (killed at once, as above). */
   private async settledNginx(container: string, base: NodeState) {
     let s = await nginxState(this.runtime, container, nginxLogs(base));
-    for (let i = 0; i < 8 && s.stray.length; i++) {
-      await sleep(150);
+    for (let i = 0; i < 5 && s.stray.length; i++) {
+      const old = s.stray.filter((x) => /worker process is shutting down$/.test(x)).map((x) => x.split(' ')[0]!);
+      if (!old.length) break;
+      await this.runtime.exec(container, ['kill', '-9', ...old], { timeoutMs: 5000 }).catch(() => undefined);
+      await sleep(100 * (i + 1));
       s = await nginxState(this.runtime, container);
     }
     return s;
@@ -310,6 +313,7 @@ export class GradeWorker {
       }),
     );
     const clean = this.studentNodes().filter((n) => !why.has(n.container));
+    say('reset: reload the start files');
     await Promise.all(
       clean.map(async (n) => {
         try {
@@ -318,6 +322,7 @@ export class GradeWorker {
           taint(n.container, `reload failed: ${(e as Error).message}`);
           return;
         }
+        say(`reset: proof of ${n.node}`);
         const b = base.nodes[n.container] ?? { paths: [] };
         const drift = n.role === 'haproxy' ? haproxyDrift(await this.settledHaproxy(n.container), b) : nginxDrift(await this.settledNginx(n.container, b));
         for (const d of drift) taint(n.container, d);
