@@ -63,6 +63,7 @@ async function classRun(label, keep) {
   const r = await gradeClass({
     onEvent: (e) => {
       if (e.type === 'reset') resets.push(e.ms);
+      if (e.type === 'recreated') console.log(`  recreated after a submission: ${e.why.join(' | ')}`);
       if (e.type === 'worker-ready') firstReady ??= Date.now() - t0;
     },
     lab, entries: rosterFromPaths(subs.map((x) => x.path)), gradesDir: path.join(tmp, 'grades'), engines: [{ endpoint: local, runtime, jobs: JOBS }],
@@ -93,7 +94,16 @@ for (const sub of subs.slice(0, NAIVE)) {
   const name = `bench-n${process.pid}`.slice(0, 20);
   const cwd = mkdtempSync(path.join(tmp, 'naive-'));
   try {
-    const up = await upLab({ experiment: 'exp2', cwd, yes: true, interactive: false, timeoutMs: 300_000 }, { runtime, progress: silentProgress(), labName: name });
+    let up;
+    // Labs made at the same moment on one engine can pick the same free subnet; converging again picks another.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        up = await upLab({ experiment: 'exp2', cwd, yes: true, interactive: false, timeoutMs: 300_000 }, { runtime, progress: silentProgress(), labName: name });
+        break;
+      } catch (e) {
+        if (attempt >= 4 || !/Pool overlaps/.test(e.message)) throw e;
+      }
+    }
     const files = new Map(walkFiles(sub.path).map((rel) => [rel.split(path.sep).join('/'), readFileSync(path.join(sub.path, rel))]));
     swapFiles(up.workspaceDir, lab.def.workspace, files);
     const t = resolveTarget(await observeLab(runtime, name), { labName: name, cwd, experiment: 'exp2' });

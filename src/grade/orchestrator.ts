@@ -51,7 +51,7 @@ export type ClassEvent =
   | { type: 'requeued'; name: string; worker: string; engine: string }
   | { type: 'engine-lost'; engine: string; message: string }
   | { type: 'worker-ready'; worker: string; engine: string }
-  | { type: 'recreated'; worker: string; nodes: string[] }
+  | { type: 'recreated'; worker: string; nodes: string[]; why: string[] }
   | { type: 'reset'; worker: string; ms: number };
 
 export interface ClassOptions {
@@ -429,7 +429,7 @@ async function gradeLocked(o: ClassOptions, result: ClassResult, t0: number, now
             const ranCode = [...new Set(item.sub.findings.map((f) => f.file.split('/')[0]!))];
             const r = await op(worker.reset(say, { recreate: worker.studentContainers(ranCode), signal: o.signal }));
             emit({ type: 'reset', worker: wid, ms: r.ms });
-            if (r.recreated.length) emit({ type: 'recreated', worker: wid, nodes: r.recreated.map((x) => x.node) });
+            if (r.recreated.length) emit({ type: 'recreated', worker: wid, nodes: r.recreated.map((x) => x.node), why: r.recreated.map((x) => `${x.node}: ${x.why.join('; ')}`) });
           } finally {
             if (!settled) {
               if (result.interrupted || watch.isLost) settle('requeue');
