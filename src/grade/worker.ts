@@ -279,7 +279,17 @@ export class GradeWorker {
     say('swap');
     await time('swap', () => swapFiles(this.workspaceDir, this.spec.lab.def.workspace, files));
     say('validate and reload');
-    const applied = await time('apply', () => this.apply());
+    let applied: ApplyNote[];
+    try {
+      applied = await time('apply', () => this.apply());
+    } catch (e) {
+      // A validator or reload that does not finish (a server name that takes DNS ages to fail, say) is
+      // the submission's doing: graded as the start state, with what happened, like a rejected config.
+      // (An engine that is gone fails the reset too, and the class run requeues the submission.)
+      say('apply failed: back to the start files');
+      await time('apply-failed-reset', () => this.reset(say, { recreate: [] }));
+      applied = [{ role: 'all', tool: 'validate and reload', status: 'invalid', message: `could not be applied: ${(e as Error).message}` }];
+    }
     await time('settle', () => this.settle());
     say('checks');
     // The lab's containers and addresses are what startUp or the last recreation observed.
