@@ -147,9 +147,11 @@ export function parseNginxState(out: string): NginxState {
       const [pid, ppid, ...args] = l.split(/\s+/);
       return { pid: pid!, ppid: ppid!, args: args.join(' ') };
     });
-  const master = rows.find((r) => r.args.startsWith('nginx: master process'));
-  const workers = rows.filter((r) => r.ppid === master?.pid && r.args === 'nginx: worker process').map((r) => r.pid);
-  const stray = rows.filter((r) => r !== master && !workers.includes(r.pid)).map((r) => `${r.pid} ${r.args}`);
+  // A killed old worker the master has not reaped yet is a zombie: dead, holding nothing.
+  const live = rows.filter((r) => !/<defunct>$/.test(r.args));
+  const master = live.find((r) => r.args.startsWith('nginx: master process'));
+  const workers = live.filter((r) => r.ppid === master?.pid && r.args === 'nginx: worker process').map((r) => r.pid);
+  const stray = live.filter((r) => r !== master && !workers.includes(r.pid)).map((r) => `${r.pid} ${r.args}`);
   return { master: master?.pid, workers, stray, ...(pidPart !== undefined ? { pidFile: pidPart.trim() } : {}) };
 }
 
