@@ -196,7 +196,11 @@ export function unreadableConfig(workspaceDir: string, workspaceRoot: string, ro
 }
 
 /** Validates and reloads every service of the target whose files changed (all of them with `force`). */
-export async function applyTarget(runtime: Runtime, t: Target, opts: { cwd: string; force?: boolean; onProgress?: (line: string) => void }): Promise<ApplyResult> {
+export async function applyTarget(
+  runtime: Runtime,
+  t: Target,
+  opts: { cwd: string; force?: boolean; onProgress?: (line: string) => void; /** Reload a role's nodes all at once (nobody is served meanwhile, e.g. class grading). */ allAtOnce?: boolean },
+): Promise<ApplyResult> {
   if (!existsSync(t.workspaceDir)) {
     throw new UsageError(`no workspace at ${t.workspaceRoot}`, { hint: `\`lab up ${t.lab.id}\` creates it (or pass --workspace DIR).` });
   }
@@ -249,18 +253,21 @@ export async function applyTarget(runtime: Runtime, t: Target, opts: { cwd: stri
       }
       for (const [file, content] of Object.entries(files)) writeAtomic(file, content);
       // One node at a time, so a node is always serving while its peer reloads.
-      for (const n of due) {
+      const reload = async (n: ObservedNode) => {
         opts.onProgress?.(`reload ${n.node}`);
-        try {
-          await service!.reload(runtime, n.container);
-        } catch (e) {
-          outcome.status = 'reload-failed';
-          outcome.error = e as Error;
-          return;
-        }
+        await service!.reload(runtime, n.container);
         applied[n.node] = hash;
+      };
+      try {
+        if (opts.allAtOnce) await Promise.all(due.map(reload));
+        else for (const n of due) await reload(n);
+      } catch (e) {
+        outcome.status = 'reload-failed';
+        outcome.error = e as Error;
         writeApplied(t.rootDir, t.labName, applied);
+        return;
       }
+      writeApplied(t.rootDir, t.labName, applied);
       outcome.status = 'reloaded';
       const dir = v!.workspaceDir.split('/')[0]!;
       warnings.push(...findWorkspacePitfalls(t.workspaceDir).filter((p) => p.severity === 'warning' && p.file.startsWith(`${dir}/`)));

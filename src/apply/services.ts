@@ -57,7 +57,8 @@ export async function haproxyProcs(runtime: Runtime, container: string): Promise
 }
 
 async function nginxWorkers(runtime: Runtime, container: string): Promise<string[]> {
-  const out = await sh(runtime, container, 'ps -o pid=,args= --ppid 1 2>/dev/null | grep "worker process" | grep -v "shutting down" || true');
+  // The master is docker-init's child (containers run with an init), not pid 1: find it by its title.
+  const out = await sh(runtime, container, 'm=$(pgrep -o -f "^nginx: master" || echo 1); ps -o pid=,args= --ppid "$m" 2>/dev/null | grep "worker process" | grep -v "shutting down" || true');
   return out.split('\n').map((l) => l.trim().split(/\s+/)[0]!).filter(Boolean);
 }
 

@@ -3,6 +3,7 @@
 // place that makes the real ones; tests pass fakes and run commands in-process.
 import type { Command } from 'commander';
 import type { Runtime } from '../runtime/types.js';
+import type { EngineEndpoint } from '../grade/engine-endpoint.js';
 import type { Progress } from '../progress/progress.js';
 import { styleFor, type Style } from '../util/style.js';
 import { sleep } from '../util/sleep.js';
@@ -34,6 +35,8 @@ export interface Deps {
   cwd: string;
   labName: string;
   env: NodeJS.ProcessEnv;
+  /** A runtime for another Docker engine (`lab grade --engine ENDPOINT`); absent: only `runtime` exists. */
+  engine?: (endpoint: EngineEndpoint) => Runtime;
 }
 
 const LAB_NAME = /^[a-z][a-z0-9-]{0,30}$/;
@@ -65,9 +68,11 @@ export function processIo(): Io {
 export async function realDeps(cmd: Command): Promise<Deps> {
   const globals = cmd.optsWithGlobals() as { name: string };
   const labName = checkLabName(globals.name);
-  const [{ DockerRuntime }, { listrProgress }] = await Promise.all([import('../runtime/docker.js'), import('./progress.js')]);
+  const [{ DockerRuntime }, { listrProgress }, { dockerOptions }] = await Promise.all([import('../runtime/docker.js'), import('./progress.js'), import('../grade/engine-endpoint.js')]);
   return {
     runtime: new DockerRuntime(),
+    // One DockerRuntime per engine endpoint, its dockerode options from the URL (ssh via docker-modem).
+    engine: (e) => new DockerRuntime(dockerOptions(e, process.env) as never),
     progress: listrProgress(process.stderr),
     io: processIo(),
     clock: systemClock,

@@ -45,6 +45,8 @@ export interface GradebookStudent {
   /** The stored check results, in lab.yaml's order (then any the lab no longer has). */
   checks: CheckResult[];
   problems: string[];
+  /** Graded, but a config was rejected (and that service graded on the start files), or a reload failed. */
+  notes: string[];
   /** `file` of the JUnit report and result, without extension. */
   fileName: string;
   hash: string;
@@ -95,6 +97,7 @@ export function buildGradebook(records: GradeRecord[], lab: GradebookLab, lang: 
         status: Object.fromEntries(ids.map((id) => [id, byId.get(id)?.status ?? null])),
         checks,
         problems: r.problems.map(formatProblem),
+        notes: applyNotes(r, lang),
         fileName: studentFileName(r.name),
         hash: r.hash,
         source: r.source,
@@ -128,12 +131,26 @@ export function buildGradebook(records: GradeRecord[], lab: GradebookLab, lang: 
   };
 }
 
-/** gradebook.csv: name, one column per check id (lab.yaml order), total, maxScore, passed, problems. */
+/** What the validators said about configs that were not loaded, one line each. */
+export function applyNotes(r: Pick<GradeRecord, 'applied'>, lang: Lang): string[] {
+  return r.applied
+    .filter((a) => a.status === 'invalid' || a.status === 'reload-failed')
+    .map((a) => {
+      const where = a.file ? `${a.file}${a.line ? `:${a.line}` : ''}: ` : '';
+      const msg = a.message ?? a.status;
+      if (a.status === 'invalid') {
+        return lang === 'zh' ? `${a.tool} 拒绝了配置：${where}${msg}（${a.role} 按起始文件评分）` : `${a.tool} rejected the config: ${where}${msg} (${a.role} was graded on the start files)`;
+      }
+      return lang === 'zh' ? `${a.role} 重载失败：${msg}` : `${a.role} failed to reload: ${msg}`;
+    });
+}
+
+/** gradebook.csv: name, one column per check id (lab.yaml order), total, maxScore, passed, problems, notes. */
 export function gradebookCsv(g: Gradebook): string {
   const ids = g.checks.map((c) => c.id);
-  const rows: (string | number | boolean)[][] = [['name', ...ids, 'total', 'maxScore', 'passed', 'problems']];
+  const rows: (string | number | boolean)[][] = [['name', ...ids, 'total', 'maxScore', 'passed', 'problems', 'notes']];
   for (const s of g.students) {
-    rows.push([csvText(s.name), ...ids.map((id) => s.points[id] ?? ''), s.score, s.maxScore, s.passed, csvText(s.problems.join('; '))]);
+    rows.push([csvText(s.name), ...ids.map((id) => s.points[id] ?? ''), s.score, s.maxScore, s.passed, csvText(s.problems.join('; ')), csvText(s.notes.join('; '))]);
   }
   return `\ufeff${formatCsv(rows)}`;
 }

@@ -25,6 +25,7 @@ const WORDS = {
     no: 'no',
     details: 'Messages and hints',
     problems: 'Problems with the submission',
+    notes: 'Configs that were not loaded',
     check: 'Check',
     status: 'Status',
     points: 'Points',
@@ -56,6 +57,7 @@ const WORDS = {
     no: '否',
     details: '评分信息与提示',
     problems: '提交的文件有问题',
+    notes: '未能加载的配置',
     check: '检查项',
     status: '结果',
     points: '分数',
@@ -129,6 +131,9 @@ function studentDetails(s: GradebookStudent, i: number, g: Gradebook, w: (typeof
   const problems = s.problems.length
     ? `<div class="problems"><strong>${escapeHtml(w.problems)}</strong><ul>${s.problems.map((p) => `<li class="msg">${escapeHtml(p)}</li>`).join('')}</ul></div>`
     : '';
+  const notes = s.notes.length
+    ? `<div class="problems notes"><strong>${escapeHtml(w.notes)}</strong><ul>${s.notes.map((p) => `<li class="msg">${escapeHtml(p)}</li>`).join('')}</ul></div>`
+    : '';
   const rows = s.checks
     .map((c) => {
       const opt = required.get(c.id) === false ? ` <span class="muted">(${escapeHtml(w.optional)})</span>` : '';
@@ -142,7 +147,7 @@ function studentDetails(s: GradebookStudent, i: number, g: Gradebook, w: (typeof
     .join('\n');
   return `<details id="s-${i + 1}">
 <summary><span class="name">${escapeHtml(s.name)}</span> — ${escapeHtml(s.score)}/${escapeHtml(s.maxScore)} <span class="${s.passed ? 'pass' : 'fail'}">${escapeHtml(s.passed ? w.yes : s.notGraded ? w.notGraded : w.no)}</span> <span class="muted">${escapeHtml(w.gradedBy(s.grader.worker, s.gradedAt))}</span></summary>
-${problems}<table><thead><tr><th>${escapeHtml(w.check)}</th><th>${escapeHtml(w.status)}</th><th class="num">${escapeHtml(w.points)}</th><th>${escapeHtml(w.message)} / ${escapeHtml(w.hint)}</th></tr></thead>
+${problems}${notes}<table><thead><tr><th>${escapeHtml(w.check)}</th><th>${escapeHtml(w.status)}</th><th class="num">${escapeHtml(w.points)}</th><th>${escapeHtml(w.message)} / ${escapeHtml(w.hint)}</th></tr></thead>
 <tbody>
 ${rows}
 </tbody></table>

@@ -13,6 +13,15 @@ import { studentFileName } from './file-names.js';
 const Problem = z.object({ file: z.string().optional(), line: z.number().int().optional(), message: z.string(), hint: z.string().optional() });
 const Finding = z.object({ file: z.string(), line: z.number().int(), directive: z.string(), rule: z.string(), message: z.string() });
 const Status = z.enum(['pass', 'fail', 'skip']);
+/** What validate-then-reload did with one service of the submission (a rejected config is graded as the start state). */
+const Applied = z.object({
+  role: z.string(),
+  tool: z.string(),
+  status: z.enum(['unchanged', 'reloaded', 'invalid', 'reload-failed']),
+  file: z.string().optional(),
+  line: z.number().int().optional(),
+  message: z.string().optional(),
+});
 const CheckResult = z.object({ id: z.string(), title: z.string(), status: Status, points: z.number(), maxPoints: z.number(), message: z.string(), hint: z.string() });
 const Report = z.object({ experiment: z.string(), score: z.number(), maxScore: z.number(), passed: z.boolean(), checks: z.array(CheckResult) });
 const Meta = z.object({
@@ -40,6 +49,8 @@ export const GradeRecord = z.object({
   problems: z.array(Problem),
   ignored: z.array(z.string()).default([]),
   findings: z.array(Finding).default([]),
+  /** Each service's validate-and-reload; a config its tool rejected was not loaded, so that service ran the start files. */
+  applied: z.array(Applied).default([]),
   /** Who graded it: the worker (and its lab) and the engine it ran on. */
   grader: z.object({ worker: z.string(), lab: z.string().optional(), engine: z.string().optional(), host: z.string().optional(), version: z.string().optional() }),
   timings: z.object({

@@ -1,7 +1,7 @@
 // A submission folder, read without following a single symlink: entries come from lstat, files are
 // opened with O_NOFOLLOW and their size checked on the open descriptor, so a link swapped in between
 // listing and reading fails instead of reading /etc/shadow. Symlinks, devices, FIFOs and sockets are
-// listed as what they are; intake refuses them.
+// listed as what they are (and so are files with more than one name: hard links); intake refuses them.
 import { constants, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { collect, SourceError, TooLargeError, type Entry, type EntryKind, type EntrySource } from './entries.js';
@@ -9,7 +9,9 @@ import { collect, SourceError, TooLargeError, type Entry, type EntryKind, type E
 function kindOf(st: import('node:fs').Stats): EntryKind {
   if (st.isSymbolicLink()) return 'symlink';
   if (st.isDirectory()) return 'dir';
-  if (st.isFile()) return 'file';
+  // A file with another name elsewhere on this machine (a hard link made by extracting an archive, say)
+  // may be any file of the teacher's: its content would end up in validator messages and results.
+  if (st.isFile()) return st.nlink > 1 ? 'hardlink' : 'file';
   if (st.isCharacterDevice() || st.isBlockDevice()) return 'device';
   if (st.isFIFO()) return 'fifo';
   if (st.isSocket()) return 'socket';
@@ -63,6 +65,7 @@ export function folderSource(root: string): EntrySource {
           const st = await fh.stat();
           // O_NONBLOCK above keeps a FIFO swapped in after listing from hanging the open; refuse it here.
           if (!st.isFile()) throw new SourceError(`${name} is no longer a regular file`);
+          if (st.nlink > 1) throw new SourceError(`${name} is now a hard link`);
           if (st.size > maxBytes) throw new TooLargeError(name, maxBytes);
           out.set(name, await collect(fh.createReadStream({ autoClose: false }), name, maxBytes));
         } finally {

@@ -21,6 +21,24 @@ export const TopologyOverrides = z
   .strict()
   .default({});
 
+/** Rules of config directives that run code (src/grade/code-exec.ts), which an experiment may allow. */
+export const CODE_RULES = [
+  'haproxy:program', 'haproxy:lua', 'haproxy:external-check', 'haproxy:fork', 'haproxy:env-keyword',
+  'nginx:perl', 'nginx:njs', 'nginx:load-module', 'nginx:lua',
+  'keepalived:notify', 'keepalived:misc-check', 'keepalived:script', 'keepalived:variable',
+] as const;
+
+/** How `lab grade` treats submissions of this experiment. */
+export const GradeSettings = z
+  .object({
+    /**
+     * Config directives that run code which submissions may use (rule ids, e.g. haproxy:lua); none by
+     * default. Nodes that ran an allowed one are recreated after the student, never reused.
+     */
+    allowCode: z.array(z.enum(CODE_RULES)).default([]),
+  })
+  .strict();
+
 export const LabFile = z
   .object({
     id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'use lowercase letters, digits and dashes, e.g. exp3'),
@@ -43,6 +61,8 @@ export const LabFile = z
     finish: Text.optional(),
     steps: Steps,
     checks: Checks,
+    /** Class grading (`lab grade`): optional. */
+    grade: GradeSettings.optional(),
   })
   .strict();
 

@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { EngineError } from '../util/errors.js';
 import { walkFiles } from '../util/files.js';
 import type {
-  BuildOptions, ContainerInfo, ContainerSpec, ContainerState, EngineVersion, ExecResult, Health,
+  BuildOptions, ContainerInfo, ContainerSpec, ContainerState, EngineVersion, ExecResult, FsChange, Health,
   ImageInfo, Labels, Mount, NetworkInfo, NetworkSpec, Runtime,
 } from './types.js';
 
@@ -52,7 +52,14 @@ export class DockerRuntime implements Runtime {
       const v = await this.docker.version();
       const info = await this.docker.info();
       const osName = String(info.OperatingSystem ?? '');
-      return { version: v.Version, apiVersion: v.ApiVersion, os: osName, desktop: /docker desktop|orbstack|colima/i.test(osName) };
+      return {
+        version: v.Version,
+        apiVersion: v.ApiVersion,
+        os: osName,
+        desktop: /docker desktop|orbstack|colima/i.test(osName),
+        cpus: typeof info.NCPU === 'number' ? info.NCPU : undefined,
+        memoryBytes: typeof info.MemTotal === 'number' ? info.MemTotal : undefined,
+      };
     } catch (e) {
       throw wrap(e, 'answer a version request');
     }
@@ -117,6 +124,7 @@ export class DockerRuntime implements Runtime {
         id: c.Id,
         name: (c.Names[0] ?? '').replace(/^\//, ''),
         image: c.Image,
+        imageId: c.ImageID,
         labels: c.Labels ?? {},
         state: c.State as ContainerState,
         health: toHealth(/\((healthy|unhealthy|health: starting)\)/.exec(c.Status)?.[1]?.replace('health: ', '')),
@@ -136,6 +144,7 @@ export class DockerRuntime implements Runtime {
         id: c.Id,
         name: c.Name.replace(/^\//, ''),
         image: c.Config.Image,
+        imageId: c.Image,
         labels: c.Config.Labels ?? {},
         state: c.State.Status as ContainerState,
         health: toHealth(c.State.Health?.Status),
@@ -323,6 +332,16 @@ export class DockerRuntime implements Runtime {
       return out;
     } catch (e) {
       throw wrap(e, `read logs of ${name}`);
+    }
+  }
+
+  async changes(name: string): Promise<FsChange[]> {
+    try {
+      const list = ((await this.docker.getContainer(name).changes()) ?? []) as { Path: string; Kind: number }[];
+      const kinds: FsChange['kind'][] = ['changed', 'added', 'deleted'];
+      return list.map((c) => ({ path: c.Path, kind: kinds[c.Kind] ?? 'changed' }));
+    } catch (e) {
+      throw wrap(e, `list the file changes of ${name}`);
     }
   }
 

@@ -20,6 +20,7 @@ export class RecordingRuntime implements Runtime {
   inspectContainer(name: string) { return this.inner.inspectContainer(name); }
   listImages(labels?: Labels) { return this.inner.listImages(labels); }
   imageExists(ref: string) { return this.inner.imageExists(ref); }
+  changes(name: string) { return this.inner.changes(name); }
 
   async createNetwork(spec: NetworkSpec) { this.record(`create network ${spec.name}`); }
   async removeNetwork(name: string) { this.record(`remove network ${name}`); }

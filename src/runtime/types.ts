@@ -64,6 +64,8 @@ export interface ContainerInfo {
   health: Health;
   /** Docker network name → IPv4 address. */
   addresses: Record<string, string>;
+  /** The image's ID (sha256:…), whatever tag the container was created from. */
+  imageId?: string;
 }
 
 export interface ExecResult {
@@ -94,6 +96,15 @@ export interface EngineVersion {
   os: string;
   /** True on Docker Desktop and similar VMs: the host has no route to container addresses. */
   desktop: boolean;
+  /** What the engine's machine has (docker info NCPU, MemTotal), when it says. */
+  cpus?: number;
+  memoryBytes?: number;
+}
+
+/** One entry of `docker diff`: a path of the container's writable layer that differs from its image. */
+export interface FsChange {
+  path: string;
+  kind: 'changed' | 'added' | 'deleted';
 }
 
 export interface Runtime {
@@ -116,6 +127,8 @@ export interface Runtime {
   /** Runs a command attached to this process's stdio (a TTY when `tty`), returning its exit code. */
   execAttached(name: string, cmd: string[], opts: { tty: boolean }): Promise<number>;
   logs(name: string, opts: { follow: boolean; tail?: number; since?: number }): Promise<NodeJS.ReadableStream>;
+  /** `docker diff`: what the container changed in its file system, as the engine sees it (the container cannot hide it). */
+  changes(name: string): Promise<FsChange[]>;
   /** Runs a throwaway container to completion and returns its output; the container is removed. */
   run(opts: { image: string; cmd: string[]; mounts?: Mount[]; capAdd?: string[]; labels?: Labels; network?: string; env?: Record<string, string> }): Promise<ExecResult>;
 

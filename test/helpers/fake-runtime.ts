@@ -1,6 +1,6 @@
 // An in-memory Runtime for planner tests: records every call, keeps containers and networks by name.
 import type {
-  BuildOptions, ContainerInfo, ContainerSpec, EngineVersion, ExecResult, ImageInfo, Labels, NetworkInfo, NetworkSpec, Runtime,
+  BuildOptions, ContainerInfo, ContainerSpec, EngineVersion, ExecResult, FsChange, ImageInfo, Labels, NetworkInfo, NetworkSpec, Runtime,
 } from '../../src/runtime/types.js';
 import { PassThrough } from 'node:stream';
 
@@ -84,6 +84,11 @@ export class FakeRuntime implements Runtime {
     const s = new PassThrough();
     s.end();
     return s;
+  }
+  /** `docker diff` per container name (default: nothing changed). */
+  fsChanges = new Map<string, FsChange[]>();
+  async changes(name: string): Promise<FsChange[]> {
+    return this.fsChanges.get(name) ?? [];
   }
   async run(): Promise<ExecResult> {
     return { exitCode: 0, stdout: '', stderr: '' };

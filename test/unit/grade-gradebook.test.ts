@@ -49,14 +49,14 @@ describe('writeGradebook', () => {
     expect(text.startsWith('\ufeffname,')).toBe(true);
     expect(text.includes('\r\n')).toBe(true);
     const rows = parseCsv(text).map((r) => r.cells);
-    expect(rows[0]).toEqual(['name', ...ids, 'total', 'maxScore', 'passed', 'problems']);
+    expect(rows[0]).toEqual(['name', ...ids, 'total', 'maxScore', 'passed', 'problems', 'notes']);
     const ab = pointsOf(ids.slice(0, 3));
     expect(rows.slice(1)).toEqual([
       // A formula-looking name is defused with an apostrophe; its comma, quotes and newline survive quoting.
-      ["'=HYPERLINK(\"http://evil\",\"click\"), \"Jr.\"\nLi", ...pointsOf([ids[0]!]).map(String), String(sum(pointsOf([ids[0]!]))), '100', 'false', ''],
-      ['alice', ...pointsOf(ids).map(String), '100', '100', 'true', ''],
-      ['bob', ...ab.map(String), String(sum(ab)), '100', 'false', ''],
-      ['carol', ...ids.map(() => '0'), '0', '100', 'false', 'haproxy/haproxy.cfg:2: is a binary file'],
+      ["'=HYPERLINK(\"http://evil\",\"click\"), \"Jr.\"\nLi", ...pointsOf([ids[0]!]).map(String), String(sum(pointsOf([ids[0]!]))), '100', 'false', '', ''],
+      ['alice', ...pointsOf(ids).map(String), '100', '100', 'true', '', ''],
+      ['bob', ...ab.map(String), String(sum(ab)), '100', 'false', '', ''],
+      ['carol', ...ids.map(() => '0'), '0', '100', 'false', 'haproxy/haproxy.cfg:2: is a binary file', ''],
     ]);
   });
 

@@ -17,8 +17,10 @@ import { define as fault } from './fault.js';
 import { define as list } from './list.js';
 import { define as drill } from './drill.js';
 import { define as report } from './report.js';
+import { define as grade } from './grade.js';
+import { define as images } from './images.js';
 
 /** Each verb lives in its own module and registers itself on the program. Add new verbs here. */
 export type DefineCommand = (program: Command, act: Act) => void;
 
-export const commands: DefineCommand[] = [up, down, status, list, exec, graph, certs, doctor, validate, apply, reset, solve, check, guide, fault, drill, report];
+export const commands: DefineCommand[] = [up, down, status, list, exec, graph, certs, doctor, validate, apply, reset, solve, check, guide, fault, drill, report, grade, images];
