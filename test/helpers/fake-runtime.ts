@@ -110,5 +110,5 @@ export class FakeRuntime implements Runtime {
     s.end();
     return s;
   }
-  async loadImages(): Promise<void> {}
+  async loadImages(_tar?: NodeJS.ReadableStream): Promise<void> {}
 }
