@@ -287,23 +287,32 @@ export async function upLab(opts: UpOptions, deps: UpDeps): Promise<UpResult> {
           const n = topology!.nodes.find((x) => x.node === node)!;
           return kindOf(n.role).configSources?.(bctx!, 0);
         };
+        const hooks = {
+          writer,
+          experiment: lab.id,
+          keepalived: lab.def.topology.keepalived,
+          workspaceRoot: path.relative(opts.cwd, workspaceDir) || '.',
+          // What the node runs now: hashed after the plan's own file writes.
+          onApplied: (node: string) => {
+            const src = sources(node);
+            if (src?.length) applied[node] = contentHash(src);
+          },
+        };
         try {
-          await executePlan(
-            runtime,
-            plan,
-            {
-              writer,
-              experiment: lab.id,
-              keepalived: lab.def.topology.keepalived,
-              workspaceRoot: path.relative(opts.cwd, workspaceDir) || '.',
-              // What the node runs now: hashed after the plan's own file writes.
-              onApplied: (node) => {
-                const src = sources(node);
-                if (src?.length) applied[node] = contentHash(src);
-              },
-            },
-            within(ctl),
-          );
+          // Two labs starting at once on one engine may choose the same free subnets (each lab's lock
+          // covers only itself); the engine refuses the second network. Observe and plan again: the
+          // subnets now taken are skipped.
+          for (let attempt = 0; ; attempt++) {
+            try {
+              await executePlan(runtime, plan, hooks, within(ctl));
+              break;
+            } catch (e) {
+              if (attempt >= 3 || !/Pool overlaps|overlaps with other one/i.test((e as Error).message)) throw e;
+              ctl.output('another lab took the same subnets meanwhile: planning again');
+              view = await observeLab(runtime, labName);
+              await makePlan();
+            }
+          }
         } finally {
           if (!dry) writeApplied(rootDir, labName, applied);
         }
