@@ -272,7 +272,8 @@ export class NodeClient implements HttpClient {
       const loc = last.headers.location;
       if (!r.maxRedirects || last.status < 300 || last.status > 399 || !loc) break;
       if (redirects >= r.maxRedirects) {
-        return { ok: false, status: last.status, headers: last.headers, body: '', redirects, finalUrl: url.href, error: `Maximum (${r.maxRedirects}) redirects followed`, errorCode: 'too-many-redirects', localAddress: last.localAddress };
+        const error = `Maximum (${r.maxRedirects}) redirects followed`;
+        return { ok: false, status: last.status, headers: last.headers, body: '', redirects, finalUrl: url.href, error, errorCode: 'too-many-redirects', localAddress: last.localAddress };
       }
       const next = new URL(loc, url);
       if (next.protocol !== 'http:' && next.protocol !== 'https:') break;

@@ -29,7 +29,17 @@ export function toJson(r: Report, meta?: Pick<ReportMeta, 'observations'>): Repo
 }
 
 const WORDS = {
-  en: { pass: 'PASS', fail: 'FAIL', skip: 'SKIP', hint: 'hint', score: 'Score', required: 'required', optional: 'optional', allPassed: 'Every required check passed.', failed: (ids: string[]) => `Required check(s) not passed: ${ids.join(', ')}.` },
+  en: {
+    pass: 'PASS',
+    fail: 'FAIL',
+    skip: 'SKIP',
+    hint: 'hint',
+    score: 'Score',
+    required: 'required',
+    optional: 'optional',
+    allPassed: 'Every required check passed.',
+    failed: (ids: string[]) => `Required check(s) not passed: ${ids.join(', ')}.`,
+  },
   zh: { pass: '通过', fail: '失败', skip: '跳过', hint: '提示', score: 'Score', required: '必做', optional: '选做', allPassed: '所有必做检查均已通过。', failed: (ids: string[]) => `未通过的必做检查：${ids.join(', ')}。` },
 } as const;
 
@@ -68,7 +78,8 @@ export function junit(r: Report, meta: ReportMeta): string {
   const skipped = r.checks.filter((c) => c.status === 'skip').length;
   const cases = r.checks.map((c) => {
     const open = `    <testcase classname="lab.check.${xml(r.experiment)}" name="${xml(`${c.id}: ${c.title}`)}" time="${secs(meta.durationMs[c.id] ?? 0)}">`;
-    const props = `      <properties><property name="points" value="${c.points}"/><property name="maxPoints" value="${c.maxPoints}"/><property name="required" value="${meta.required[c.id] !== false}"/></properties>`;
+    const prop = (name: string, value: unknown) => `<property name="${name}" value="${value}"/>`;
+    const props = `      <properties>${prop('points', c.points)}${prop('maxPoints', c.maxPoints)}${prop('required', meta.required[c.id] !== false)}</properties>`;
     const body =
       c.status === 'fail'
         ? `      <failure message="${xml(c.message)}" type="check-failed">${xml(`${c.message}\nhint: ${c.hint}`)}</failure>`
@@ -81,7 +92,8 @@ export function junit(r: Report, meta: ReportMeta): string {
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites name="lab check" tests="${r.checks.length}" failures="${failures}" skipped="${skipped}" errors="0" time="${secs(meta.totalMs)}">`,
     `  <testsuite name="${xml(r.experiment)}" tests="${r.checks.length}" failures="${failures}" skipped="${skipped}" errors="0" time="${secs(meta.totalMs)}">`,
-    `    <properties><property name="score" value="${r.score}"/><property name="maxScore" value="${r.maxScore}"/><property name="passed" value="${r.passed}"/>${meta.target ? `<property name="target" value="${xml(meta.target)}"/>` : ''}</properties>`,
+    `    <properties><property name="score" value="${r.score}"/><property name="maxScore" value="${r.maxScore}"/><property name="passed" value="${r.passed}"/>` +
+      `${meta.target ? `<property name="target" value="${xml(meta.target)}"/>` : ''}</properties>`,
     ...cases,
     '  </testsuite>',
     '</testsuites>',

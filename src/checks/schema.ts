@@ -189,7 +189,7 @@ export const PROBE_SCHEMAS = [
       /** While the client is limited, the office (another source) must still reach the app: the limit is per source. */
       otherSource: z.boolean().default(true),
       /** After the burst, one request every intervalMs until the client is answered again, within this long… */
-      recoverWithinMs: z.number().int().min(1000).max(60_000).default(30_000),
+      recoverWithinMs: z.number().int().min(1000).max(60_000).default(45_000),
       /** …and then `slow` requests in a row, intervalMs apart, must all reach the app. */
       slow: z.number().int().min(1).max(20).default(5),
       intervalMs: z.number().int().min(200).max(10_000).default(1000),

@@ -27,10 +27,20 @@ export const M = {
     'The allowed network is the office network; HAProxy knows it as "${LAB_OFFICE_NET}" (an environment variable).',
     '允许的网段是 office 网络；HAProxy 里可以写成 "${LAB_OFFICE_NET}"（环境变量）。',
   ),
+  outsiderIn: (path: string, who: string, status: number, s2: Text) =>
+    t(
+      `GET ${path} from a third network (${who}, neither the client's nor the office's) should be answered ${status} too, saw ${s2.en}`,
+      `从第三个网络（${who}，既不是客户端也不是 office 的网络）发出的 GET ${path} 也应得到 ${status}，实际为${s2.zh}`,
+    ),
+  allowlistHint: t(
+    'Allow the office network and deny everyone else, rather than denying one network you know of.',
+    '应当只放行办公网、拒绝其他所有来源，而不是只拒绝已知的某个网段。',
+  ),
   denyOk: (path: string, n: number, status: number, allowed: string, office: number) =>
     t(
-      `GET ${path}: all ${n} requests from the client answered ${status}, all ${office} from the office network reached the app; ${allowed} still reaches the app`,
-      `GET ${path}：客户端的 ${n} 个请求都得到 ${status}，office 网络的 ${office} 个请求都到达了应用；${allowed} 仍由应用应答`,
+      `GET ${path}: all ${n} requests from the client and one from a third network answered ${status}, ` +
+        `all ${office} from the office network reached the app; ${allowed} still reaches the app`,
+      `GET ${path}：客户端的 ${n} 个请求和第三个网络的请求都得到 ${status}，office 网络的 ${office} 个请求都到达了应用；${allowed} 仍由应用应答`,
     ),
 
   notLimited: (n: number, from: string, path: string, answered: number, limited: number, how: string, min: number) =>
@@ -49,8 +59,8 @@ export const M = {
       `客户端的突发被限制了，但同时 office（另一个源地址）也被拒绝了（${s2.zh}）：限速不是按源地址的`,
     ),
   perSourceHint: t(
-    'Count each source address on its own (a stick-table keyed by ip, tracked with track-sc0 src), not the frontend as a whole (fe_conn_rate, fe_req_rate).',
-    '要按每个源地址分别计数（以 ip 为键的 stick-table，用 track-sc0 src 跟踪），而不是整个 frontend（fe_conn_rate、fe_req_rate）。',
+    'Count each source address on its own (a stick-table keyed by ip, tracked with track-sc0 src), not the frontend as a whole (fe_sess_rate, fe_req_rate).',
+    '要按每个源地址分别计数（以 ip 为键的 stick-table，用 track-sc0 src 跟踪），而不是整个 frontend（fe_sess_rate、fe_req_rate）。',
   ),
   inconclusive: t(
     'the client was no longer limited when the office was tried right after the burst, so the limit could not be shown to be per source',
@@ -61,10 +71,10 @@ export const M = {
       `the burst was limited (${limited} of ${n} refused), but requests one every ${s(interval)} s still got ${s2.en} ${s(ms)} s later; the limit should only stop bursts`,
       `突发被限制了（${n} 个中拒绝 ${limited} 个），但每 ${s(interval)} 秒一个的请求在 ${s(ms)} 秒后仍得到${s2.zh}；限速应只拦住突发流量`,
     ),
-  slowRefused: (i: number, slow: number, interval: number, s2: Text) =>
+  slowRefused: (slow: number, interval: number, s2: Text) =>
     t(
-      `the client was answered again, but then request ${i + 1} of ${slow} sent ${s(interval)} s apart got ${s2.en}; slow traffic must keep getting through`,
-      `客户端恢复后，每隔 ${s(interval)} 秒发送的 ${slow} 个请求中第 ${i + 1} 个得到${s2.zh}；慢速流量必须一直能通过`,
+      `the client was answered again, but requests ${s(interval)} s apart kept being refused now and then (${s2.en}); expected ${slow} in a row to get through`,
+      `客户端恢复后，每隔 ${s(interval)} 秒的请求仍时而被拒绝（${s2.zh}）；应能连续 ${slow} 个都通过`,
     ),
   limitOk: (n: number, limited: number, how: string, office: number, after: number, slow: number, interval: number) =>
     t(

@@ -7,7 +7,7 @@
 import { setAppFault } from '../../fault/fault.js';
 import type { ProbeOf } from '../schema.js';
 import type { Outcome, ProbeContext, Text } from '../types.js';
-import { defineProbe, early } from './define.js';
+import { defineProbe } from './define.js';
 import { M } from './health.messages.js';
 import { describeServer, freshRequests, NEEDS_SERVER_COUNTERS, serverDeltas, serverRows, sleep, type ServerRow } from './server-counters.js';
 import { brief, fail, listSome, pass, seen, type Brief } from './util.js';
@@ -25,14 +25,14 @@ export const statesOf = (rows: Map<string, ServerRow>, backend: string): ServerS
     .filter(([, s]) => s.pxname === backend)
     .map(([k, s]) => ({ key: k, name: describeServer(rows, k), addr: s.addr, status: { ...s.status }, check: { ...s.checkStatus } }));
 
-/** The backend that served `path` (by per-server counters), its rows, and the answers. */
-export async function backendServing(ctx: ProbeContext, host: string, path: string): Promise<{ backend: string; rows: Map<string, ServerRow>; res: Brief[] } | { problem: Text }> {
+/** The backend that served `path` (by per-server counters; null: none), its rows, and the answers. */
+export async function backendServing(ctx: ProbeContext, host: string, path: string): Promise<{ backend: string | null; rows: Map<string, ServerRow>; res: Brief[] }> {
   const before = await serverRows(ctx.stats!);
   const res = (await ctx.edge.batch(freshRequests(host, ctx.ports.http, [path, path, path]))).map(brief);
   const after = await serverRows(ctx.stats!);
   const d = serverDeltas(before, after);
   const hit = [...d.entries()].filter(([, v]) => v > 0).map(([k]) => after.get(k)!.pxname);
-  if (hit.length === 0) return { problem: M.noBackend(path, seen(res[0]!)) };
+  if (hit.length === 0) return { backend: null, rows: after, res };
   const counts = new Map<string, number>();
   for (const b of hit) counts.set(b, (counts.get(b) ?? 0) + 1);
   return { backend: [...counts.entries()].sort((a, b) => b[1] - a[1])[0]![0], rows: after, res };
@@ -47,7 +47,10 @@ export interface Poll {
 
 export interface HealthObs {
   path: string;
-  backend: string;
+  /** The backend that served the URL before anything was broken; null: the requests reached none. */
+  backend: string | null;
+  /** What those first requests got. */
+  first: Brief[];
   nodes: string[];
   servers: ServerState[];
   /** null without failHealth. */
@@ -77,6 +80,7 @@ function l7Problems(o: HealthObs): Text[] {
 }
 
 export function decideHealthChecks(o: HealthObs, p: Pick<ProbeOf<'health-checks-l7'>, 'minServers' | 'path' | 'downWithinMs' | 'restoreWithinMs'>): Outcome {
+  if (!o.backend) return fail(M.noBackend(p.path, seen(o.first[0] ?? { ok: false, status: 0, redirects: 0, app: null })));
   if (o.servers.length < p.minServers) return fail(M.fewServers(o.backend, p.path, o.servers.length, p.minServers));
   if (!o.fault) {
     const problems = l7Problems(o);
@@ -121,11 +125,9 @@ export const healthChecksL7 = defineProbe<ProbeOf<'health-checks-l7'>, HealthObs
   async observe(ctx, p) {
     const lab = ctx.lab!;
     const host = p.host ?? ctx.domains[0]!;
-    const found = await backendServing(ctx, host, p.path);
-    if ('problem' in found) return early(fail(found.problem));
-    const { backend, rows } = found;
-    const base = { path: p.path, backend, nodes: lab.haproxy.map((h) => h.node), servers: statesOf(rows, backend) };
-    if (!p.failHealth || base.servers.length < p.minServers) return { ...base, fault: null };
+    const { backend, rows, res } = await backendServing(ctx, host, p.path);
+    const base = { path: p.path, backend, first: res, nodes: lab.haproxy.map((h) => h.node), servers: backend ? statesOf(rows, backend) : [] };
+    if (!backend || !p.failHealth || base.servers.length < p.minServers) return { ...base, fault: null };
     const unhealthy = { name: 'unhealthy' as const };
     try {
       await Promise.all(lab.apps.map((a) => setAppFault(lab.runtime, a.container, unhealthy)));

@@ -13,8 +13,11 @@ import { brief, fail, pass, seen, type Brief } from './util.js';
 
 export interface FailoverObs {
   stopped: string;
-  backend: string;
-  target: ServerState;
+  /** The backend that served the URL before the stop; null: the requests reached none. */
+  backend: string | null;
+  first: Brief[];
+  /** Its server at the stopped Nginx's address; null: none. */
+  target: ServerState | null;
   nodes: string[];
   /** ms after the stop until every node said DOWN; null: not within downWithinMs. */
   downAfterMs: number | null;
@@ -33,7 +36,9 @@ const isDown = (st: Record<string, string>, nodes: number) => Object.keys(st).le
 const isUp = (st: Record<string, string>) => Object.keys(st).length > 0 && Object.values(st).every((x) => /^UP/.test(x));
 const show = (st: Record<string, string>) => Object.entries(st).map(([n, s]) => `${n}: ${s || '?'}`).join(', ');
 
-export function decideFailover(o: FailoverObs, p: Pick<ProbeOf<'health-failover'>, 'downWithinMs' | 'requests' | 'restoreWithinMs'>): Outcome {
+export function decideFailover(o: FailoverObs, p: Pick<ProbeOf<'health-failover'>, 'path' | 'downWithinMs' | 'requests' | 'restoreWithinMs'>): Outcome {
+  if (!o.backend) return fail(M.noBackend(p.path, seen(o.first[0] ?? { ok: false, status: 0, redirects: 0, app: null })));
+  if (!o.target) return fail(M.noServerAt(o.backend, p.path, o.stopped));
   const name = o.target.name;
   if (o.downAfterMs === null) return fail(M.notMarked(o.stopped, p.downWithinMs, name, show(o.statusAtDown)));
   const secs = (o.downAfterMs / 1000).toFixed(1);
@@ -59,15 +64,13 @@ export const healthFailover = defineProbe<ProbeOf<'health-failover'>, FailoverOb
     if (!nginx) return early(fail(M.noNode(p.stop)));
     const info = await lab.runtime.inspectContainer(nginx.container);
     const ips = new Set(Object.values(info?.addresses ?? {}));
-    const found = await backendServing(ctx, host, p.path);
-    if ('problem' in found) return early(fail(found.problem));
-    const { backend, rows } = found;
-    const target = statesOf(rows, backend).find((s) => ips.has(s.addr.replace(/:\d+$/, '')));
-    if (!target) return early(fail(M.noServerAt(backend, p.path, p.stop)));
+    const { backend, rows, res } = await backendServing(ctx, host, p.path);
+    const target = backend ? (statesOf(rows, backend).find((s) => ips.has(s.addr.replace(/:\d+$/, ''))) ?? null) : null;
     const nodes = lab.haproxy.map((h) => h.node);
     const o: FailoverObs = {
       stopped: p.stop,
       backend,
+      first: res,
       target,
       nodes,
       downAfterMs: null,
@@ -77,6 +80,7 @@ export const healthFailover = defineProbe<ProbeOf<'health-failover'>, FailoverOb
       upAfterMs: null,
       statusAtEnd: {},
     };
+    if (!target) return o;
     let restarted = false;
     try {
       await lab.runtime.stopContainer(nginx.container, 1);

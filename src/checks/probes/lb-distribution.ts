@@ -118,7 +118,8 @@ async function sequence(ctx: ProbeContext, host: string, path: string, n: number
   const lines = ['d=$(mktemp -d)'];
   if (hold) {
     // Headers now, the body once the sequence is done (at most 15 s): HAProxy holds a connection to one server meanwhile.
-    lines.push(`( printf '${head}'; i=0; while [ ! -f "$d/go" ] && [ $i -lt 150 ]; do sleep 0.1; i=$((i+1)); done; printf 'held' ) | socat -t 5 - TCP:${ctx.edgeAddress}:${ctx.ports.http} > "$d/held" 2>&1 &`);
+    const wait = 'i=0; while [ ! -f "$d/go" ] && [ $i -lt 150 ]; do sleep 0.1; i=$((i+1)); done';
+    lines.push(`( printf '${head}'; ${wait}; printf 'held' ) | socat -t 5 - TCP:${ctx.edgeAddress}:${ctx.ports.http} > "$d/held" 2>&1 &`);
     lines.push('sleep 0.5');
   }
   lines.push(`curl ${argv} > "$d/seq" 2>/dev/null`, 'touch "$d/go"', 'wait', 'cat "$d/seq"', `printf '\\n@@${token} HELD\\n'`, 'cat "$d/held" 2>/dev/null', 'rm -rf "$d"');

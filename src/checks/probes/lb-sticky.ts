@@ -50,6 +50,14 @@ export function decideSticky(o: StickyObs, p: Pick<ProbeOf<'lb-sticky'>, 'repeat
   return pass(M.uriOk(groups.size, p.repeat, used.size));
 }
 
+const gcd = (a: number, b: number): number => (b ? gcd(b, a % b) : a);
+
+/** A step through n addresses that visits all of them (coprime to n), preferring one near n/2. */
+export function stride(n: number): number {
+  for (let s = Math.floor(n / 2) - 1; s >= 1; s--) if (gcd(s, n) === 1) return s;
+  return 1;
+}
+
 interface Sender {
   label: string;
   client: HttpClient;
@@ -76,8 +84,12 @@ export const lbSticky = defineProbe<ProbeOf<'lb-sticky'>, StickyObs>({
         for (let k = 0; k < p.requests; k++) plan.push({ sender, uri: join(p.path, `s${s + 1}-r${k + 1}`) });
       });
     } else {
+      // URI u is asked from addresses u, u+s, u+2s… (mod the number of addresses), s coprime to it: the
+      // addresses are then chained together, and a source hash can keep every URI on one server only by
+      // putting every address on one server — which fails the spread.
+      const s = stride(from.length);
       for (let u = 0; u < p.uris; u++) {
-        for (let k = 0; k < p.repeat; k++) plan.push({ sender: from[(u * p.repeat + k) % from.length]!, uri: join(p.path, `item-${u + 1}.html`) });
+        for (let k = 0; k < p.repeat; k++) plan.push({ sender: from[(u + k * s) % from.length]!, uri: join(p.path, `item-${u + 1}.html`) });
       }
     }
     return measureAgain(async () => {

@@ -31,14 +31,20 @@ export const M = {
 
   noOffice: t('the lab has no office node to send from a second network; `lab up` again adds it', '实验环境没有 office 节点，无法从第二个网络发请求；重新 `lab up` 即可'),
   sourceSplit: (src: string, servers: string[]) =>
-    t(`requests from ${src} reached ${servers.length} servers (${servers.join(', ')}); one source should stay on one`, `来自 ${src} 的请求到达了 ${servers.length} 个 server（${servers.join('、')}），同一来源应固定在一个 server`),
+    t(
+      `requests from ${src} reached ${servers.length} servers (${servers.join(', ')}); one source should stay on one`,
+      `来自 ${src} 的请求到达了 ${servers.length} 个 server（${servers.join('、')}），同一来源应固定在一个 server`,
+    ),
   allOneSource: (n: number, server: string) =>
     t(
       `each of the ${n} sources stayed on one server, but all on ${server}: different client addresses should spread (is it hashing the source?)`,
       `${n} 个来源各自固定，但全都在 ${server}：不同的客户端地址应分散到不同 server（哈希的真是源地址吗？）`,
     ),
   sourceOk: (n: number, per: number, used: number, map: string) =>
-    t(`${n} sources, ${per} new connections each to different URIs: each source stayed on one server; ${used} servers used (${map})`, `${n} 个来源各发 ${per} 个新连接（URI 各不相同）：每个来源固定在一个 server；共用到 ${used} 个 server（${map}）`),
+    t(
+      `${n} sources, ${per} new connections each to different URIs: each source stayed on one server; ${used} servers used (${map})`,
+      `${n} 个来源各发 ${per} 个新连接（URI 各不相同）：每个来源固定在一个 server；共用到 ${used} 个 server（${map}）`,
+    ),
   uriSplit: (uri: string, servers: string[]) =>
     t(`${uri} reached ${servers.length} servers (${servers.join(', ')}); one URI should stay on one`, `${uri} 到达了 ${servers.length} 个 server（${servers.join('、')}），同一 URI 应固定在一个 server`),
   allOneUri: (n: number, server: string) =>

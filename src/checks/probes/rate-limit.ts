@@ -1,10 +1,11 @@
 // exp5 (tutorial 5.3.3): a per-source rate limit. A burst of new connections from the client must be
 // partly refused (reset, closed, or answered with an error instead of the app); right after, while the
 // client is still limited, the office (another source address) must get through — so a limit on the
-// frontend as a whole (fe_conn_rate, fe_req_rate) fails; then, one request every intervalMs, the client
-// must be answered again within recoverWithinMs (whatever the window: conn_rate(3s), http_req_rate(10s)),
-// and stay answered for `slow` requests in a row, so "refuse everything" fails. Through the VIP each
-// connection alternates between the HAProxy nodes, so each node sees about half of the burst.
+// frontend as a whole (fe_sess_rate, fe_req_rate) fails; then, one request every intervalMs, the client
+// must be answered `slow` times in a row, a run that starts within recoverWithinMs (whatever the window:
+// conn_rate(3s), http_req_rate(10s)), so "refuse everything" fails. Through the VIP each connection
+// alternates between the HAProxy nodes, so each node sees about half of the burst, and the two nodes
+// recover at slightly different times (hence a run, not the first answer).
 import type { HttpRequest } from '../http.js';
 import type { ProbeOf } from '../schema.js';
 import type { Outcome } from '../types.js';
@@ -20,8 +21,19 @@ export interface RateObs {
   during: { office: Brief[]; client: Brief[] } | null;
   /** One client request every intervalMs after the burst: ms after the burst, and the answer. */
   after: { ms: number; res: Brief }[];
-  /** ms after the burst when the client was first answered again; null: not within recoverWithinMs. */
-  recoveredAfterMs: number | null;
+}
+
+/** Where the first run of `slow` answered requests in a row starts (index into `after`), or -1. */
+export function firstRun(after: RateObs['after'], slow: number): number {
+  let start = -1;
+  for (let i = 0; i < after.length; i++) {
+    if (!after[i]!.res.app) start = -1;
+    else {
+      if (start < 0) start = i;
+      if (i - start + 1 >= slow) return start;
+    }
+  }
+  return -1;
 }
 
 const limitedOf = (rs: Brief[]) => rs.filter((r) => !r.app);
@@ -43,15 +55,15 @@ export function decideRateLimit(o: RateObs, p: Pick<ProbeOf<'rate-limit'>, 'path
     if (refused) return fail(M.officeLimited(seen(refused)), M.perSourceHint);
     if (!o.during.client.some((r) => !r.app)) return fail(M.inconclusive);
   }
-  if (o.recoveredAfterMs === null) {
-    const last = o.after[o.after.length - 1];
-    return fail(M.neverRecovered(limited.length, p.burst, p.recoverWithinMs, p.intervalMs, last ? seen(last.res) : { en: '?', zh: '?' }));
+  const run = firstRun(o.after, p.slow);
+  if (run >= 0 && o.after[run]!.ms <= p.recoverWithinMs) {
+    return pass(M.limitOk(p.burst, limited.length, how, o.during?.office.length ?? 0, o.after[run]!.ms, p.slow, p.intervalMs));
   }
-  const tail = o.after.filter((a) => a.ms >= o.recoveredAfterMs!);
-  const bad = tail.findIndex((a) => !a.res.app);
-  if (bad >= 0) return fail(M.slowRefused(bad, p.slow, p.intervalMs, seen(tail[bad]!.res)));
-  if (tail.length < p.slow) return fail(M.slowRefused(tail.length, p.slow, p.intervalMs, { en: 'no answer in time', zh: '超时' }));
-  return pass(M.limitOk(p.burst, limited.length, how, o.during?.office.length ?? 0, o.recoveredAfterMs, p.slow, p.intervalMs));
+  const answered = o.after.findIndex((a) => a.res.app);
+  const last = o.after[o.after.length - 1];
+  if (answered < 0 || run >= 0) return fail(M.neverRecovered(limited.length, p.burst, p.recoverWithinMs, p.intervalMs, last ? seen(last.res) : { en: '?', zh: '?' }));
+  const refused = o.after.slice(answered).find((a) => !a.res.app)!;
+  return fail(M.slowRefused(p.slow, p.intervalMs, seen(refused.res)));
 }
 
 export const rateLimit = defineProbe<ProbeOf<'rate-limit'>, RateObs>({
@@ -66,7 +78,7 @@ export const rateLimit = defineProbe<ProbeOf<'rate-limit'>, RateObs>({
     const one = (source?: string): HttpRequest => ({ ...freshRequests(host, ctx.ports.http, [p.path])[0]!, ...(source ? { source } : {}) });
     const burst = (await ctx.edge.batch(Array.from({ length: p.burst }, () => one()))).map(brief);
     const started = Date.now();
-    const o: RateObs = { origin: ctx.edge.origin, burst, during: null, after: [], recoveredAfterMs: null };
+    const o: RateObs = { origin: ctx.edge.origin, burst, during: null, after: [] };
     if (limitedOf(burst).length < p.minRefused) return o;
     if (p.otherSource) {
       // The office (its own and two extra addresses) and the client, at the same time, one request after another each.
@@ -74,18 +86,19 @@ export const rateLimit = defineProbe<ProbeOf<'rate-limit'>, RateObs>({
       const client = [one(), one()].map((r) => ({ ...r, group: 'client' }));
       const [a, b] = await Promise.all([ctx.office!.batch(office), ctx.edge.batch(client)]);
       o.during = { office: a.map(brief), client: b.map(brief) };
+      // Already decided (the office was refused, or the client was not limited any more): no need to wait for recovery.
+      if (o.during.office.some((r) => !r.app) || !o.during.client.some((r) => !r.app)) return o;
     }
-    let good = 0;
-    while (good < p.slow) {
+    // Until a run of `slow` answers in a row, or no run can start within recoverWithinMs any more.
+    let run = 0;
+    for (;;) {
       const ms = Date.now() - started;
-      if (o.recoveredAfterMs === null && ms > p.recoverWithinMs) break;
+      if (run === 0 && ms > p.recoverWithinMs) break;
       const [r] = await ctx.edge.batch([one()]);
       const res = brief(r!);
       o.after.push({ ms, res });
-      if (res.app) {
-        o.recoveredAfterMs ??= ms;
-        good++;
-      } else if (o.recoveredAfterMs !== null) break;
+      run = res.app ? run + 1 : 0;
+      if (run >= p.slow) break;
       await sleep(p.intervalMs);
     }
     // Keep the observation small: the polls before recovery are all alike.

@@ -105,6 +105,9 @@ async function round(ctx: ProbeContext, classes: RouteClass[], binary = classes.
     answers.set(edgeKey(c.scheme, c.host, c.path), mine[0]!);
   });
   const obs: RoundObs = { classes, weights, binary, before, after, ssl: { before: sslBefore, after: sslAfter }, answered, sample, redirect, remeasured };
+  // HTTPS that HAProxy did not terminate is graded as such; its counters (sessions per connection, not
+  // per request, in mode tcp) are not worth decoding again.
+  if (notTerminated(obs)) return obs;
   const decoded = decodeRound(obs);
   if (typeof decoded === 'string') {
     if (!binary && decoded === 'the counters do not decode') return round(ctx, classes, true, remeasured);
@@ -112,6 +115,14 @@ async function round(ctx: ProbeContext, classes: RouteClass[], binary = classes.
     return round(ctx, classes, binary, remeasured + 1);
   }
   return obs;
+}
+
+/** HTTPS connections answered, and whether HAProxy's frontends counted fewer new TLS sessions than that. */
+function notTerminated(r: RoundObs): { sessions: number; conns: number } | undefined {
+  if (!r.classes.every((c) => c.scheme === 'https')) return undefined;
+  const conns = r.answered.filter((n) => n > 0).length;
+  const sessions = r.ssl.after - r.ssl.before;
+  return conns > 0 && sessions >= 0 && sessions < conns ? { sessions, conns } : undefined;
 }
 
 export interface RoutingObs {
@@ -155,6 +166,11 @@ export function decideRouting(o: RoutingObs, p: Pick<ProbeOf<'domain-routing'>, 
     const r = o.rounds[scheme];
     const S = scheme.toUpperCase();
     if (!r) continue;
+    const plain = scheme === 'https' ? notTerminated(r) : undefined;
+    if (plain) {
+      problems.push(M.notTerminated(plain.sessions, plain.conns));
+      continue;
+    }
     const decoded = decodeRound(r);
     if (typeof decoded === 'string') {
       problems.push(t(`${S}: ${decoded} (other traffic or reloads meanwhile?)`, `${S}：${decoded}（期间有其他流量或重载？）`));
@@ -170,11 +186,6 @@ export function decideRouting(o: RoutingObs, p: Pick<ProbeOf<'domain-routing'>, 
     const groups = new Map<string, string[]>();
     land.forEach((l, i) => l.backend && groups.set(l.backend, [...(groups.get(l.backend) ?? []), domains[i]!]));
     for (const [b, ds] of groups) if (ds.length > 1) problems.push(M.shared(S, ds, b));
-    if (scheme === 'https') {
-      const conns = r.answered.filter((n) => n > 0).length;
-      const sessions = r.ssl.after - r.ssl.before;
-      if (conns > 0 && sessions >= 0 && sessions < conns) problems.push(M.notTerminated(sessions, conns));
-    }
   }
   if (by.http && by.https) {
     domains.forEach((d, i) => {

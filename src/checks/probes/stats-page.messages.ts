@@ -6,6 +6,8 @@ export const M = {
   noPage: (w: string, s: Text) => t(`${w}: expected the stats page, saw ${s.en}`, `${w}：应有统计页面，实际为${s.zh}`),
   no401: (w: string, s: Text) => t(`${w} without a login: expected 401, saw ${s.en}`, `${w} 不带账号密码：应返回 401，实际为 ${s.zh}`),
   no200: (w: string, cred: string, s: Text) => t(`${w} with ${cred}: expected 200, saw ${s.en}`, `${w} 使用 ${cred}：应返回 200，实际为 ${s.zh}`),
+  notStats: (w: string, cred: string) =>
+    t(`${w} with ${cred}: answered 200, but not with HAProxy's stats page`, `${w} 使用 ${cred}：返回 200，但不是 HAProxy 的统计页面`),
   authOk: (w: string, cred: string, nodes: string[]) =>
     t(`${w} answers 401 without a login and 200 with ${cred} on ${nodes.join(' and ')}`, `${nodes.join(' 和 ')} 的 ${w} 不带登录返回 401，使用 ${cred} 返回 200`),
 

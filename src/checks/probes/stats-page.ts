@@ -2,7 +2,7 @@
 // (the directors forward only 80/443) against 127.0.0.1 first, then the node's own addresses: a page
 // bound to loopback, or `stats admin if LOCALHOST`, is judged from where its author meant it to be used.
 // With --target: HOST:--stats-port from here.
-import type { HttpRequest } from '../http.js';
+import type { HttpRequest, HttpResponse } from '../http.js';
 import type { ProbeOf } from '../schema.js';
 import type { HaproxyEndpoint, Outcome, ProbeContext, Text } from '../types.js';
 import { defineProbe } from './define.js';
@@ -15,15 +15,19 @@ type StatsParams = Omit<ProbeOf<'stats-auth'>, 'kind'>;
  * Sends `make(address)` to the first address of the node that gives an HTTP answer to its first request;
  * when none does, the answers of the first address.
  */
-async function atFirstAnswering(e: HaproxyEndpoint, make: (address: string) => HttpRequest[]): Promise<{ address: string; res: Brief[] }> {
-  let first: { address: string; res: Brief[] } | undefined;
+async function atFirstAnswering(e: HaproxyEndpoint, make: (address: string) => HttpRequest[]): Promise<{ address: string; res: Brief[]; raw: HttpResponse[] }> {
+  let first: { address: string; res: Brief[]; raw: HttpResponse[] } | undefined;
   for (const address of e.addresses) {
-    const res = (await e.http.batch(make(address).map((r) => ({ ...r, connectTo: address })))).map(brief);
-    first ??= { address, res };
-    if (res[0]!.ok) return { address, res };
+    const raw = await e.http.batch(make(address).map((r) => ({ ...r, connectTo: address })));
+    const res = raw.map(brief);
+    first ??= { address, res, raw };
+    if (res[0]!.ok) return { address, res, raw };
   }
   return first!;
 }
+
+/** HAProxy's own stats page (HTML or CSV), not just any page that answers 200. */
+const isStatsPage = (body: string) => /Statistics Report/i.test(body) || /^# pxname,svname,/m.test(body);
 
 interface NodeAnswers {
   node: string;
@@ -36,11 +40,15 @@ interface StatsObs {
   port: number;
   uri: string;
   nodes: NodeAnswers[];
+  /** Per node (stats-auth): the answer with the credentials was HAProxy's stats page. */
+  statsPage?: boolean[];
 }
 
-async function perNodeAnswers(ctx: ProbeContext, make: (address: string) => HttpRequest[]): Promise<NodeAnswers[]> {
+async function perNodeAnswers(ctx: ProbeContext, make: (address: string) => HttpRequest[]): Promise<(NodeAnswers & { raw: HttpResponse[] })[]> {
   return Promise.all(ctx.haproxy.map(async (e) => ({ node: e.name, ...(await atFirstAnswering(e, make)) })));
 }
+
+const strip = (n: NodeAnswers & { raw?: HttpResponse[] }): NodeAnswers => ({ node: n.node, address: n.address, res: n.res });
 
 function judge(o: StatsObs, fn: (n: NodeAnswers, w: string) => Text | undefined, ok: Text): Outcome {
   const problems = o.nodes.flatMap((n) => {
@@ -55,10 +63,12 @@ const cred = (p: StatsParams) => `${p.credentials.user}:${p.credentials.password
 export function decideStatsAuth(o: StatsObs, p: StatsParams): Outcome {
   return judge(
     o,
-    ({ res: [anon, authed] }, w) => {
+    (n, w) => {
+      const [anon, authed] = n.res;
       if (!anon!.ok) return M.noPage(w, seen(anon!));
       if (anon!.status !== 401) return M.no401(w, seen(anon!));
       if (authed!.status !== 200) return M.no200(w, cred(p), seen(authed!));
+      if (o.statsPage && !o.statsPage[o.nodes.indexOf(n)]) return M.notStats(w, cred(p));
       return undefined;
     },
     M.authOk(`:${o.port}${o.uri}`, cred(p), o.nodes.map((n) => n.node)),
@@ -73,7 +83,7 @@ export const statsAuth = defineProbe<StatsParams, StatsObs>({
     const port = ctx.statsPort ?? p.port;
     const base = (host: string) => ({ scheme: 'http' as const, host, port, path: p.uri, timeoutMs: 3000 });
     const nodes = await perNodeAnswers(ctx, (a) => [base(a), { ...base(a), auth: { user: p.credentials.user, password: p.credentials.password } }]);
-    return { port, uri: p.uri, nodes };
+    return { port, uri: p.uri, nodes: nodes.map(strip), statsPage: nodes.map((n) => isStatsPage(n.raw[1]?.body ?? '')) };
   },
   decide: decideStatsAuth,
 });
@@ -99,7 +109,7 @@ export const statsAdmin = defineProbe<StatsParams, StatsObs>({
     const nodes = await perNodeAnswers(ctx, (host) => [
       { scheme: 'http', host, port, path: p.uri, method: 'POST', data: 's=lab-check&action=ready&b=%23lab-check', auth: { ...p.credentials }, timeoutMs: 3000 },
     ]);
-    return { port, uri: p.uri, nodes };
+    return { port, uri: p.uri, nodes: nodes.map(strip) };
   },
   decide: decideStatsAdmin,
 });
@@ -132,12 +142,9 @@ export const statsHideVersion = defineProbe<StatsParams, VersionObs>({
       ctx.haproxy.map(async (e, i) => {
         let body = '';
         const got = await atFirstAnswering(e, (host) => [{ scheme: 'http', host, port, path: p.uri, auth: { ...p.credentials }, timeoutMs: 3000 }]);
-        if (got.res[0]!.ok) {
-          const [r] = await e.http.batch([{ scheme: 'http', host: got.address, port, path: p.uri, auth: { ...p.credentials }, timeoutMs: 3000, connectTo: got.address }]);
-          body = r!.body;
-        }
+        body = got.raw[0]!.body;
         page[i] = { statsReport: /Statistics Report/i.test(body), version: /HAProxy version [0-9][^,<]*/i.exec(body)?.[0] ?? null };
-        return { node: e.name, ...got };
+        return strip({ node: e.name, ...got });
       }),
     );
     return { port, uri: p.uri, nodes, page };
