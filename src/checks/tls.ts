@@ -79,7 +79,10 @@ export class NodeTls implements TlsClient {
     return new Promise((resolve) => {
       const sock = tls.connect({ host: this.address, port, servername: sni, rejectUnauthorized: false, timeout: 4000 });
       const done = (v: PeerChain) => {
-        sock.destroy();
+        // A graceful close: our Finished and close_notify reach the server, which then counts a completed
+        // handshake (HAProxy's ssl_sess), as it does for openssl s_client in a lab.
+        sock.end();
+        setTimeout(() => sock.destroy(), 1000).unref();
         resolve(v);
       };
       sock.on('secureConnect', () => {

@@ -68,7 +68,7 @@ ${pool()}
 `,
     },
     {
-      name: 'default-server lines, weights on default-server, path_reg ACLs, consistent hashing on both hashes',
+      name: 'default-server lines, weights on default-server, path_reg ACLs, consistent hashing, http-buffer-request on /rr/',
       cfg: (s) => `${head(s)}
 frontend lb-in
     bind :80
@@ -83,6 +83,7 @@ frontend lb-in
     default_backend b1
 
 backend b1
+    option http-buffer-request
     default-server check inter 2s
     server x nginx1:10080
     server y nginx2:10080

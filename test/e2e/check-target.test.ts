@@ -134,14 +134,15 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const target = (over: Partial<Haproxy> = {}, statsAuth: string | undefined = 'admin:123456') =>
+/** statsAuth null: no --stats-auth. */
+const target = (over: Partial<Haproxy> = {}, statsAuth: string | null = 'admin:123456') =>
   targetContext({
     host: HOST,
     httpPort: over.http ?? main.http,
     httpsPort: over.https ?? main.https,
     statsPort: over.stats ?? main.stats,
     caFile: path.join(dir, 'certs', 'ca', 'ca.crt'),
-    statsAuth,
+    statsAuth: statsAuth ?? undefined,
   });
 
 describe('lab check --target (loopback haproxy made by the test)', () => {
@@ -160,7 +161,7 @@ describe('lab check --target (loopback haproxy made by the test)', () => {
   });
 
   it('exp2 without --stats-auth: what needs the counters skips, saying which flag unlocks it', async () => {
-    const { report, meta } = await runChecks('exp2', loadLab('exp2').def.checks, target({}, undefined), { lang: 'en' });
+    const { report, meta } = await runChecks('exp2', loadLab('exp2').def.checks, target({}, null), { lang: 'en' });
     const by = Object.fromEntries(report.checks.map((c) => [c.id, c]));
     for (const id of ['haproxy-config-valid', 'http-routing', 'https-routing', 'tls-certificates', 'default-backend']) {
       expect(by[id]!.status, id).toBe('skip');

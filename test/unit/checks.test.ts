@@ -405,7 +405,7 @@ describe('decisions on hand-made observations', () => {
     expect(decideDistribution({ path: '/w/', hits: w311, counters }, { ratio: [3, 1, 1], hold: false }).status).toBe('pass');
     const w411 = hits('1:1 1:1 1:1 1:2 1:1 1:3 1:1 1:1 1:1 1:2 1:1 1:3');
     expect(decideDistribution({ path: '/w/', hits: w411, counters }, { ratio: [3, 1, 1], hold: false })).toMatchObject({ status: 'fail', message: { en: expect.stringMatching(/expected every 5 in a row to split 3:1:1/) } });
-    const lc = [{ ...hits('1:1')[0]!, held: true }, ...hits('1:2 1:3 1:2 1:3 1:2 1:3')];
+    const lc = [{ ...hits('1:1')[0]!, held: true }, ...hits('1:2 1:3 1:2 1:3 1:2 1:3 1:2')];
     expect(decideDistribution({ path: '/rr/', hits: lc, counters }, { ratio: [1, 1, 1], hold: true })).toMatchObject({ status: 'fail', message: { en: expect.stringMatching(/least-connections/) } });
   });
 

@@ -7,6 +7,7 @@ import type { Outcome, Text } from '../types.js';
 import { defineProbe, early } from './define.js';
 import { M } from './edge.messages.js';
 import { domainsOf, fail, listSome, pass, seen, skip, sweep, type SweepItem } from './util.js';
+import { sleep } from '../../util/sleep.js';
 
 interface SweepObs {
   items: SweepItem[];
@@ -102,7 +103,13 @@ export const tlsSni = defineProbe<ProbeOf<'tls-sni'>, TlsObs>({
     const domains = domainsOf(ctx, p);
     const before = ctx.stats ? frontendSslSessions(await ctx.stats.read()) : undefined;
     const chains = await ctx.tls.chains(domains, ctx.ports.https);
-    const after = ctx.stats ? frontendSslSessions(await ctx.stats.read()) : undefined;
+    let after = ctx.stats ? frontendSslSessions(await ctx.stats.read()) : undefined;
+    const shook = chains.filter((c) => c.chain.length).length;
+    if (ctx.stats && before !== undefined && after! - before < shook) {
+      // The last handshakes' closing may still be on its way: look once more.
+      await sleep(500);
+      after = frontendSslSessions(await ctx.stats.read());
+    }
     const certs = domains.map((sni, i) => {
       const c = chains[i]!;
       if (!c.chain.length) return { sni, error: c.error ?? 'handshake failed' };

@@ -68,19 +68,24 @@ export function decideDistribution(o: DistributionObs, p: Pick<ProbeOf<'lb-distr
   if (o.hits.some((h) => !h.node || !h.server)) return fail(M.unknownHop(o.path));
   const used = new Set(o.hits.map((h) => h.server!));
   if (used.size !== p.ratio.length) return fail(M.servers(used.size, p.ratio.length, ratioText));
+  // The held request is judged on its own: when HAProxy picked its server depends on the config
+  // (`option http-buffer-request` waits for the body); the sequences are the requests sent one at a time.
+  const held = o.hits.find((h) => h.held);
   const byNode = new Map<string, Hit[]>();
-  for (const h of o.hits) byNode.set(h.node!, [...(byNode.get(h.node!) ?? []), h]);
+  for (const h of o.hits) if (!h.held) byNode.set(h.node!, [...(byNode.get(h.node!) ?? []), h]);
   if (![...byNode.values()].some((hs) => hs.length >= 2 * w)) return fail(M.tooFew(w));
   const problems: Text[] = [];
   for (const [node, hs] of [...byNode].sort()) {
     const seq = hs.map((h) => h.server!);
     const shown = seq.map(short).join(' ');
+    // The held server never came round on its node while it was busy: least-connections.
+    if (p.hold && held && held.node === node && !seq.includes(held.server!)) {
+      problems.push(M.heldSkipped(node, held.server!, shown));
+      continue;
+    }
     for (let i = 0; i + w <= seq.length; i++) {
       if (!windowFits(seq.slice(i, i + w), p.ratio)) {
-        const held = hs[0]!.held ? hs[0]!.server! : undefined;
-        // The held server never came round again on its node: least-connections.
-        if (held && p.hold && !seq.slice(1).includes(held)) problems.push(M.heldSkipped(node, held, shown));
-        else problems.push(M.window(node, w, i, seq.slice(i, i + w).map(short).join(' '), ratioText, shown));
+        problems.push(M.window(node, w, i, seq.slice(i, i + w).map(short).join(' '), ratioText, shown));
         break;
       }
     }

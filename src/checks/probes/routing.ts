@@ -149,7 +149,7 @@ function landing(o: { rounds: Partial<Record<Scheme, RoundObs>> }, scheme: Schem
     } catch {
       u = undefined;
     }
-    if (u && u.protocol === 'https:' && o.rounds.https) {
+    if (u && u.protocol === 'https:' && (u.port === '' || u.port === '443') && o.rounds.https) {
       const there = landing(o, 'https', u.hostname.toLowerCase());
       return { backend: there.backend, via: loc, sample: there.sample };
     }
