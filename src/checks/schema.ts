@@ -70,7 +70,14 @@ export const PROBE_SCHEMAS = [
       path: z.string().startsWith('/').default('/api/lab-check'),
     })
     .strict(),
-  z.object({ kind: z.literal('tls-sni'), domains: Domains }).strict(),
+  z
+    .object({
+      kind: z.literal('tls-sni'),
+      domains: Domains,
+      /** In a lab: the Nginx nodes must not answer TLS on this port any more (Nginx serves plain HTTP; HAProxy terminates). */
+      nginxTlsPort: Port.optional(),
+    })
+    .strict(),
   z
     .object({
       kind: z.literal('no-redirect-loop'),

@@ -64,6 +64,25 @@ backend stats-be
       fails: ['stats-auth', 'stats-admin', 'version-hidden'],
       cfg: (s) => mutate(s, 'stats auth admin:123456', 'stats auth admin:StrongPassword123'),
     },
+    {
+      source: 'hostile review',
+      name: 'a login in front of a page that is not the stats page',
+      only: ['stats-auth', 'stats-admin', 'version-hidden'],
+      fails: ['stats-auth', 'stats-admin', 'version-hidden'],
+      cfg: (s) =>
+        replaceSection(
+          s,
+          STATS,
+          `userlist stats-users
+    user admin insecure-password 123456
+
+listen stats
+    bind *:8404
+    http-request auth realm stats unless { http_auth(stats-users) }
+    http-request use-service prometheus-exporter if { path /metrics }
+    http-request return status 200 content-type text/html string "<html>HAProxy version hidden</html>"`,
+        ),
+    },
     { name: 'no login at all', only: ['stats-auth'], fails: ['stats-auth'], cfg: (s) => mutate(s, '    stats auth admin:123456\n', '') },
     { name: 'stats without admin', only: ['stats-admin'], fails: ['stats-admin'], cfg: (s) => mutate(s, '    stats admin if TRUE\n', '') },
     { name: 'admin only for a network nobody is in', only: ['stats-admin'], fails: ['stats-admin'], cfg: (s) => mutate(s, 'stats admin if TRUE', 'stats admin if { src 198.51.100.0/24 }') },

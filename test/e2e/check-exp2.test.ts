@@ -69,12 +69,12 @@ ${backends(s)}`,
       check: (r) => expect(r.checks.find((c) => c.id === 'http-routing')!.message).toMatch(/redirect/),
     },
     {
-      name: 'one frontend, a Host→backend map, other backend names, leastconn, checks with a Host header',
+      name: 'one frontend, a Host→backend map, other backend names, leastconn, HTTP/2 on 443, checks with a Host header',
       files: () => ({ 'haproxy/hosts.map': hostsMap(NAMES, 'pool_') }),
       cfg: (s) => `${head(s)}
 frontend www
     bind :80
-    bind :443 ssl crt /etc/haproxy/certs/ alpn http/1.1
+    bind :443 ssl crt /etc/haproxy/certs/ alpn h2,http/1.1
     option forwardfor
     http-request set-header X-Forwarded-Proto %[ssl_fc,iif(https,http)]
     use_backend %[req.hdr(host),lower,map(/etc/haproxy/hosts.map)]
@@ -143,6 +143,18 @@ ${backends(s)}`,
       },
     },
     {
+      source: 'hostile review',
+      name: "HAProxy re-encrypts to Nginx :10443 (the start's Nginx files: Nginx still terminating TLS)",
+      files: () => Object.fromEntries(DEFAULT_DOMAINS.map((d) => [`nginx/conf.d/${d}.conf`, readFileSync(path.join(lab2.startDir, 'nginx', 'conf.d', `${d}.conf`), 'utf8')])),
+      cfg: (s) => inHttpsFrontend(s, (f) => f.replace(/use_backend (\S+) if/g, 'use_backend tls_$1 if').replace('default_backend go-backend', 'default_backend tls_go-backend')) +
+        ['go-backend', 'java-backend', 'python-backend', 'stars', 'touch', 'vueb', 'vuew']
+          .map((b) => `\nbackend tls_${b}\n    server n1 nginx1:10443 ssl verify none check\n    server n2 nginx2:10443 ssl verify none check\n    server n3 nginx3:10443 ssl verify none check\n`)
+          .join(''),
+      only: ['tls-certificates'],
+      fails: ['tls-certificates'],
+      check: (r) => expect(r.checks.find((c) => c.id === 'tls-certificates')!.message).toMatch(/still answer TLS on port 10443/),
+    },
+    {
       name: 'two domains swapped in the HTTPS frontend only',
       only: ['http-routing', 'https-routing'],
       fails: ['https-routing'],
@@ -193,7 +205,8 @@ ${backends(s)}`,
     {
       name: 'Nginx still redirects one domain to HTTPS (the start file): a redirect loop',
       files: () => ({ 'nginx/conf.d/stars.liujun.com.conf': readFileSync(path.join(lab2.startDir, 'nginx', 'conf.d', 'stars.liujun.com.conf'), 'utf8') }),
-      fails: ['domains-answer', 'no-redirect-loop', 'forwarded-proto', 'forwarded-for'],
+      // The start file also keeps Nginx's TLS server on 10443.
+      fails: ['domains-answer', 'tls-certificates', 'no-redirect-loop', 'forwarded-proto', 'forwarded-for'],
       check: (r) => expect(r.checks.find((c) => c.id === 'no-redirect-loop')!.message).toMatch(/stars\.liujun\.com.*redirect/),
     },
     {

@@ -31,7 +31,11 @@ function walk(dir: string): string[] {
   });
 }
 
-const fixtures = walk(root).map((file) => ({ file: path.relative(root, file), f: JSON.parse(readFileSync(file, 'utf8')) as Fixture }));
+// Only the experiments' recordings (exp1/, exp2/, …): other folders beside them may hold other shapes.
+const fixtures = readdirSync(root)
+  .filter((d) => /^exp\d+$/.test(d))
+  .flatMap((d) => walk(path.join(root, d)))
+  .map((file) => ({ file: path.relative(root, file), f: JSON.parse(readFileSync(file, 'utf8')) as Fixture }));
 
 const decideOf = (kind: string) => (PROBES as unknown as Record<string, ObservingProbe<unknown, unknown>>)[kind]!;
 

@@ -36,6 +36,11 @@ export const M = {
       `${handshakes} 次握手拿到了正确的证书，但这期间 HAProxy 的 frontend 只建立了 ${sessions} 个 TLS 会话：` +
         'TLS 不是由 HAProxy 终止的，而是它后面的服务（`mode tcp` 透传给 Nginx？）',
     ),
+  nginxTls: (nodes: string[], port: number) =>
+    t(
+      `${nodes.join(', ')} still answer${nodes.length === 1 ? 's' : ''} TLS on port ${port}: Nginx should serve plain HTTP now that HAProxy terminates TLS`,
+      `${nodes.join('、')} 仍在 ${port} 端口提供 TLS：HAProxy 终止 TLS 后，Nginx 应只提供明文 HTTP`,
+    ),
   countersReset: t('HAProxy\'s counters went down meanwhile (a reload): measure again', 'HAProxy 的计数器在测量期间变小了（发生了重载），需要重测'),
   cannotProve: (why: Text) =>
     t(`the certificates fit, but whether HAProxy itself terminated TLS cannot be seen: ${why.en}`, `证书正确，但无法确认是否由 HAProxy 终止 TLS：${why.zh}`),

@@ -3,7 +3,7 @@
 import type { ProbeOf } from '../schema.js';
 import { certFacts, nameMatches, type CertFacts } from '../tls.js';
 import { frontendSslSessions } from '../stats.js';
-import type { Outcome, Text } from '../types.js';
+import type { Outcome, ProbeContext, Text } from '../types.js';
 import { defineProbe, early } from './define.js';
 import { M } from './edge.messages.js';
 import { domainsOf, fail, listSome, pass, seen, skip, sweep, type SweepItem } from './util.js';
@@ -66,10 +66,14 @@ interface TlsObs {
   ssl: { before: number; after: number; where: string } | null;
   /** Why `ssl` is null. */
   sslMissing?: Text;
+  /** In a lab, with nginxTlsPort: per Nginx node, whether it still answered a TLS handshake on that port. */
+  nginx?: { node: string; tls: boolean; seen: string }[];
 }
 
-export function decideTlsSni(o: TlsObs): Outcome {
+export function decideTlsSni(o: TlsObs, p: Pick<ProbeOf<'tls-sni'>, 'nginxTlsPort'>): Outcome {
   const problems: Text[] = [];
+  const still = (o.nginx ?? []).filter((n) => n.tls);
+  if (still.length) problems.push(M.nginxTls(still.map((n) => n.node), p.nginxTlsPort ?? 0));
   let good = 0;
   for (const c of o.certs) {
     if ('error' in c) {
@@ -82,11 +86,11 @@ export function decideTlsSni(o: TlsObs): Outcome {
     else if (o.at < c.validFrom || o.at > c.validTo) problems.push(M.expired(c.sni, c.validFrom, c.validTo));
     else good++;
   }
+  const sessions = o.ssl ? o.ssl.after - o.ssl.before : 0;
+  if (o.ssl && sessions >= 0 && sessions < good) problems.push(M.notTerminated(good, sessions));
   if (problems.length) return fail(listSome(problems));
   if (!o.ssl) return skip(M.cannotProve(o.sslMissing ?? t0));
-  const sessions = o.ssl.after - o.ssl.before;
   if (sessions < 0) return fail(M.countersReset);
-  if (sessions < good) return fail(M.notTerminated(good, sessions));
   return pass(M.certsOk(o.certs.length, sessions));
 }
 
@@ -120,10 +124,27 @@ export const tlsSni = defineProbe<ProbeOf<'tls-sni'>, TlsObs>({
       }
     });
     const ssl = before !== undefined && after !== undefined ? { before, after, where: ctx.stats!.where } : null;
-    return { at: new Date().toISOString(), certs, ssl, ...(ssl ? {} : { sslMissing: ctx.statsMissing }) };
+    const nginx = p.nginxTlsPort && ctx.lab ? await nginxTls(ctx, p.nginxTlsPort) : undefined;
+    return { at: new Date().toISOString(), certs, ssl, ...(ssl ? {} : { sslMissing: ctx.statsMissing }), ...(nginx ? { nginx } : {}) };
   },
   decide: decideTlsSni,
 });
+
+/** From the first HAProxy node (the path HAProxy's own traffic takes): does each Nginx still answer TLS on `port`? */
+async function nginxTls(ctx: ProbeContext, port: number): Promise<NonNullable<TlsObs['nginx']>> {
+  const lab = ctx.lab!;
+  const from = lab.haproxy[0]!.container;
+  return Promise.all(
+    lab.nginx.map(async (n) => {
+      const r = await lab.runtime.exec(from, ['sh', '-c', `curl -sk -o /dev/null -m 3 -w '%{http_code} %{ssl_verify_result}' https://${n.node}:${port}/ 2>&1; echo " exit=$?"`], {
+        timeoutMs: 8000,
+      });
+      const out = r.stdout.trim();
+      // An HTTP status after a TLS handshake (exit 0, or an HTTP error) means TLS is still served there.
+      return { node: n.node, tls: /^[1-5]\d\d /.test(out), seen: out.slice(0, 80) };
+    }),
+  );
+}
 
 export function decideForwardedProto(o: SweepObs): Outcome {
   const problems: Text[] = [];
