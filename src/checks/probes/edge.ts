@@ -105,6 +105,8 @@ export const tlsSni = defineProbe<ProbeOf<'tls-sni'>, TlsObs>({
     const ca = await ctx.ca();
     if (!ca) return early(skip(M.caUnknown));
     const domains = domainsOf(ctx, p);
+    // Independent of the handshakes: asked meanwhile.
+    const nginxP = p.nginxTlsPort && ctx.lab ? nginxTls(ctx, p.nginxTlsPort) : Promise.resolve(undefined);
     const before = ctx.stats ? frontendSslSessions(await ctx.stats.read()) : undefined;
     const chains = await ctx.tls.chains(domains, ctx.ports.https);
     let after = ctx.stats ? frontendSslSessions(await ctx.stats.read()) : undefined;
@@ -124,7 +126,7 @@ export const tlsSni = defineProbe<ProbeOf<'tls-sni'>, TlsObs>({
       }
     });
     const ssl = before !== undefined && after !== undefined ? { before, after, where: ctx.stats!.where } : null;
-    const nginx = p.nginxTlsPort && ctx.lab ? await nginxTls(ctx, p.nginxTlsPort) : undefined;
+    const nginx = await nginxP;
     return { at: new Date().toISOString(), certs, ssl, ...(ssl ? {} : { sslMissing: ctx.statsMissing }), ...(nginx ? { nginx } : {}) };
   },
   decide: decideTlsSni,
@@ -133,17 +135,14 @@ export const tlsSni = defineProbe<ProbeOf<'tls-sni'>, TlsObs>({
 /** From the first HAProxy node (the path HAProxy's own traffic takes): does each Nginx still answer TLS on `port`? */
 async function nginxTls(ctx: ProbeContext, port: number): Promise<NonNullable<TlsObs['nginx']>> {
   const lab = ctx.lab!;
-  const from = lab.haproxy[0]!.container;
-  return Promise.all(
-    lab.nginx.map(async (n) => {
-      const r = await lab.runtime.exec(from, ['sh', '-c', `curl -sk -o /dev/null -m 3 -w '%{http_code} %{ssl_verify_result}' https://${n.node}:${port}/ 2>&1; echo " exit=$?"`], {
-        timeoutMs: 8000,
-      });
-      const out = r.stdout.trim();
-      // An HTTP status after a TLS handshake (exit 0, or an HTTP error) means TLS is still served there.
-      return { node: n.node, tls: /^[1-5]\d\d /.test(out), seen: out.slice(0, 80) };
-    }),
-  );
+  const one = (node: string) => `( curl -sk -o /dev/null -m 3 -w '%{http_code}' https://${node}:${port}/ 2>/dev/null; echo " ${node} exit=$?" ) > "$d/${node}" &`;
+  const script = ['d=$(mktemp -d)', ...lab.nginx.map((n) => one(n.node)), 'wait', 'cat "$d"/*', 'rm -rf "$d"'].join('\n');
+  const r = await lab.runtime.exec(lab.haproxy[0]!.container, ['sh', '-c', script], { timeoutMs: 8000 });
+  return lab.nginx.map((n) => {
+    const line = r.stdout.split('\n').find((l) => l.includes(` ${n.node} exit=`)) ?? '';
+    // An HTTP status after a TLS handshake means TLS is still served there; 000 means no TLS (refused, or not TLS).
+    return { node: n.node, tls: /^[1-5]\d\d /.test(line), seen: line.trim().slice(0, 80) };
+  });
 }
 
 export function decideForwardedProto(o: SweepObs): Outcome {
