@@ -7,7 +7,6 @@ import { statsSockets } from '../haproxy-config.js';
 import type { ProbeOf } from '../schema.js';
 import { MASTER_SOCKET } from '../stats.js';
 import type { LabHandle, Outcome, StatsSnapshot, Text } from '../types.js';
-import { t } from '../types.js';
 import { defineProbe, early } from './define.js';
 import { M } from './haproxy-node.messages.js';
 import { brief, fail, listSome, pass, perNode, seen, skip, type Brief } from './util.js';

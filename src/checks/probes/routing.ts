@@ -63,9 +63,6 @@ export function decodeRound(r: RoundObs): (string | null)[] | string {
   return decoded.backendOf;
 }
 
-/** Thrown when counters moved for reasons other than our requests: the round is measured again. */
-class Inconsistent extends Error {}
-
 /**
  * Sends class i its share of requests and reads the counters: first i+1 requests each, which settles the
  * all-distinct case; if that does not decode, 2^i each, which says exactly which classes share a backend.
