@@ -28,26 +28,28 @@ const { DockerRuntime } = await import(dist('runtime/docker.js'));
 const { labContext } = await import(dist('checks/context.js'));
 const { runChecks } = await import(dist('checks/runner.js'));
 const { loadLab } = await import(dist('labs/load.js'));
+const { observeLab } = await import(dist('lifecycle/observe.js'));
 const runtime = new DockerRuntime();
 
 let cleanup = async () => {};
 if (!name) {
-  process.env.LAB_PROGRESS = 'silent';
   const { upLab } = await import(dist('lifecycle/up.js'));
   const { downLab } = await import(dist('lifecycle/down.js'));
-  const { validateAndReload } = await import(dist('services/reload.js'));
+  const { applyTarget, resolveTarget } = await import(dist('apply/apply.js'));
+  const { silentProgress } = await import(dist('progress/progress.js'));
   name = `bench-check-${process.pid}`.slice(0, 31);
   const cwd = mkdtempSync(path.join(os.tmpdir(), 'lab-bench-check-'));
   cleanup = async () => {
-    await downLab(runtime, name);
+    await downLab(runtime, name, { force: true });
     rmSync(cwd, { recursive: true, force: true });
   };
   process.stderr.write(`starting lab ${name} (${EXP}) …\n`);
-  const up = await upLab({ experiment: EXP, labName: name, cwd, yes: true, interactive: false, timeoutMs: 120_000, runtime });
+  const up = await upLab({ experiment: EXP, cwd, yes: true, interactive: false, timeoutMs: 120_000 }, { runtime, progress: silentProgress(), labName: name });
   cpSync(up.lab.solutionDir, up.workspaceDir, { recursive: true });
-  for (const n of up.topology.nodes.filter((x) => x.role === 'haproxy' || x.role === 'nginx')) {
-    await validateAndReload(runtime, n.container.name, n.role, 'workspace');
-  }
+  const target = resolveTarget(await observeLab(runtime, name), { labName: name, cwd, experiment: EXP });
+  const applied = await applyTarget(runtime, target, { cwd, force: true });
+  const bad = applied.outcomes.find((o) => o.error);
+  if (bad) throw bad.error;
   await new Promise((r) => setTimeout(r, 1500));
 }
 
@@ -62,7 +64,7 @@ try {
     const r = await run(process.execPath, [dist('cli/main.js'), '--name', name, 'check', EXP, '--json']).catch((e) => e);
     cli.push(performance.now() - t0);
     last = JSON.parse(r.stdout);
-    const base = await labContext(runtime, name, EXP);
+    const base = labContext(runtime, await observeLab(runtime, name), EXP);
     const t1 = performance.now();
     const { meta } = await runChecks(EXP, checks, base, { lang: 'en' });
     inproc.push(performance.now() - t1);

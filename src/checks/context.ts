@@ -7,11 +7,15 @@ import { isIP } from 'node:net';
 import { networkName } from '../topology/networks.js';
 import { contains } from '../topology/cidr.js';
 import { SUBNET_POOL } from '../topology/subnets.js';
+import { host } from '../topology/cidr.js';
+import { OFFICE_EXTRA_ADDRESSES } from '../topology/kinds/office.js';
 import type { LabView } from '../lifecycle/observe.js';
 import { UsageError } from '../util/errors.js';
 import { CurlClient, NodeClient } from './http.js';
 import { NodeTls, S_clientTls } from './tls.js';
+import { masterStats, pageStats } from './stats.js';
 import type { LabHandle, ProbeContext } from './types.js';
+import { t } from './types.js';
 
 export type BaseContext = Omit<ProbeContext, 'shared' | 'scratch' | 'attempt'>;
 
@@ -40,6 +44,11 @@ export function labContext(runtime: Runtime, view: LabView, experiment: string):
   const vip = view.vip;
   const proxyNet = networkName(view.name, 'proxy');
   const nodes = haproxy.map((c) => ({ node: c.node, container: c.container, address: c.addresses[proxyNet] ?? Object.values(c.addresses)[0]! }));
+  const names: Record<string, string> = {};
+  for (const n of running) for (const a of Object.values(n.addresses)) names[a] = n.node;
+  const officeNet = view.subnets.office;
+  const officeOwn = office?.addresses[networkName(view.name, 'office')];
+  const officeSources = office && officeNet && officeOwn ? [officeOwn, ...OFFICE_EXTRA_ADDRESSES.map((h) => host(officeNet, h))] : undefined;
   const lab: LabHandle = {
     runtime,
     labName: view.name,
@@ -52,6 +61,7 @@ export function labContext(runtime: Runtime, view: LabView, experiment: string):
     apps: byRole('app').map((c) => ({ node: c.node, container: c.container })),
     subnets: view.subnets,
     workspaceDir: view.workspaceDir,
+    names,
   };
   return {
     mode: 'lab',
@@ -59,11 +69,18 @@ export function labContext(runtime: Runtime, view: LabView, experiment: string):
     edgeAddress: vip,
     ports: { http: 80, https: 443 },
     clientAddress: client.addresses[networkName(view.name, 'edge')],
-    officeAddress: office?.addresses[networkName(view.name, 'office')],
+    officeAddress: officeOwn,
+    officeSources,
     edge: new CurlClient(runtime, client.container, vip, 'client'),
     office: office ? new CurlClient(runtime, office.container, vip, 'office') : undefined,
     tls: new S_clientTls(runtime, client.container, vip),
-    haproxy: nodes.map((n) => ({ name: n.node, address: n.address, http: new CurlClient(runtime, n.container, n.address, n.node, 4) })),
+    // Inside each node: loopback first, then its own addresses (the directors forward only 80/443).
+    haproxy: haproxy.map((c) => {
+      const own = nodes.find((n) => n.node === c.node)!.address;
+      const addresses = ['127.0.0.1', own, ...Object.values(c.addresses).filter((a) => a !== own)];
+      return { name: c.node, address: addresses[0]!, addresses, http: new CurlClient(runtime, c.container, own, c.node, 4) };
+    }),
+    stats: masterStats(lab),
     domains: DEFAULT_DOMAINS,
     ca: once(async () => {
       const r = await runtime.exec(client.container, ['cat', '/etc/lab/ca.crt'], { timeoutMs: 5000 });
@@ -101,20 +118,36 @@ export interface TargetOptions {
   caFile?: string;
   /** user:password of the stats page (routing is graded from its counters when given). */
   statsAuth?: string;
+  /** The stats page's path (default /stats; its CSV is PATH;csv). */
+  statsUri?: string;
 }
+
+/** The stats page's port when nothing else says: the course's 8404 (tutorial 6.2). */
+export const DEFAULT_STATS_PORT = 8404;
 
 export function targetContext(o: TargetOptions): BaseContext {
   const ports = { http: o.httpPort, https: o.httpsPort };
   const http = new NodeClient(o.host, ports);
+  const statsPort = o.statsPort ?? DEFAULT_STATS_PORT;
+  const colon = o.statsAuth?.indexOf(':') ?? -1;
+  const auth = o.statsAuth && colon > 0 ? { user: o.statsAuth.slice(0, colon), password: o.statsAuth.slice(colon + 1) } : undefined;
+  const stats = auth ? pageStats({ host: o.host, http, port: statsPort, uri: o.statsUri ?? '/stats', auth }) : undefined;
   return {
     mode: 'target',
     edgeAddress: o.host,
     ports,
     edge: http,
     tls: new NodeTls(o.host),
-    haproxy: [{ name: o.host, address: o.host, http }],
+    haproxy: [{ name: o.host, address: o.host, addresses: [o.host], http }],
     domains: DEFAULT_DOMAINS,
     statsPort: o.statsPort,
+    stats,
+    statsMissing: stats
+      ? undefined
+      : t(
+          `HAProxy's counters are read from the stats page: give --stats-auth USER:PASSWORD (and --stats-port if it is not on ${statsPort})`,
+          `HAProxy 的计数器从统计页面读取：请用 --stats-auth 用户名:密码 指定账号（端口不是 ${statsPort} 时再加 --stats-port）`,
+        ),
     ca: async () => (o.caFile && existsSync(o.caFile) ? readFileSync(o.caFile, 'utf8') : undefined),
   };
 }

@@ -26,6 +26,10 @@ export interface HttpRequest {
   timeoutMs?: number;
   /** Requests with the same group run in order in one curl process, reusing its connections (keep-alive). */
   group?: string;
+  /** The source address to send from (curl --interface; node:http localAddress): one of the sender's own. */
+  source?: string;
+  /** Connect here instead of the client's own address (e.g. 127.0.0.1 inside an HAProxy node). */
+  connectTo?: string;
 }
 
 export type HttpErrorCode = 'refused' | 'timeout' | 'tls' | 'too-many-redirects' | 'other';
@@ -69,7 +73,9 @@ export function shq(s: string): string {
 /** curl's arguments for one request; `token` marks the -w trailer so bodies and metadata can be split. */
 export function curlArgs(r: HttpRequest, index: number, connectTo: string, token: string): string[] {
   const secs = ((r.timeoutMs ?? 3000) / 1000).toFixed(1);
-  const args = ['-s', '-k', '--connect-to', `::${isIP(connectTo) === 6 ? `[${connectTo}]` : connectTo}:`, '--proto', '=http,https', '--proto-redir', '=http,https'];
+  const to = r.connectTo ?? connectTo;
+  const args = ['-s', '-k', '--connect-to', `::${isIP(to) === 6 ? `[${to}]` : to}:`, '--proto', '=http,https', '--proto-redir', '=http,https'];
+  if (r.source) args.push('--interface', r.source);
   args.push('-m', secs, '--connect-timeout', secs);
   if (r.method && r.method !== 'GET') args.push('-X', r.method);
   for (const [k, v] of Object.entries(r.headers ?? {})) args.push('-H', `${k}: ${v}`);
@@ -219,6 +225,7 @@ function requestOnce(address: string, url: URL, r: HttpRequest, port: number): P
       method: r.method ?? (r.data !== undefined ? 'POST' : 'GET'),
       headers,
       agent: false,
+      ...(r.source ? { localAddress: r.source } : {}),
       ...(isHttps ? { servername: isIP(url.hostname) ? undefined : url.hostname, rejectUnauthorized: false } : {}),
     };
     const req = (isHttps ? https : http).request(opts, (res) => {
@@ -265,7 +272,8 @@ export class NodeClient implements HttpClient {
       const loc = last.headers.location;
       if (!r.maxRedirects || last.status < 300 || last.status > 399 || !loc) break;
       if (redirects >= r.maxRedirects) {
-        return { ok: false, status: last.status, headers: last.headers, body: '', redirects, finalUrl: url.href, error: `Maximum (${r.maxRedirects}) redirects followed`, errorCode: 'too-many-redirects', localAddress: last.localAddress };
+        const error = `Maximum (${r.maxRedirects}) redirects followed`;
+        return { ok: false, status: last.status, headers: last.headers, body: '', redirects, finalUrl: url.href, error, errorCode: 'too-many-redirects', localAddress: last.localAddress };
       }
       const next = new URL(loc, url);
       if (next.protocol !== 'http:' && next.protocol !== 'https:') break;

@@ -36,7 +36,17 @@ export function toJson(r: Report, meta?: Pick<ReportMeta, 'observations'>): Repo
 }
 
 const WORDS = {
-  en: { pass: 'PASS', fail: 'FAIL', skip: 'SKIP', hint: 'hint', score: 'Score', required: 'required', optional: 'optional', allPassed: 'Every required check passed.', failed: (ids: string[]) => `Required check(s) not passed: ${ids.join(', ')}.` },
+  en: {
+    pass: 'PASS',
+    fail: 'FAIL',
+    skip: 'SKIP',
+    hint: 'hint',
+    score: 'Score',
+    required: 'required',
+    optional: 'optional',
+    allPassed: 'Every required check passed.',
+    failed: (ids: string[]) => `Required check(s) not passed: ${ids.join(', ')}.`,
+  },
   zh: { pass: '通过', fail: '失败', skip: '跳过', hint: '提示', score: 'Score', required: '必做', optional: '选做', allPassed: '所有必做检查均已通过。', failed: (ids: string[]) => `未通过的必做检查：${ids.join(', ')}。` },
 } as const;
 

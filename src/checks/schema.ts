@@ -70,7 +70,14 @@ export const PROBE_SCHEMAS = [
       path: z.string().startsWith('/').default('/api/lab-check'),
     })
     .strict(),
-  z.object({ kind: z.literal('tls-sni'), domains: Domains }).strict(),
+  z
+    .object({
+      kind: z.literal('tls-sni'),
+      domains: Domains,
+      /** In a lab: the Nginx nodes must not answer TLS on this port any more (Nginx serves plain HTTP; HAProxy terminates). */
+      nginxTlsPort: Port.optional(),
+    })
+    .strict(),
   z
     .object({
       kind: z.literal('no-redirect-loop'),
@@ -106,30 +113,30 @@ export const PROBE_SCHEMAS = [
   z
     .object({
       kind: z.literal('lb-distribution'),
-      /** One URL, asked `requests` times on new connections; its backend must spread it by `ratio`. */
+      /** One URL, asked `requests` times one after another on new connections; its backend must cycle by `ratio`. */
       path: z.string().startsWith('/'),
       /** Host header (default: the first lab domain). */
       host: z.string().min(1).optional(),
-      requests: z.number().int().min(3).max(200).default(30),
-      /** Expected shares, whichever server holds which: [1, 1, 1] even, [3, 1, 1] the tutorial's weights. */
+      requests: z.number().int().min(6).max(200).default(24),
+      /** Shares of one cycle, whichever server holds which: [1, 1, 1] round robin, [3, 1, 1] the tutorial's weights. */
       ratio: z.array(z.number().int().min(1)).min(1).default([1, 1, 1]),
-      /** Allowed deviation per server, as a fraction of `requests` (at least 2 requests). */
-      tolerance: z.number().min(0).max(1).default(0.15),
+      /** Keep one request open on a server first: round robin still gives it its turn, least-connections does not. */
+      hold: z.boolean().default(false),
     })
     .strict(),
   z
     .object({
       kind: z.literal('lb-sticky'),
-      /** source: the client stays on one server; uri: each URI stays on one server and URIs spread. */
+      /** source: each client address stays on one server, and addresses spread; uri: the same for URIs. */
       by: z.enum(['source', 'uri']),
       /** URL prefix of the backend under test. */
       path: z.string().startsWith('/'),
       host: z.string().min(1).optional(),
-      /** by source: requests (each a new connection, a different URI). */
-      requests: z.number().int().min(2).max(200).default(12),
-      /** by uri: how many different URIs, each asked `repeat` times. */
-      uris: z.number().int().min(2).max(32).default(8),
-      repeat: z.number().int().min(2).max(20).default(3),
+      /** by source: requests per source address (the client, the office and its extra addresses), each a new connection to a different URI. */
+      requests: z.number().int().min(2).max(20).default(4),
+      /** by uri: how many different URIs, each asked `repeat` times from different source addresses. */
+      uris: z.number().int().min(2).max(32).default(16),
+      repeat: z.number().int().min(2).max(11).default(3),
     })
     .strict(),
   z
@@ -139,6 +146,14 @@ export const PROBE_SCHEMAS = [
       path: z.string().startsWith('/'),
       host: z.string().min(1).optional(),
       minServers: z.number().int().min(1).default(3),
+      /**
+       * Make GET /health fail on every app while every other path still answers 200 (`lab fault appN
+       * unhealthy`): the servers must go DOWN within downWithinMs, and come back within restoreWithinMs
+       * once /health heals. A check on any other path, or a TCP check, never notices.
+       */
+      failHealth: z.boolean().default(true),
+      downWithinMs: z.number().int().min(1000).max(60_000).default(15_000),
+      restoreWithinMs: z.number().int().min(1000).max(60_000).default(15_000),
     })
     .strict(),
   z
@@ -152,20 +167,22 @@ export const PROBE_SCHEMAS = [
       downWithinMs: z.number().int().min(1000).max(60_000).default(15_000),
       /** Requests sent once it is DOWN; all must succeed. */
       requests: z.number().int().min(1).max(100).default(12),
-      /** How long to wait for the server to come back UP after the container is started again. */
-      restoreWithinMs: z.number().int().min(0).max(60_000).default(15_000),
+      /** The server must be UP again on every node this long after the container is started again. */
+      restoreWithinMs: z.number().int().min(1000).max(60_000).default(15_000),
     })
     .strict(),
   z
     .object({
       kind: z.literal('acl-deny'),
-      /** The path an ACL must deny to the client. */
+      /** The path an ACL must deny to the client, and allow to the office network. */
       path: z.string().startsWith('/').default('/admin/lab-check'),
       /** A path that must still reach the app (so "deny everything" fails). */
       allowedPath: z.string().startsWith('/').default('/api/lab-check'),
       host: z.string().min(1).optional(),
       requests: z.number().int().min(1).max(50).default(6),
       status: z.number().int().min(400).max(599).default(403),
+      /** How many office addresses (its own, then its extra ones) must reach `path`: the allowed network is LAB_OFFICE_NET. */
+      officeSources: z.number().int().min(1).max(11).default(3),
     })
     .strict(),
   z
@@ -176,11 +193,13 @@ export const PROBE_SCHEMAS = [
       /** New connections sent at once; at least minRefused of them must not reach the app (a few stray failures under load are not a limit). */
       burst: z.number().int().min(10).max(300).default(60),
       minRefused: z.number().int().min(1).default(10),
-      /** Pause after the burst, for the rate window to pass. */
-      waitMs: z.number().int().min(0).max(30_000).default(7000),
-      /** Then this many requests, intervalMs apart, must all reach the app. */
+      /** While the client is limited, the office (another source) must still reach the app: the limit is per source. */
+      otherSource: z.boolean().default(true),
+      /** After the burst, one request every intervalMs until the client is answered again, within this long… */
+      recoverWithinMs: z.number().int().min(1000).max(60_000).default(45_000),
+      /** …and then `slow` requests in a row, intervalMs apart, must all reach the app. */
       slow: z.number().int().min(1).max(20).default(5),
-      intervalMs: z.number().int().min(0).max(10_000).default(1000),
+      intervalMs: z.number().int().min(200).max(10_000).default(1000),
     })
     .strict(),
   // exp7, the LVS tier (probes/lvs.ts).

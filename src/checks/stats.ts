@@ -1,7 +1,9 @@
 // HAProxy's own counters, read through lab's master CLI socket (/run/lab-master.sock, present whatever
-// the student configured), and the arithmetic that turns per-backend session deltas into routing
-// decisions: domain i gets 2^i requests, so each backend's delta names exactly the domains it served.
-import type { LabHandle } from './types.js';
+// the student configured) or, with --target, from the stats page's CSV; and the arithmetic that turns
+// per-backend session deltas into routing decisions: domain i gets 2^i requests, so each backend's delta
+// names exactly the domains it served.
+import type { HttpClient } from './http.js';
+import type { LabHandle, StatsSnapshot, StatsSource } from './types.js';
 
 export const MASTER_SOCKET = '/run/lab-master.sock';
 
@@ -31,18 +33,77 @@ export function parseStatCsv(text: string): StatRow[] {
   return rows;
 }
 
-/** `show stat` of the current worker of one HAProxy node. */
-export async function showStat(lab: LabHandle, container: string): Promise<StatRow[]> {
-  const r = await lab.runtime.exec(container, ['sh', '-c', `echo "@1 show stat" | socat -t2 - UNIX-CONNECT:${MASTER_SOCKET}`], { timeoutMs: 5000 });
-  return parseStatCsv(r.stdout);
+/** Every column of `show stat` (or the stats page's CSV), one record per line; '-' columns dropped. */
+export function parseStatRecords(text: string): Record<string, string>[] {
+  const lines = text.split('\n');
+  const at = lines.findIndex((l) => l.startsWith('# pxname,'));
+  if (at < 0) return [];
+  const cols = lines[at]!.slice(2).split(',');
+  const out: Record<string, string>[] = [];
+  for (const l of lines.slice(at + 1)) {
+    if (!l || l.startsWith('#')) continue;
+    const f = l.split(',');
+    if (f.length < cols.length - 1) continue;
+    const rec: Record<string, string> = {};
+    cols.forEach((c, i) => {
+      if (c && c !== '-') rec[c] = f[i] ?? '';
+    });
+    out.push(rec);
+  }
+  return out;
 }
 
-/** Backend session totals summed over every HAProxy node. */
-export async function backendTotals(lab: LabHandle): Promise<Map<string, number>> {
-  const all = await Promise.all(lab.haproxy.map((h) => showStat(lab, h.container)));
-  const totals = new Map<string, number>();
-  for (const rows of all) for (const r of rows) if (r.svname === 'BACKEND') totals.set(r.pxname, (totals.get(r.pxname) ?? 0) + r.stot);
+async function masterShowStat(lab: LabHandle, container: string): Promise<string> {
+  const r = await lab.runtime.exec(container, ['sh', '-c', `echo "@1 show stat" | socat -t2 - UNIX-CONNECT:${MASTER_SOCKET}`], { timeoutMs: 5000 });
+  return r.stdout;
+}
+
+/** Counters of every HAProxy node of a lab, through lab's master socket (whatever the student configured). */
+export function masterStats(lab: LabHandle): StatsSource {
+  return {
+    where: "lab's master socket",
+    read: () => Promise.all(lab.haproxy.map(async (h) => ({ node: h.node, rows: parseStatRecords(await masterShowStat(lab, h.container)) }))),
+  };
+}
+
+/** Counters of a --target host, from its stats page's CSV (`/stats;csv`) with the teacher's credentials. */
+export function pageStats(o: { host: string; http: HttpClient; port: number; uri: string; auth?: { user: string; password: string } }): StatsSource {
+  const path = `${o.uri.replace(/;csv$/, '')};csv`;
+  return {
+    where: `http://${o.host}:${o.port}${path}`,
+    async read() {
+      const [r] = await o.http.batch([{ scheme: 'http', host: o.host, port: o.port, path, auth: o.auth, timeoutMs: 4000 }]);
+      const rows = r!.ok && r!.status === 200 ? parseStatRecords(r!.body) : [];
+      if (!rows.length) throw new Error(`the stats page ${o.host}:${o.port}${path} gave no CSV (${r!.ok ? `HTTP ${r!.status}` : r!.error ?? 'no answer'})`);
+      return [{ node: o.host, rows }];
+    },
+  };
+}
+
+/** Proxies that have servers (a stats page, a redirect-only or deny-only backend has none). */
+export function proxiesWithServers(snaps: StatsSnapshot[]): Set<string> {
+  const out = new Set<string>();
+  for (const s of snaps) for (const r of s.rows) if (r.pxname && r.svname && r.svname !== 'FRONTEND' && r.svname !== 'BACKEND') out.add(r.pxname);
+  return out;
+}
+
+/** Backend session totals summed over every node, for backends with servers. */
+export function backendTotalsOf(snaps: StatsSnapshot[]): Record<string, number> {
+  const withServers = proxiesWithServers(snaps);
+  const totals: Record<string, number> = {};
+  for (const s of snaps) {
+    for (const r of s.rows) {
+      if (r.svname === 'BACKEND' && r.pxname && withServers.has(r.pxname)) totals[r.pxname] = (totals[r.pxname] ?? 0) + Number(r.stot || 0);
+    }
+  }
   return totals;
+}
+
+/** TLS sessions HAProxy's frontends established (`ssl_sess`), summed over every node and frontend. */
+export function frontendSslSessions(snaps: StatsSnapshot[]): number {
+  let n = 0;
+  for (const s of snaps) for (const r of s.rows) if (r.svname === 'FRONTEND') n += Number(r.ssl_sess || 0);
+  return n;
 }
 
 export function deltas(before: Map<string, number>, after: Map<string, number>): Map<string, number> {

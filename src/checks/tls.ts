@@ -79,7 +79,10 @@ export class NodeTls implements TlsClient {
     return new Promise((resolve) => {
       const sock = tls.connect({ host: this.address, port, servername: sni, rejectUnauthorized: false, timeout: 4000 });
       const done = (v: PeerChain) => {
-        sock.destroy();
+        // A graceful close: our Finished and close_notify reach the server, which then counts a completed
+        // handshake (HAProxy's ssl_sess), as it does for openssl s_client in a lab.
+        sock.end();
+        setTimeout(() => sock.destroy(), 1000).unref();
         resolve(v);
       };
       sock.on('secureConnect', () => {
@@ -136,4 +139,43 @@ export function judgeChain(chainPem: string[], host: string, caPem: string, now 
   }
   const expired = now < new Date(leaf.validFrom) || now > new Date(leaf.validTo);
   return { ok: matchesHost && chainsToCa && !expired, names, matchesHost, chainsToCa, expired };
+}
+
+/** What a presented chain says, as plain data (recorded for --explain and replayed by tls-sni's decision). */
+export interface CertFacts {
+  subject: string;
+  issuer: string;
+  /** The leaf's DNS names. */
+  names: string[];
+  validFrom: string;
+  validTo: string;
+  /** The chain (following intermediates) is signed by the lab CA. */
+  chainsToCa: boolean;
+  fingerprint: string;
+}
+
+export function certFacts(chainPem: string[], caPem: string): CertFacts {
+  const leaf = new X509Certificate(chainPem[0]!);
+  const v = judgeChain(chainPem, 'lab-check.invalid', caPem);
+  return {
+    subject: leaf.subject.replace(/\n/g, ', '),
+    issuer: leaf.issuer.replace(/\n/g, ', '),
+    names: v.names,
+    validFrom: new Date(leaf.validFrom).toISOString(),
+    validTo: new Date(leaf.validTo).toISOString(),
+    chainsToCa: v.chainsToCa,
+    fingerprint: leaf.fingerprint256,
+  };
+}
+
+/** RFC 6125 host matching on DNS names: exact, or one leftmost wildcard label. */
+export function nameMatches(names: string[], host: string): boolean {
+  const h = host.toLowerCase();
+  return names.some((n) => {
+    const x = n.toLowerCase();
+    if (x === h) return true;
+    if (!x.startsWith('*.')) return false;
+    const rest = h.slice(h.indexOf('.') + 1);
+    return h.indexOf('.') > 0 && rest === x.slice(2);
+  });
 }

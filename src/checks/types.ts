@@ -22,9 +22,27 @@ export interface Outcome {
 export interface HaproxyEndpoint {
   /** haproxy1, haproxy2, or the --target host. */
   name: string;
-  /** Address to connect to from where `http` runs. */
+  /** Address to connect to from where `http` runs (the first of `addresses`). */
   address: string;
+  /**
+   * Every address to try, in order: in a lab 127.0.0.1 first (the node's own view, so a stats page bound
+   * to loopback or `stats admin if LOCALHOST` is judged as its author meant), then the node's own addresses.
+   */
+  addresses: string[];
   http: HttpClient;
+}
+
+/** `show stat` of one HAProxy node (or the --target host), one record per CSV line. */
+export interface StatsSnapshot {
+  node: string;
+  rows: Record<string, string>[];
+}
+
+/** Where HAProxy's own counters come from: lab's master socket, or the stats page CSV of --target. */
+export interface StatsSource {
+  /** For messages: "lab's master socket", "the stats page http://HOST:8404/stats;csv". */
+  where: string;
+  read(): Promise<StatsSnapshot[]>;
 }
 
 /** Lab-only handles; absent with --target. */
@@ -44,6 +62,8 @@ export interface LabHandle {
   subnets: Partial<Record<string, string>>;
   /** The workspace the nodes mount (absolute), e.g. to read the student's keepalived configs. */
   workspaceDir: string | null;
+  /** Every address of every node → node name (to say which HAProxy and which Nginx served a request). */
+  names: Record<string, string>;
 }
 
 export interface ProbeContext {
@@ -60,6 +80,15 @@ export interface ProbeContext {
   edge: HttpClient;
   /** Requests from the office network (lab only). */
   office?: HttpClient;
+  /**
+   * The office node's source addresses (its own first, then its extra ones), for `source` in requests
+   * from `office`: many clients of one network, for hashes and `src` ACLs. Lab only.
+   */
+  officeSources?: string[];
+  /** HAProxy's counters (lab: master socket; --target: the stats page with --stats-auth); absent when unknown. */
+  stats?: StatsSource;
+  /** Why `stats` is absent (learner-facing, says which flag would give it). */
+  statsMissing?: Text;
   tls: TlsClient;
   /** The stats endpoints: every HAProxy node (lab) or the target. */
   haproxy: HaproxyEndpoint[];

@@ -32,6 +32,13 @@ export function parseFault(words: string[]): Fault {
   return { name: name as FaultName };
 }
 
+/** Sets (or with `healthy`, clears) an app fault in an app container; the app reads it on every request. */
+export async function setAppFault(runtime: Runtime, container: string, fault: Fault): Promise<{ ok: boolean; error: string }> {
+  const content = fault.name === 'unhealthy' ? 'unhealthy' : fault.name === 'slow' ? `slow ${fault.ms}` : '';
+  const r = await runtime.exec(container, ['sh', '-c', content ? `printf '%s\\n' '${content}' > ${APP_FAULT_FILE}` : `rm -f ${APP_FAULT_FILE}`], { timeoutMs: 5000 });
+  return { ok: r.exitCode === 0, error: r.stderr.trim() };
+}
+
 /** What a fault did, in one line. */
 export async function injectFault(runtime: Runtime, view: LabView, node: string, fault: Fault): Promise<string> {
   const n = nodeOf(view, node);
@@ -56,9 +63,8 @@ export async function injectFault(runtime: Runtime, view: LabView, node: string,
           hint: `Use it on app1..app3, or stop/pause ${node} instead.`,
         });
       }
-      const content = fault.name === 'unhealthy' ? 'unhealthy' : fault.name === 'slow' ? `slow ${fault.ms}` : '';
-      const r = await runtime.exec(n.container, ['sh', '-c', content ? `printf '%s\\n' '${content}' > ${APP_FAULT_FILE}` : `rm -f ${APP_FAULT_FILE}`], { timeoutMs: 5000 });
-      if (r.exitCode !== 0) throw new UsageError(`could not set the fault in ${node}: ${r.stderr.trim()}`, { hint: `Is ${node} running? See \`lab status\`.` });
+      const r = await setAppFault(runtime, n.container, fault);
+      if (!r.ok) throw new UsageError(`could not set the fault in ${node}: ${r.error}`, { hint: `Is ${node} running? See \`lab status\`.` });
       return fault.name === 'unhealthy'
         ? `${node}: GET /health now answers 503; every other path still answers 200`
         : fault.name === 'slow'

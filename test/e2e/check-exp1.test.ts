@@ -1,92 +1,109 @@
-// The grader, graded (exp1): every check fails on the start state and passes on the reference solution,
-// and each deliberate mistake is caught by the check that should catch it. One lab for the whole file.
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadLab } from '../../src/labs/load.js';
-import { FileError } from '../../src/util/errors.js';
-import { startLab, type TestLab } from '../helpers/lab.js';
-import { converge as convergeLab, explain, failing, grade as gradeLab, mutate } from '../helpers/grading.js';
+// The grader, graded (exp1, the base configuration): the shared contract, correct configs written
+// differently (a stats page on loopback with admin for LOCALHOST, a userlist, a TCP runtime socket),
+// and configs that miss the lesson, each caught by the check that should catch it.
+import { describeExperimentContract } from '../helpers/contract.js';
+import { mutate, replaceSection } from '../helpers/grading.js';
 
-const EXP = 'exp1';
-const lab1 = loadLab(EXP);
-const checks = lab1.def.checks;
-const ids = checks.map((c) => c.id);
-const SOLUTION_CFG = readFileSync(path.join(lab1.solutionDir, 'haproxy', 'haproxy.cfg'), 'utf8');
+const STATS = 'listen stats';
 
-let lab: TestLab;
-let cfgFile: string;
+describeExperimentContract('exp1', {
+  tag: 'chk1',
+  correct: [
+    {
+      source: 'issue 8',
+      name: 'the stats page bound to 127.0.0.1, admin for LOCALHOST (judged from inside the node)',
+      cfg: (s) => mutate(mutate(s, 'bind *:8404', 'bind 127.0.0.1:8404'), 'stats admin if TRUE', 'stats admin if LOCALHOST'),
+    },
+    {
+      name: 'a userlist with http-request auth, admin for authenticated users, metrics behind the same login',
+      cfg: (s) =>
+        replaceSection(
+          s,
+          STATS,
+          `userlist stats-users
+    user admin insecure-password 123456
 
-const grade = () => gradeLab(lab, EXP, checks);
+listen stats
+    bind :8404
+    http-request auth realm stats unless { http_auth(stats-users) }
+    stats enable
+    stats uri /stats
+    stats refresh 10s
+    stats admin if { http_auth(stats-users) }
+    http-request use-service prometheus-exporter if { path /metrics }
+    stats hide-version`,
+        ),
+    },
+    {
+      name: 'a frontend and a stats backend, the runtime socket on TCP 127.0.0.1:9999, logs to stdout as daemon',
+      cfg: (s) =>
+        replaceSection(
+          mutate(mutate(s, 'stats socket /var/run/haproxy.sock mode 660 level admin', 'stats socket ipv4@127.0.0.1:9999 level admin'), 'local0 info', 'daemon'),
+          STATS,
+          `frontend monitoring
+    bind *:8404
+    http-request use-service prometheus-exporter if { path_beg /metrics }
+    default_backend stats-be
 
-/** Validate-then-reload both HAProxy nodes, as `lab apply` does. */
-const converge = () => convergeLab(lab, EXP);
-
-beforeAll(async () => {
-  lab = await startLab(EXP, 'chk1');
-  cfgFile = path.join(lab.result.workspaceDir, 'haproxy', 'haproxy.cfg');
-});
-
-afterAll(async () => {
-  await lab?.destroy();
-});
-
-describe('lab check exp1', () => {
-  it('start state: every check fails, score 0, not passed', async () => {
-    const r = await grade();
-    expect(failing(r), explain(r)).toEqual(ids);
-    expect(r.checks.every((c) => c.status === 'fail')).toBe(true);
-    expect(r).toMatchObject({ experiment: EXP, score: 0, maxScore: 100, passed: false });
-  });
-
-  it('reference solution: every check passes, 100/100', async () => {
-    cpSync(lab1.solutionDir, lab.result.workspaceDir, { recursive: true });
-    await converge();
-    const r = await grade();
-    expect(failing(r), explain(r)).toEqual([]);
-    expect(r).toMatchObject({ score: 100, maxScore: 100, passed: true });
-  });
-
-  const mutations: { name: string; cfg: (s: string) => string; fails: string[]; invalid?: boolean }[] = [
+backend stats-be
+    stats enable
+    stats uri /stats
+    stats auth admin:123456
+    stats admin if TRUE
+    stats hide-version`,
+        ),
+    },
+  ],
+  wrong: [
+    { source: 'issue 8', name: 'the runtime socket at level user', only: ['runtime-socket'], fails: ['runtime-socket'], cfg: (s) => mutate(s, 'level admin', 'level user') },
+    { name: 'the runtime socket at level operator', only: ['runtime-socket'], fails: ['runtime-socket'], cfg: (s) => mutate(s, 'level admin', 'level operator') },
     {
       // Errata 4: the test command's password. Admin and the version need the login, so they cannot be seen either.
       name: 'a different stats password',
-      cfg: (s) => mutate(s, 'stats auth admin:123456', 'stats auth admin:StrongPassword123'),
+      only: ['stats-auth', 'stats-admin', 'version-hidden'],
       fails: ['stats-auth', 'stats-admin', 'version-hidden'],
+      cfg: (s) => mutate(s, 'stats auth admin:123456', 'stats auth admin:StrongPassword123'),
     },
-    { name: 'stats without admin', cfg: (s) => mutate(s, '    stats admin if TRUE\n', ''), fails: ['stats-admin'] },
-    { name: 'the version shown', cfg: (s) => mutate(s, '    stats hide-version\n', ''), fails: ['version-hidden'] },
-    { name: 'no Prometheus exporter', cfg: (s) => mutate(s, '    http-request use-service prometheus-exporter if { path /metrics }\n', ''), fails: ['prometheus'] },
-    { name: 'no runtime socket', cfg: (s) => mutate(s, '    stats socket /var/run/haproxy.sock mode 660 level admin\n', ''), fails: ['runtime-socket'] },
+    {
+      source: 'hostile review',
+      name: 'a login in front of a page that is not the stats page',
+      only: ['stats-auth', 'stats-admin', 'version-hidden'],
+      fails: ['stats-auth', 'stats-admin', 'version-hidden'],
+      cfg: (s) =>
+        replaceSection(
+          s,
+          STATS,
+          `userlist stats-users
+    user admin insecure-password 123456
+
+listen stats
+    bind *:8404
+    http-request auth realm stats unless { http_auth(stats-users) }
+    http-request use-service prometheus-exporter if { path /metrics }
+    http-request return status 200 content-type text/html string "<html>HAProxy version hidden</html>"`,
+        ),
+    },
+    { name: 'no login at all', only: ['stats-auth'], fails: ['stats-auth'], cfg: (s) => mutate(s, '    stats auth admin:123456\n', '') },
+    { name: 'stats without admin', only: ['stats-admin'], fails: ['stats-admin'], cfg: (s) => mutate(s, '    stats admin if TRUE\n', '') },
+    { name: 'admin only for a network nobody is in', only: ['stats-admin'], fails: ['stats-admin'], cfg: (s) => mutate(s, 'stats admin if TRUE', 'stats admin if { src 198.51.100.0/24 }') },
+    { name: 'the version shown', only: ['version-hidden'], fails: ['version-hidden'], cfg: (s) => mutate(s, '    stats hide-version\n', '') },
+    { name: 'no Prometheus exporter', only: ['prometheus'], fails: ['prometheus'], cfg: (s) => mutate(s, '    http-request use-service prometheus-exporter if { path /metrics }\n', '') },
+    { name: 'the exporter on /prom instead of /metrics', only: ['prometheus'], fails: ['prometheus'], cfg: (s) => mutate(s, '{ path /metrics }', '{ path /prom }') },
+    { name: 'no runtime socket', only: ['runtime-socket'], fails: ['runtime-socket'], cfg: (s) => mutate(s, '    stats socket /var/run/haproxy.sock mode 660 level admin\n', '') },
     // Errata 6: the tutorial's syslog target; nothing reads /dev/log in a container.
-    { name: 'log /dev/log (the tutorial line)', cfg: (s) => mutate(s, 'log stdout format raw local0 info', 'log /dev/log local0 info'), fails: ['logs'] },
+    { name: 'log /dev/log (the tutorial line)', only: ['logs'], fails: ['logs'], cfg: (s) => mutate(s, 'log stdout format raw local0 info', 'log /dev/log local0 info') },
+    { name: 'no HTTP log format (the log line has no URL)', only: ['logs'], fails: ['logs'], cfg: (s) => mutate(s, '    option httplog\n', '') },
     {
       // Errata 1: haproxy -c rejects the file, apply refuses to load it, and HAProxy keeps serving the last
-      // good config; only the config check sees the broken file.
+      // good config (the solution's); only the config check sees the broken file.
       name: 'the removed `block` directive',
-      cfg: (s) => mutate(s, '    stats hide-version\n', '    stats hide-version\n    acl is_admin path_beg /admin\n    block if is_admin\n'),
       fails: ['config-valid'],
-      invalid: true,
+      invalid: /block/,
+      cfg: (s) => mutate(s, '    stats hide-version\n', '    stats hide-version\n    acl is_admin path_beg /admin\n    block if is_admin\n'),
+      check: (r) => {
+        const c = r.checks.find((x) => x.id === 'config-valid')!;
+        if (!/block/.test(c.message) || !/http-request deny/.test(c.hint)) throw new Error(`config-valid should name the block directive: ${c.message} / ${c.hint}`);
+      },
     },
-  ];
-
-  for (const m of mutations) {
-    it(`mutation: ${m.name} → ${m.fails.join(', ')}`, async () => {
-      try {
-        writeFileSync(cfgFile, m.cfg(SOLUTION_CFG));
-        if (m.invalid) await expect(converge()).rejects.toBeInstanceOf(FileError);
-        else await converge();
-        const r = await grade();
-        expect(failing(r), explain(r)).toEqual(m.fails);
-        if (m.invalid) {
-          const c = r.checks.find((x) => x.id === 'config-valid')!;
-          expect(c.message).toMatch(/block/);
-          expect(c.hint).toMatch(/http-request deny/);
-        }
-      } finally {
-        writeFileSync(cfgFile, SOLUTION_CFG);
-        await converge();
-      }
-    });
-  }
+  ],
 });

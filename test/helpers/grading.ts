@@ -1,17 +1,22 @@
-// Shared by the grader's own tests (test/e2e/check-exp*.test.ts): grade a test lab, converge it after an
+// Shared by the grader's own tests (test/e2e/check-*.test.ts): grade a test lab, converge it after an
 // edit the way `lab apply` does, and apply deliberate mistakes to a config.
 import { labContext } from '../../src/checks/context.js';
 import { runChecks } from '../../src/checks/runner.js';
 import type { CheckDef } from '../../src/checks/schema.js';
-import type { Report } from '../../src/checks/types.js';
+import type { Report, ReportMeta } from '../../src/checks/types.js';
 import { applyTarget, resolveTarget } from '../../src/apply/apply.js';
 import type { TestLab } from './lab.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function grade(lab: TestLab, exp: string, checks: CheckDef[], only?: string[]): Promise<Report> {
+/** Grades the lab; with the observations each check decided on. */
+export async function gradeWithMeta(lab: TestLab, exp: string, checks: CheckDef[], only?: string[], retries?: number): Promise<{ report: Report; meta: ReportMeta }> {
   const base = labContext(lab.runtime, await lab.view(), exp);
-  return (await runChecks(exp, checks, base, { lang: 'en', only })).report;
+  return runChecks(exp, checks, base, { lang: 'en', only, retries });
+}
+
+export async function grade(lab: TestLab, exp: string, checks: CheckDef[], only?: string[]): Promise<Report> {
+  return (await gradeWithMeta(lab, exp, checks, only)).report;
 }
 
 /** Ids of the checks that did not pass. */
@@ -50,4 +55,21 @@ export function mutate(text: string, from: string | RegExp, to: string): string 
   const out = text.replace(typeof from === 'string' ? new RegExp(from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'g') : from, to);
   if (out === text) throw new Error(`mutation did not apply: ${String(from)}`);
   return out;
+}
+
+/** Replaces `from` inside one section of haproxy.cfg (from its header line to the next blank line). */
+export function inSection(text: string, header: string, from: string | RegExp, to: string): string {
+  const start = text.indexOf(`\n${header}\n`) + 1;
+  if (start < 1) throw new Error(`no section ${header}`);
+  const end = text.indexOf('\n\n', start);
+  const stop = end < 0 ? text.length : end;
+  return text.slice(0, start) + mutate(text.slice(start, stop), from, to) + text.slice(stop);
+}
+
+/** Replaces a whole section of haproxy.cfg (header line to the next blank line) with `body`. */
+export function replaceSection(text: string, header: string, body: string): string {
+  const start = text.indexOf(`\n${header}\n`) + 1;
+  if (start < 1) throw new Error(`no section ${header}`);
+  const end = text.indexOf('\n\n', start);
+  return text.slice(0, start) + body.replace(/\n*$/, '') + (end < 0 ? '\n' : text.slice(end));
 }

@@ -1,7 +1,7 @@
 // Unit tests of the grader: the checks schema and the probe registry, the parsers behind the probes
 // (curl and s_client output, HAProxy's CSV stats, haproxy.cfg), the routing arithmetic, certificate
 // judgement, the runner (retries, timeouts, skips, ordering, scoring) and the four report formats.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -16,7 +16,12 @@ import { human, junit, tap, toJson } from '../../src/checks/report.js';
 import { resolveLang, runChecks } from '../../src/checks/runner.js';
 import { CheckDef, Checks, PROBE_KINDS } from '../../src/checks/schema.js';
 import { decodeBinary, decodeLinear, deltas, parseStatCsv } from '../../src/checks/stats.js';
-import { judgeChain, parseS_client } from '../../src/checks/tls.js';
+import { judgeChain, nameMatches, parseS_client } from '../../src/checks/tls.js';
+import { hopOf } from '../../src/checks/probes/server-counters.js';
+import { decideDistribution, parseRawHttp } from '../../src/checks/probes/lb-distribution.js';
+import { stride } from '../../src/checks/probes/lb-sticky.js';
+import { firstRun } from '../../src/checks/probes/rate-limit.js';
+import { decideRouting } from '../../src/checks/probes/routing.js';
 import type { ProbeImpl } from '../../src/checks/types.js';
 import { t } from '../../src/checks/types.js';
 import { loadLab, parseLabFile } from '../../src/labs/load.js';
@@ -360,5 +365,94 @@ describe('reports', () => {
     expect(x).toContain('<property name="score" value="10"/>');
     expect(x.match(/<testcase /g)).toHaveLength(3);
     expect(x.match(/<\/testcase>/g)).toHaveLength(3);
+  });
+});
+
+describe('src/checks source', () => {
+  it('keeps every line under 200 characters (messages live in tables beside the probes)', () => {
+    const walk = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+    const long = walk(path.join(import.meta.dirname, '..', '..', 'src', 'checks')).flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .flatMap((l, i) => ([...l].length >= 200 ? [`${path.relative(process.cwd(), f)}:${i + 1} (${[...l].length})`] : [])),
+    );
+    expect(long).toEqual([]);
+  });
+});
+
+describe('decisions on hand-made observations', () => {
+  const app = (peer: string, realIp: string) => ({ app: 'app1', host: 'h', path: '/', proto: null, xff: null, realIp, peer });
+  const names = { '10.0.3.21': 'nginx1', '10.0.3.22': 'nginx2', '10.0.3.23': 'nginx3', '10.0.2.11': 'haproxy1', '10.0.2.12': 'haproxy2', '10.0.3.11': 'haproxy1' };
+
+  it('hopOf: the Nginx from the peer, the HAProxy node from X-Real-IP; without Nginx, the app and the peer', () => {
+    expect(hopOf({ ok: true, status: 200, redirects: 0, app: app('10.0.3.22', '10.0.3.11') }, names)).toEqual({ node: 'haproxy1', server: 'nginx2' });
+    expect(hopOf({ ok: true, status: 200, redirects: 0, app: app('10.0.2.12', '') }, names)).toEqual({ node: 'haproxy2', server: 'app:app1' });
+    expect(hopOf({ ok: false, status: 0, redirects: 0, app: null }, names)).toEqual({ node: null, server: null });
+  });
+
+  const hits = (seq: string) =>
+    seq.split(' ').map((x) => {
+      const [node, server] = x.split(':');
+      return { status: 200, ok: true, app: true, node: `haproxy${node}`, server: `nginx${server}` };
+    });
+  const counters = { deltas: {}, algo: {}, servers: {} };
+
+  it('lb-distribution: every window of sum(ratio) on a node splits exactly; 4:1:1 and least-connections do not', () => {
+    const rr = hits('1:1 2:1 1:2 2:2 1:3 2:3 1:1 2:1 1:2 2:2 1:3 2:3');
+    expect(decideDistribution({ path: '/rr/', hits: rr, counters }, { ratio: [1, 1, 1], hold: false }).status).toBe('pass');
+    const w311 = hits('1:1 1:1 1:2 1:1 1:3 1:1 1:1 1:2 1:1 1:3');
+    expect(decideDistribution({ path: '/w/', hits: w311, counters }, { ratio: [3, 1, 1], hold: false }).status).toBe('pass');
+    const w411 = hits('1:1 1:1 1:1 1:2 1:1 1:3 1:1 1:1 1:1 1:2 1:1 1:3');
+    expect(decideDistribution({ path: '/w/', hits: w411, counters }, { ratio: [3, 1, 1], hold: false })).toMatchObject({ status: 'fail', message: { en: expect.stringMatching(/expected every 5 in a row to split 3:1:1/) } });
+    const lc = [{ ...hits('1:1')[0]!, held: true }, ...hits('1:2 1:3 1:2 1:3 1:2 1:3 1:2')];
+    expect(decideDistribution({ path: '/rr/', hits: lc, counters }, { ratio: [1, 1, 1], hold: true })).toMatchObject({ status: 'fail', message: { en: expect.stringMatching(/least-connections/) } });
+  });
+
+  it('lb-sticky: a URI chain whose stride is coprime to the number of addresses', () => {
+    expect(stride(12)).toBe(5);
+    expect(stride(11)).toBe(4);
+    expect(stride(2)).toBe(1);
+  });
+
+  it('rate-limit: a run of answers, not the first one (the two nodes recover at different times)', () => {
+    const a = (ok: boolean, ms: number) => ({ ms, res: { ok: true, status: ok ? 200 : 429, redirects: 0, app: ok ? app('x', 'y') : null } });
+    expect(firstRun([a(false, 0), a(true, 1000), a(false, 2000), a(true, 3000), a(true, 4000), a(true, 5000)], 3)).toBe(3);
+    expect(firstRun([a(true, 0), a(false, 1000)], 2)).toBe(-1);
+  });
+
+  it('routing: an HTTP answer that redirects to HTTPS is graded where HTTPS goes; HTTPS not terminated by HAProxy fails', () => {
+    const domains = ['a.example', 'b.example'];
+    const round = (scheme: 'http' | 'https', after: Record<string, number>, redirect: (string | null)[], ssl = { before: 0, after: 2 }) => ({
+      classes: domains.map((host) => ({ scheme, host, path: '/x' })),
+      weights: [1, 2],
+      binary: true,
+      before: {},
+      after,
+      ssl,
+      answered: [1, 2],
+      sample: domains.map(() => ({ ok: true, status: redirect[0] ? 302 : 200, redirects: 0, app: null })),
+      redirect,
+      remeasured: 0,
+    });
+    const https = round('https', { A: 1, B: 2 }, [null, null]);
+    const http = round('http', {}, ['https://a.example/x', 'https://b.example/x']);
+    const o = { domains, path: '/x', where: 'test', rounds: { http, https } };
+    expect(decideRouting(o, { schemes: ['http'] })).toMatchObject({ status: 'pass', message: { en: expect.stringMatching(/redirect to HTTPS for 2/) } });
+    expect(decideRouting(o, { schemes: ['http', 'https'] }).status).toBe('pass');
+    const passThrough = { ...o, rounds: { http, https: { ...https, ssl: { before: 5, after: 5 } } } };
+    expect(decideRouting(passThrough, { schemes: ['http', 'https'] })).toMatchObject({ status: 'fail', message: { en: expect.stringMatching(/did not terminate TLS/) } });
+  });
+
+  it('tls-sni: names match exactly or by one wildcard label', () => {
+    expect(nameMatches(['*.liujun.com'], 'stars.liujun.com')).toBe(true);
+    expect(nameMatches(['*.liujun.com'], 'a.b.liujun.com')).toBe(false);
+    expect(nameMatches(['stars.liujun.com'], 'touch.liujun.com')).toBe(false);
+  });
+
+  it('the held request: socat prints the raw HTTP answer', () => {
+    const raw = 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n{"app": "app2", "host": "h", "peer": "10.0.3.21", "realIp": "10.0.3.11"}\n';
+    expect(parseRawHttp(raw)).toMatchObject({ ok: true, status: 200, app: { app: 'app2', peer: '10.0.3.21' } });
+    expect(parseRawHttp('')).toMatchObject({ ok: false, status: 0, app: null });
   });
 });

@@ -1,12 +1,23 @@
 // The errata pitfalls (docs/errata.md) found in configs, and matched to the tools' own errors.
 import { describe, it, expect } from 'vitest';
 import { execa } from 'execa';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { configKindOf, findPitfalls, findWorkspacePitfalls, pitfallForError } from '../../src/labs/pitfalls.js';
 import { listLabs } from '../../src/labs/load.js';
 import { labsDir } from '../../src/util/paths.js';
+
+/**
+ * A host tool this test needs (CI installs haproxy, nginx, keepalived and openssl): its path, or a loud
+ * failure naming it. Never a skip and never a vacuous pass.
+ */
+function hostTool(name: string): string {
+  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/local/sbin', '/usr/bin', '/usr/local/bin'];
+  const found = dirs.filter(Boolean).map((d) => path.join(d, name)).find((p) => existsSync(p));
+  if (!found) throw new Error(`${name} is not installed on this machine, and this test needs it (install it as CI does, e.g. apt-get install ${name})`);
+  return found;
+}
 
 const brief = (file: string, text: string, siblings?: string[]) => findPitfalls(file, text, { siblings }).map((p) => `${p.line} e${p.errata} ${p.severity}`);
 
@@ -123,7 +134,8 @@ describe('pitfallForError: the tool\'s error → the errata fix', () => {
       const file = path.join(dir, 'haproxy.cfg');
       const cfg = 'defaults\n    mode http\n    timeout client 5s\n    timeout server 5s\n    timeout connect 5s\nfrontend f\n    bind 127.0.0.1:0\n    acl is_admin path_beg /admin\n    block if is_admin\n';
       writeFileSync(file, cfg);
-      const r = await execa('haproxy', ['-c', '-f', file], { reject: false });
+      const r = await execa(hostTool('haproxy'), ['-c', '-f', file], { reject: false });
+      expect(r.failed && r.exitCode === undefined, `haproxy did not run: ${r.message}`).toBe(false);
       expect(r.exitCode).not.toBe(0);
       const out = `${r.stdout}${r.stderr}`;
       const p = pitfallForError(out, findPitfalls(file, cfg), 9);
@@ -140,7 +152,8 @@ describe('pitfallForError: the tool\'s error → the errata fix', () => {
       const conf = 'server {\n    listen 127.0.0.1:18099;\n    access_log /dev/null json_combined;\n}\n';
       writeFileSync(path.join(dir, 'a.conf'), conf);
       writeFileSync(path.join(dir, 'nginx.conf'), `pid ${dir}/nginx.pid;\nerror_log stderr;\nevents {}\nhttp { include ${dir}/a.conf; }\n`);
-      const r = await execa('nginx', ['-t', '-q', '-c', path.join(dir, 'nginx.conf'), '-e', 'stderr'], { reject: false });
+      const r = await execa(hostTool('nginx'), ['-t', '-q', '-c', path.join(dir, 'nginx.conf'), '-e', 'stderr'], { reject: false });
+      expect(r.exitCode, `nginx did not run: ${r.message}`).not.toBe(undefined);
       const out = `${r.stdout}${r.stderr}`;
       expect(out).toMatch(/unknown log format "json_combined"/);
       expect(pitfallForError(out, findPitfalls('a.conf', conf), 3)).toMatchObject({ errata: 2, line: 3, severity: 'error' });

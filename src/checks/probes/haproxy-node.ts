@@ -1,68 +1,85 @@
-// Probes that need the HAProxy containers themselves: `haproxy -c`, the runtime socket, and the log
-// reaching the container's stdout (what `lab logs` shows). Skipped with --target.
+// Probes that need the HAProxy nodes themselves: `haproxy -c` (plus servers UP, from HAProxy's counters,
+// which --target reads from the stats page), the runtime socket at admin level, and the log reaching
+// the container's stdout (what `lab logs` shows).
 import { randomBytes } from 'node:crypto';
 import { haproxyValidator } from '../../apply/services.js';
 import { statsSockets } from '../haproxy-config.js';
 import type { ProbeOf } from '../schema.js';
-import { MASTER_SOCKET, showStat } from '../stats.js';
-import type { Text, LabHandle, ProbeImpl } from '../types.js';
-import { t } from '../types.js';
-import { fail, listSome, pass, perNode, seen } from './util.js';
+import { MASTER_SOCKET } from '../stats.js';
+import type { LabHandle, Outcome, StatsSnapshot, Text } from '../types.js';
+import { defineProbe, early } from './define.js';
+import { M } from './haproxy-node.messages.js';
+import { brief, fail, listSome, pass, perNode, seen, skip, type Brief } from './util.js';
 import { sleep } from '../../util/sleep.js';
-
-const NEEDS_CONTAINERS = t(
-  "needs the lab's HAProxy containers; with --target this is graded on the lab only",
-  '需要实验环境中的 HAProxy 容器；使用 --target 时无法评判',
-);
 
 function lab(l: LabHandle | undefined): LabHandle {
   if (!l) throw new Error('this probe needs a running lab');
   return l;
 }
 
-export const haproxyConfigValid: ProbeImpl<ProbeOf<'haproxy-config-valid'>> = {
+interface ConfigObs {
+  /** haproxy -c in the first HAProxy node; null with --target (no container). */
+  check: { exitCode: number; output: string } | null;
+  /** Servers per node (backend, server, status), when backendsUp asks for them. */
+  servers: { node: string; backend: string; server: string; status: string }[] | null;
+  where?: string;
+}
+
+export function decideConfigValid(o: ConfigObs, p: Pick<ProbeOf<'haproxy-config-valid'>, 'backendsUp'>): Outcome {
+  if (o.check && o.check.exitCode !== 0) {
+    const out = o.check.output;
+    const lines = out.split('\n');
+    const first = lines.find((x) => /\[ALERT\]/.test(x)) ?? lines.find((x) => /will not start|error/i.test(x)) ?? out.trim().split('\n')[0] ?? '';
+    const line = first.replace(/^\[[A-Z]+\]\s*\(\d+\)\s*:\s*/, '').trim().replace(/\.+$/, '');
+    return fail(M.rejected(o.check.exitCode, line), /'block' directive/.test(out) ? M.blockHint : undefined);
+  }
+  const checked = o.check ? M.passes : M.notRun(o.where ?? '?');
+  if (!p.backendsUp || !o.servers) return pass(checked);
+  // UP on every node that reports the server: "no check" is not UP (nothing looked at the server).
+  const nodes = new Set(o.servers.map((s) => s.node));
+  const byServer = new Map<string, string[]>();
+  for (const s of o.servers) byServer.set(`${s.backend}/${s.server}`, [...(byServer.get(`${s.backend}/${s.server}`) ?? []), s.status]);
+  const up = new Set<string>();
+  const unchecked = new Set<string>();
+  for (const [k, st] of byServer) {
+    const backend = k.slice(0, k.lastIndexOf('/'));
+    if (st.length === nodes.size && st.every((x) => /^UP/.test(x))) up.add(backend);
+    if (st.some((x) => /^no check/.test(x))) unchecked.add(backend);
+  }
+  if (up.size < p.backendsUp) return fail(M.fewUp(checked, [...up], p.backendsUp, [...unchecked].filter((b) => !up.has(b))));
+  return pass(M.upOk(checked, up.size));
+}
+
+function serversOf(snaps: StatsSnapshot[]): NonNullable<ConfigObs['servers']> {
+  return snaps.flatMap((s) =>
+    s.rows.filter((r) => r.pxname && r.svname && r.svname !== 'FRONTEND' && r.svname !== 'BACKEND').map((r) => ({ node: s.node, backend: r.pxname!, server: r.svname!, status: r.status ?? '' })),
+  );
+}
+
+export const haproxyConfigValid = defineProbe<ProbeOf<'haproxy-config-valid'>, ConfigObs>({
   kind: 'haproxy-config-valid',
-  needs: 'lab',
+  needs: 'any',
   traffic: 'quiet',
-  skipReason: NEEDS_CONTAINERS,
-  async run(ctx, p) {
+  async observe(ctx, p) {
+    if (ctx.mode === 'target') {
+      // No container for haproxy -c; what the running HAProxy reports is still there to grade.
+      if (!p.backendsUp) return early(skip(M.needsContainers));
+      if (!ctx.stats) return early(skip(ctx.statsMissing ?? M.needsContainers));
+      return { check: null, servers: serversOf(await ctx.stats.read()), where: ctx.stats.where };
+    }
     const l = lab(ctx.lab);
     const node = l.haproxy[0]!;
-    const v = haproxyValidator;
-    const [r, rows] = await Promise.all([l.runtime.exec(node.container, v.cmd, { timeoutMs: 15_000 }), p.backendsUp ? showStat(l, node.container) : Promise.resolve([])]);
-    if (r.exitCode !== 0) {
-      const out = `${r.stdout}\n${r.stderr}`;
-      const first =
-        out.split('\n').find((x) => /\[ALERT\]/.test(x)) ?? out.split('\n').find((x) => /will not start|error/i.test(x)) ?? out.trim().split('\n')[0] ?? '';
-      const line = first.replace(/^\[[A-Z]+\]\s*\(\d+\)\s*:\s*/, '').trim().replace(/\.+$/, '');
-      const block = /'block' directive/.test(out);
-      return fail(
-        t(
-          `haproxy -c rejects the config (exit ${r.exitCode}): ${line}. HAProxy keeps running its last good config; the other checks grade that.`,
-          `haproxy -c 未通过（退出码 ${r.exitCode}）：${line}。HAProxy 仍在运行上一份有效配置，其他检查评判的是它。`,
-        ),
-        block ? t('Errata 1: `block` is gone since HAProxy 2.1; the same condition works with `http-request deny`.', '勘误 1：`block` 自 HAProxy 2.1 起已移除，同样的条件可用于 `http-request deny`。') : undefined,
-      );
-    }
-    if (p.backendsUp) {
-      const servers = rows.filter((x) => x.svname !== 'FRONTEND' && x.svname !== 'BACKEND');
-      const up = new Set(servers.filter((x) => /^UP|^no check/.test(x.status)).map((x) => x.pxname));
-      if (up.size < p.backendsUp) {
-        return fail(
-          t(
-            `haproxy -c passes, but the running HAProxy has ${up.size} backend(s) with a server up${up.size ? ` (${[...up].join(', ')})` : ''}; expected at least ${p.backendsUp}`,
-            `haproxy -c 通过，但运行中的 HAProxy 只有 ${up.size} 个 backend 有可用 server${up.size ? `（${[...up].join('、')}）` : ''}，应至少 ${p.backendsUp} 个`,
-          ),
-        );
-      }
-      return pass(t(`haproxy -c passes; ${up.size} backends have a server up`, `haproxy -c 通过；${up.size} 个 backend 有可用 server`));
-    }
-    return pass(t('haproxy -c passes', 'haproxy -c 通过'));
+    const [r, snaps] = await Promise.all([
+      l.runtime.exec(node.container, haproxyValidator.cmd, { timeoutMs: 15_000 }),
+      p.backendsUp && ctx.stats ? ctx.stats.read() : Promise.resolve(undefined),
+    ]);
+    return { check: { exitCode: r.exitCode, output: `${r.stdout}\n${r.stderr}`.trim().slice(0, 4000) }, servers: snaps ? serversOf(snaps) : null };
   },
-};
+  decide: decideConfigValid,
+});
 
 /** Listening unix sockets in the container (paths HAProxy bound, minus the `.<pid>.tmp` it binds first). */
-function listeningUnix(procNetUnix: string): string[] {
+export function listeningUnix(procNetUnix: string): string[] {
   const paths = new Set<string>();
   for (const l of procNetUnix.split('\n').slice(1)) {
     const f = l.trim().split(/\s+/);
@@ -72,42 +89,67 @@ function listeningUnix(procNetUnix: string): string[] {
   return [...paths].filter((x) => !x.startsWith(MASTER_SOCKET));
 }
 
-export const runtimeSocket: ProbeImpl<ProbeOf<'runtime-socket'>> = {
+interface SocketObs {
+  nodes: {
+    node: string;
+    candidates: string[];
+    /** Per candidate that was asked: its `show info` said HAProxy (and which version), and its answer to an admin-only command. */
+    asked: { socket: string; haproxy: boolean; version: string | null; admin: string }[];
+  }[];
+}
+
+/** `disable server` on a backend that does not exist: "No such backend." at level admin, "Permission denied" below. */
+export const ADMIN_PROBE = 'disable server lab-check-none/lab-check';
+
+export function decideRuntimeSocket(o: SocketObs): Outcome {
+  const problems: { node: string; msg: Text }[] = [];
+  const answered: string[] = [];
+  for (const n of o.nodes) {
+    if (!n.candidates.length) {
+      problems.push({ node: n.node, msg: M.noSocket });
+      continue;
+    }
+    const info = n.asked.filter((a) => a.haproxy);
+    const admin = info.find((a) => /no such backend/i.test(a.admin));
+    if (admin) answered.push(`${n.node}: ${admin.socket}${admin.version ? ` (HAProxy ${admin.version})` : ''}`);
+    else if (info.length) problems.push({ node: n.node, msg: M.notAdmin(info[0]!.socket, info[0]!.admin.trim() || '(nothing)') });
+    else problems.push({ node: n.node, msg: M.noAnswer(n.candidates) });
+  }
+  if (problems.length) return fail(listSome(perNode(problems)));
+  return pass(M.socketOk(answered));
+}
+
+export const runtimeSocket = defineProbe<ProbeOf<'runtime-socket'>, SocketObs>({
   kind: 'runtime-socket',
   needs: 'lab',
   traffic: 'quiet',
-  skipReason: NEEDS_CONTAINERS,
-  async run(ctx, p) {
+  skipReason: M.needsContainers,
+  async observe(ctx, p) {
     const l = lab(ctx.lab);
     const cfg = ctx.haproxyConfig ? await ctx.haproxyConfig() : '';
     const declared = statsSockets(cfg);
-    const problems: { node: string; msg: Text }[] = [];
-    const answered: string[] = [];
-    await Promise.all(
+    const nodes = await Promise.all(
       l.haproxy.map(async (h) => {
         const unix = await l.runtime.exec(h.container, ['cat', '/proc/net/unix'], { timeoutMs: 5000 });
         const candidates = [...new Set([...(p.path ? [p.path] : []), ...declared, ...listeningUnix(unix.stdout)])];
-        if (candidates.length === 0) {
-          problems.push({ node: h.node, msg: t('HAProxy listens on no runtime socket (no `stats socket` in global)', 'HAProxy 没有监听任何运行时 socket（global 中没有 `stats socket`）') });
-          return;
-        }
+        const asked: SocketObs['nodes'][number]['asked'] = [];
         for (const c of candidates) {
           const m = /^(?:ipv4@|ipv6@)?([^/].*):(\d+)$/.exec(c);
           const addr = m ? `TCP:${m[1] === '' || m[1] === '*' ? '127.0.0.1' : m[1]}:${m[2]}` : `UNIX-CONNECT:${c.replace(/^unix@/, '')}`;
-          const r = await l.runtime.exec(h.container, ['sh', '-c', `echo "show info" | socat -t2 - ${addr}`], { timeoutMs: 5000 });
-          const ver = /^Version:\s*(\S+)/m.exec(r.stdout);
-          if (/^Name:\s*HAProxy/m.test(r.stdout)) {
-            answered.push(`${h.node}: ${c}${ver ? ` (HAProxy ${ver[1]})` : ''}`);
-            return;
-          }
+          const ask = (cmd: string) => l.runtime.exec(h.container, ['sh', '-c', `echo "${cmd}" | socat -t2 - ${addr}`], { timeoutMs: 5000 });
+          const info = await ask('show info');
+          const haproxy = /^Name:\s*HAProxy/m.test(info.stdout);
+          const admin = haproxy ? (await ask(ADMIN_PROBE)).stdout.trim().slice(0, 200) : '';
+          asked.push({ socket: c, haproxy, version: /^Version:\s*(\S+)/m.exec(info.stdout)?.[1] ?? null, admin });
+          if (/no such backend/i.test(admin)) break;
         }
-        problems.push({ node: h.node, msg: t(`\`show info\` got no answer on ${candidates.join(', ')}`, `在 ${candidates.join('、')} 上执行 \`show info\` 没有应答`) });
+        return { node: h.node, candidates, asked };
       }),
     );
-    if (problems.length) return fail(listSome(perNode(problems)));
-    return pass(t(`\`show info\` answers on ${answered.join('; ')}`, `\`show info\` 有应答：${answered.join('；')}`));
+    return { nodes };
   },
-};
+  decide: decideRuntimeSocket,
+});
 
 async function logText(l: LabHandle, container: string, sinceSec: number): Promise<string> {
   const stream = await l.runtime.logs(container, { follow: false, since: sinceSec });
@@ -116,37 +158,54 @@ async function logText(l: LabHandle, container: string, sinceSec: number): Promi
   return Buffer.concat(chunks).toString('utf8');
 }
 
+interface LogObs {
+  port: number;
+  nodes: { node: string; address: string; answer: Brief; logged: boolean }[];
+}
 
-export const logReachesStdout: ProbeImpl<ProbeOf<'log-reaches-stdout'>> = {
+export function decideLogs(o: LogObs): Outcome {
+  const problems: { node: string; msg: Text }[] = [];
+  for (const n of o.nodes) {
+    if (!n.answer.ok) problems.push({ node: n.node, msg: M.markerFailed(o.port, seen(n.answer)) });
+    else if (!n.logged) problems.push({ node: n.node, msg: M.noLogLine(n.answer.status) });
+  }
+  if (problems.length) return fail(listSome(perNode(problems)));
+  return pass(M.logsOk(o.nodes.map((n) => n.node)));
+}
+
+export const logReachesStdout = defineProbe<ProbeOf<'log-reaches-stdout'>, LogObs>({
   kind: 'log-reaches-stdout',
   needs: 'lab',
   traffic: 'traffic',
-  skipReason: NEEDS_CONTAINERS,
-  async run(ctx, p) {
+  skipReason: M.needsContainers,
+  async observe(ctx, p) {
     const l = lab(ctx.lab);
     const since = Math.floor(Date.now() / 1000) - 1;
-    const marker = `/lab-check-log-${randomBytes(4).toString('hex')}`;
-    const problems: { node: string; msg: Text }[] = [];
-    await Promise.all(
+    const nodes = await Promise.all(
       ctx.haproxy.map(async (e) => {
         const container = l.haproxy.find((h) => h.node === e.name)!.container;
-        const [r] = await e.http.batch([{ scheme: 'http', host: e.address, port: p.port, path: marker, timeoutMs: 3000 }]);
-        if (!r!.ok) {
-          problems.push({ node: e.name, msg: t(`sent GET /lab-check-log-… to port ${p.port} but saw ${seen(r!).en}`, `向 ${p.port} 端口发送 GET /lab-check-log-…，结果为${seen(r!).zh}`) });
-          return;
+        const marker = `/lab-check-log-${randomBytes(4).toString('hex')}`;
+        let answer: Brief | undefined;
+        let address = e.address;
+        for (const a of e.addresses) {
+          const [r] = await e.http.batch([{ scheme: 'http', host: a, port: p.port, path: marker, timeoutMs: 3000, connectTo: a }]);
+          answer ??= brief(r!);
+          if (r!.ok) {
+            answer = brief(r!);
+            address = a;
+            break;
+          }
         }
+        let logged = false;
         // HAProxy writes the line when the request ends; give the log a moment to arrive.
-        for (let i = 0; i < 8; i++) {
-          if ((await logText(l, container, since)).includes(marker)) return;
-          await sleep(150);
+        for (let i = 0; answer!.ok && i < 8 && !logged; i++) {
+          logged = (await logText(l, container, since)).includes(marker);
+          if (!logged) await sleep(150);
         }
-        problems.push({
-          node: e.name,
-          msg: t(`GET /lab-check-log-… was answered (${r!.status}), but no log line with it reached \`lab logs\``, `GET /lab-check-log-… 已得到应答（${r!.status}），但 \`lab logs\` 中没有出现对应的日志行`),
-        });
+        return { node: e.name, address, answer: answer!, logged };
       }),
     );
-    if (problems.length) return fail(listSome(perNode(problems)));
-    return pass(t(`an HTTP request shows up in \`lab logs\` of ${ctx.haproxy.map((e) => e.name).join(' and ')}`, `HTTP 请求出现在 ${ctx.haproxy.map((e) => e.name).join(' 和 ')} 的 \`lab logs\` 中`));
+    return { port: p.port, nodes };
   },
-};
+  decide: decideLogs,
+});

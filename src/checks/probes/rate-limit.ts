@@ -1,50 +1,109 @@
-// exp5 (tutorial 5.3.3): a per-source connection-rate limit. A burst of new connections from the client
-// must be partly refused (reset, closed, or answered with an error instead of the app); then, once the
-// rate window has passed, a slow sequence (one request every intervalMs) must be answered by the app
-// every time, so "refuse everything" does not pass. Through the VIP each connection alternates between
-// the HAProxy nodes, so each node sees about half of the burst.
+// exp5 (tutorial 5.3.3): a per-source rate limit. A burst of new connections from the client must be
+// partly refused (reset, closed, or answered with an error instead of the app); right after, while the
+// client is still limited, the office (another source address) must get through — so a limit on the
+// frontend as a whole (fe_sess_rate, fe_req_rate) fails; then, one request every intervalMs, the client
+// must be answered `slow` times in a row, a run that starts within recoverWithinMs (whatever the window:
+// conn_rate(3s), http_req_rate(10s)), so "refuse everything" fails. Through the VIP each connection
+// alternates between the HAProxy nodes, so each node sees about half of the burst, and the two nodes
+// recover at slightly different times (hence a run, not the first answer).
+import type { HttpRequest } from '../http.js';
 import type { ProbeOf } from '../schema.js';
-import type { ProbeImpl } from '../types.js';
-import { t } from '../types.js';
-import { freshRequests } from './lb-distribution.js';
-import { appAnswer, fail, pass, seen } from './util.js';
-import { sleep } from '../../util/sleep.js';
+import type { Outcome } from '../types.js';
+import { defineProbe, early } from './define.js';
+import { M } from './acl.messages.js';
+import { freshRequests, sleep } from './server-counters.js';
+import { brief, fail, pass, seen, type Brief } from './util.js';
 
+export interface RateObs {
+  origin: string;
+  burst: Brief[];
+  /** Right after the burst, at the same time: the office's requests and the client's. */
+  during: { office: Brief[]; client: Brief[] } | null;
+  /** One client request every intervalMs after the burst: ms after the burst, and the answer. */
+  after: { ms: number; res: Brief }[];
+}
 
-export const rateLimit: ProbeImpl<ProbeOf<'rate-limit'>> = {
+/** Where the first run of `slow` answered requests in a row starts (index into `after`), or -1. */
+export function firstRun(after: RateObs['after'], slow: number): number {
+  let start = -1;
+  for (let i = 0; i < after.length; i++) {
+    if (!after[i]!.res.app) start = -1;
+    else {
+      if (start < 0) start = i;
+      if (i - start + 1 >= slow) return start;
+    }
+  }
+  return -1;
+}
+
+const limitedOf = (rs: Brief[]) => rs.filter((r) => !r.app);
+
+function kinds(rs: Brief[]): string {
+  const m = new Map<string, number>();
+  for (const r of rs) m.set(seen(r).en, (m.get(seen(r).en) ?? 0) + 1);
+  return [...m].map(([k, c]) => `${c} × ${k}`).join(', ');
+}
+
+export function decideRateLimit(o: RateObs, p: Pick<ProbeOf<'rate-limit'>, 'path' | 'burst' | 'minRefused' | 'slow' | 'intervalMs' | 'recoverWithinMs' | 'otherSource'>): Outcome {
+  const limited = limitedOf(o.burst);
+  const how = kinds(limited);
+  if (limited.length < p.minRefused) {
+    return fail(M.notLimited(p.burst, o.origin, p.path, o.burst.length - limited.length, limited.length, how, p.minRefused), M.trackHint);
+  }
+  if (p.otherSource && o.during) {
+    const refused = o.during.office.find((r) => !r.app);
+    if (refused) return fail(M.officeLimited(seen(refused)), M.perSourceHint);
+    if (!o.during.client.some((r) => !r.app)) return fail(M.inconclusive);
+  }
+  const run = firstRun(o.after, p.slow);
+  if (run >= 0 && o.after[run]!.ms <= p.recoverWithinMs) {
+    return pass(M.limitOk(p.burst, limited.length, how, o.during?.office.length ?? 0, o.after[run]!.ms, p.slow, p.intervalMs));
+  }
+  const answered = o.after.findIndex((a) => a.res.app);
+  const last = o.after[o.after.length - 1];
+  if (answered < 0 || run >= 0) return fail(M.neverRecovered(limited.length, p.burst, p.recoverWithinMs, p.intervalMs, last ? seen(last.res) : { en: '?', zh: '?' }));
+  const refused = o.after.slice(answered).find((a) => !a.res.app)!;
+  return fail(M.slowRefused(p.slow, p.intervalMs, seen(refused.res)));
+}
+
+export const rateLimit = defineProbe<ProbeOf<'rate-limit'>, RateObs>({
   kind: 'rate-limit',
-  needs: 'any',
+  needs: 'lab',
   // A burst that trips the limit would make other probes' requests fail: run alone.
   traffic: 'exclusive',
-  async run(ctx, p) {
+  skipReason: M.needsOffice,
+  async observe(ctx, p) {
+    if (p.otherSource && (!ctx.office || !ctx.officeSources?.length)) return early(fail(M.noOffice));
     const host = p.host ?? ctx.domains[0]!;
-    const burst = await ctx.edge.batch(freshRequests(host, ctx.ports.http, Array.from({ length: p.burst }, () => p.path)));
-    const limited = burst.filter((r) => !appAnswer(r));
-    const kinds = new Map<string, number>();
-    for (const r of limited) kinds.set(seen(r).en, (kinds.get(seen(r).en) ?? 0) + 1);
-    const how = [...kinds].map(([k, c]) => `${c} × ${k}`).join(', ');
-    if (limited.length < p.minRefused) {
-      return fail(
-        t(`a burst of ${p.burst} new connections from ${ctx.edge.origin} to ${p.path}: ${burst.length - limited.length} answered by the app, ${limited.length ? `only ${limited.length} not (${how})` : 'none refused'}; expected the connection-rate limit to refuse at least ${p.minRefused}`,
-          `从 ${ctx.edge.origin} 向 ${p.path} 突发 ${p.burst} 个新连接：${burst.length - limited.length} 个由应用应答，${limited.length ? `只有 ${limited.length} 个没有（${how}）` : '没有一个被拒绝'}；连接速率限制应至少拒绝 ${p.minRefused} 个`),
-        t('A stick-table only counts what is tracked: without `tcp-request connection track-sc0 src` the rate stays 0 (the tutorial\'s snippet lacks this line).',
-          'stick-table 只统计被跟踪的连接：没有 `tcp-request connection track-sc0 src`，速率永远是 0（教程的片段缺了这一行）。'),
-      );
+    const one = (source?: string): HttpRequest => ({ ...freshRequests(host, ctx.ports.http, [p.path])[0]!, ...(source ? { source } : {}) });
+    const burst = (await ctx.edge.batch(Array.from({ length: p.burst }, () => one()))).map(brief);
+    const started = Date.now();
+    const o: RateObs = { origin: ctx.edge.origin, burst, during: null, after: [] };
+    if (limitedOf(burst).length < p.minRefused) return o;
+    if (p.otherSource) {
+      // The office (its own and two extra addresses) and the client, at the same time, one request after another each.
+      const office = ctx.officeSources!.slice(0, 3).map((s) => ({ ...one(s), group: 'office' }));
+      const client = [one(), one()].map((r) => ({ ...r, group: 'client' }));
+      const [a, b] = await Promise.all([ctx.office!.batch(office), ctx.edge.batch(client)]);
+      o.during = { office: a.map(brief), client: b.map(brief) };
+      // Already decided (the office was refused, or the client was not limited any more): no need to wait for recovery.
+      if (o.during.office.some((r) => !r.app) || !o.during.client.some((r) => !r.app)) return o;
     }
-    await sleep(p.waitMs);
-    for (let i = 0; i < p.slow; i++) {
-      if (i > 0) await sleep(p.intervalMs);
-      const [r] = await ctx.edge.batch(freshRequests(host, ctx.ports.http, [p.path]));
-      if (!appAnswer(r!)) {
-        return fail(
-          t(`the burst was limited (${limited.length} of ${p.burst} refused), but ${p.waitMs / 1000} s later request ${i + 1} of a slow sequence (one every ${p.intervalMs / 1000} s) got ${seen(r!).en}; the limit should only stop bursts`,
-            `突发被限制了（${p.burst} 个中拒绝 ${limited.length} 个），但 ${p.waitMs / 1000} 秒后慢速序列（每 ${p.intervalMs / 1000} 秒一个）的第 ${i + 1} 个请求得到${seen(r!).zh}；限速应只拦住突发流量`),
-        );
-      }
+    // Until a run of `slow` answers in a row, or no run can start within recoverWithinMs any more.
+    let run = 0;
+    for (;;) {
+      const ms = Date.now() - started;
+      if (run === 0 && ms > p.recoverWithinMs) break;
+      const [r] = await ctx.edge.batch([one()]);
+      const res = brief(r!);
+      o.after.push({ ms, res });
+      run = res.app ? run + 1 : 0;
+      if (run >= p.slow) break;
+      await sleep(p.intervalMs);
     }
-    return pass(
-      t(`a burst of ${p.burst} new connections: ${limited.length} refused (${how}); afterwards ${p.slow} requests ${p.intervalMs / 1000} s apart all reached the app`,
-        `突发 ${p.burst} 个新连接：拒绝 ${limited.length} 个；之后每隔 ${p.intervalMs / 1000} 秒一个的 ${p.slow} 个请求都到达了应用`),
-    );
+    // Keep the observation small: the polls before recovery are all alike.
+    if (o.after.length > p.slow + 8) o.after = [...o.after.slice(0, 3), ...o.after.slice(-(p.slow + 4))];
+    return o;
   },
-};
+  decide: decideRateLimit,
+});

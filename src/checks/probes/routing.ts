@@ -1,158 +1,275 @@
-// Routing graded at HAProxy, whatever the backends are called: domain i is sent 2^i requests and the
-// per-backend session counters (lab's master socket, summed over both HAProxy nodes) say which backend
-// served which domains. No other probe sends traffic meanwhile (these probes are 'exclusive').
-import type { HttpResponse, Scheme } from '../http.js';
+// Routing graded at HAProxy, whatever the backends are called: domain i is sent i+1 (or 2^i) requests
+// and HAProxy's per-backend session counters (lab's master socket, or the stats page CSV with --target;
+// summed over the HAProxy nodes) say which backend served which domains. No other probe sends traffic
+// meanwhile (these probes are 'exclusive'). A domain whose HTTP answer is a redirect to HTTPS is graded
+// where the redirect leads. HTTPS must also be terminated by HAProxy: its frontends count TLS sessions.
+import type { Scheme } from '../http.js';
 import { frontendOn } from '../haproxy-config.js';
 import type { ProbeOf } from '../schema.js';
-import { backendTotals, decodeBinary, decodeLinear, deltas } from '../stats.js';
-import type { Text, LabHandle, ProbeContext, ProbeImpl } from '../types.js';
+import { backendTotalsOf, decodeBinary, decodeLinear, frontendSslSessions } from '../stats.js';
+import type { Outcome, ProbeContext, Text } from '../types.js';
 import { t } from '../types.js';
-import { domainsOf, EDGE_ANSWERS, edgeKey, fail, listSome, pass, portOf, seen } from './util.js';
+import { defineProbe, early } from './define.js';
+import { M } from './routing.messages.js';
+import { brief, domainsOf, EDGE_ANSWERS, edgeKey, fail, listSome, pass, portOf, seen, skip, type Brief } from './util.js';
 
-const NEEDS_COUNTERS = t(
-  "routing is graded from HAProxy's own counters, which only the lab's containers expose",
-  '路由由 HAProxy 自身的计数器评判，只有实验环境中的容器能读取',
-);
+const LAST_TOTALS = 'routing: last counters';
 
-const LAST_TOTALS = 'routing: last backend totals';
+export interface RouteClass {
+  scheme: Scheme;
+  host: string;
+  path: string;
+}
 
-/** Thrown when counters moved for reasons other than our requests: the attempt is retried. */
-class Inconsistent extends Error {}
+/** One round: class i was sent weights[i] requests (keep-alive per class); counters before and after. */
+export interface RoundObs {
+  classes: RouteClass[];
+  weights: number[];
+  binary: boolean;
+  /** Backend session totals (backends with servers), summed over the nodes. */
+  before: Record<string, number>;
+  after: Record<string, number>;
+  /** TLS sessions HAProxy's frontends established, before and after. */
+  ssl: { before: number; after: number };
+  /** How many requests of each class got an HTTP answer. */
+  answered: number[];
+  /** One answer per class (the first failure or 5xx, else the first). */
+  sample: Brief[];
+  /** Per class: the Location every answer redirected to, when they all did; else null. */
+  redirect: (string | null)[];
+  /** Rounds measured again because other traffic or a reload disturbed the counters. */
+  remeasured: number;
+}
 
-interface Round {
-  backendOf: (string | null)[];
-  /** One response per class, for messages about requests that reached no backend. */
-  sample: HttpResponse[];
+function deltasOf(r: RoundObs): Map<string, number> {
+  const d = new Map<string, number>();
+  for (const k of new Set([...Object.keys(r.before), ...Object.keys(r.after)])) {
+    const x = (r.after[k] ?? 0) - (r.before[k] ?? 0);
+    if (x !== 0) d.set(k, x);
+  }
+  return d;
+}
+
+/** Which backend each class reached, from the counters (null: none); a string when the counters cannot be read so. */
+export function decodeRound(r: RoundObs): (string | null)[] | string {
+  const d = deltasOf(r);
+  if (d.size === 0) return r.classes.map(() => null);
+  const decoded = r.binary ? decodeBinary(d, r.classes.length) : decodeLinear(d, r.classes.length);
+  if (!decoded) return 'the counters do not decode';
+  if (decoded.inconsistent) return decoded.inconsistent;
+  for (let i = 0; i < r.classes.length; i++) {
+    if (decoded.backendOf[i] && r.answered[i]! !== r.weights[i]) return `only ${r.answered[i]} of ${r.weights[i]} requests for ${r.classes[i]!.host} were answered`;
+  }
+  return decoded.backendOf;
 }
 
 /**
- * Sends class i its share of requests (keep-alive per class) and decodes the counters: first i+1
- * requests each, which settles the all-distinct case; if that does not decode, 2^i each, which says
- * exactly which classes share a backend.
+ * Sends class i its share of requests and reads the counters: first i+1 requests each, which settles the
+ * all-distinct case; if that does not decode, 2^i each, which says exactly which classes share a backend.
  */
-async function round(ctx: ProbeContext, lab: LabHandle, classes: { scheme: Scheme; host: string; path: string }[], binary = classes.length <= 2): Promise<Round> {
-  const weight = (i: number) => (binary ? 2 ** i : i + 1);
+async function round(ctx: ProbeContext, classes: RouteClass[], binary = classes.length <= 2, remeasured = 0): Promise<RoundObs> {
+  const stats = ctx.stats!;
+  const weights = classes.map((_, i) => (binary ? 2 ** i : i + 1));
   const reqs = classes.flatMap((c, i) =>
-    Array.from({ length: weight(i) }, () => ({ scheme: c.scheme, host: c.host, port: portOf(ctx, c.scheme), path: c.path, timeoutMs: 3000, group: `${c.scheme}://${c.host}` })),
+    Array.from({ length: weights[i]! }, () => ({ ...c, port: portOf(ctx, c.scheme), timeoutMs: 3000, group: `${c.scheme}://${c.host}` })),
   );
   // Exclusive probes run one after another with nothing else touching the backends, so the snapshot
   // after one round is the one before the next (a reload in between shows up as counters going down).
-  const before = (ctx.scratch.get(LAST_TOTALS) as Map<string, number> | undefined) ?? (await backendTotals(lab));
+  const last = ctx.scratch.get(LAST_TOTALS) as { totals: Record<string, number>; ssl: number } | undefined;
   ctx.scratch.delete(LAST_TOTALS);
+  const snapBefore = last ? undefined : await stats.read();
+  const before = last?.totals ?? backendTotalsOf(snapBefore!);
+  const sslBefore = last?.ssl ?? frontendSslSessions(snapBefore!);
   const res = await ctx.edge.batch(reqs);
-  const after = await backendTotals(lab);
-  ctx.scratch.set(LAST_TOTALS, after);
-  const d = deltas(before, after);
-  const decoded = binary ? decodeBinary(d, classes.length) : decodeLinear(d, classes.length);
-  if (!decoded) return round(ctx, lab, classes, true);
-  if (decoded.inconsistent) throw new Inconsistent(decoded.inconsistent);
-  const sample: HttpResponse[] = [];
-  const answers = (ctx.scratch.get(EDGE_ANSWERS) as Map<string, HttpResponse> | undefined) ?? new Map<string, HttpResponse>();
+  const snapAfter = await stats.read();
+  const after = backendTotalsOf(snapAfter);
+  const sslAfter = frontendSslSessions(snapAfter);
+  ctx.scratch.set(LAST_TOTALS, { totals: after, ssl: sslAfter });
+  const answered: number[] = [];
+  const sample: Brief[] = [];
+  const redirect: (string | null)[] = [];
+  const answers = (ctx.scratch.get(EDGE_ANSWERS) as Map<string, Brief> | undefined) ?? new Map<string, Brief>();
   ctx.scratch.set(EDGE_ANSWERS, answers);
   let at = 0;
-  classes.forEach((_, i) => {
-    const mine = res.slice(at, at + weight(i));
-    at += weight(i);
+  classes.forEach((c, i) => {
+    const mine = res.slice(at, at + weights[i]!).map(brief);
+    at += weights[i]!;
+    answered.push(mine.filter((r) => r.ok).length);
     sample.push(mine.find((r) => !r.ok || r.status >= 500) ?? mine[0]!);
-    answers.set(edgeKey(classes[i]!.scheme, classes[i]!.host, classes[i]!.path), mine[0]!);
-    const answered = mine.filter((r) => r.ok).length;
-    if (decoded.backendOf[i] && answered !== mine.length) throw new Inconsistent(`only ${answered} of ${mine.length} requests for ${classes[i]!.host} were answered`);
+    const locs = new Set(mine.map((r) => (r.ok && r.status >= 300 && r.status < 400 ? (r.location ?? '') : '')));
+    const loc = [...locs][0];
+    redirect.push(locs.size === 1 && loc ? loc : null);
+    answers.set(edgeKey(c.scheme, c.host, c.path), mine[0]!);
   });
-  return { backendOf: decoded.backendOf, sample };
+  const obs: RoundObs = { classes, weights, binary, before, after, ssl: { before: sslBefore, after: sslAfter }, answered, sample, redirect, remeasured };
+  // HTTPS that HAProxy did not terminate is graded as such; its counters (sessions per connection, not
+  // per request, in mode tcp) are not worth decoding again.
+  if (notTerminated(obs)) return obs;
+  const decoded = decodeRound(obs);
+  if (typeof decoded === 'string') {
+    if (!binary && decoded === 'the counters do not decode') return round(ctx, classes, true, remeasured);
+    if (remeasured >= 2) return obs;
+    return round(ctx, classes, binary, remeasured + 1);
+  }
+  return obs;
 }
 
-async function withRetry<T>(fn: () => Promise<T>): Promise<T> {
-  // A reload or a stray request can disturb one round; a second round almost always settles it.
-  for (let i = 0; ; i++) {
+/** HTTPS connections answered, and whether HAProxy's frontends counted fewer new TLS sessions than that. */
+function notTerminated(r: RoundObs): { sessions: number; conns: number } | undefined {
+  if (!r.classes.every((c) => c.scheme === 'https')) return undefined;
+  const conns = r.answered.filter((n) => n > 0).length;
+  const sessions = r.ssl.after - r.ssl.before;
+  return conns > 0 && sessions >= 0 && sessions < conns ? { sessions, conns } : undefined;
+}
+
+export interface RoutingObs {
+  domains: string[];
+  path: string;
+  /** Where the counters came from. */
+  where: string;
+  rounds: Partial<Record<Scheme, RoundObs>>;
+}
+
+/** Where class (scheme, host) landed, across the rounds; a redirect to HTTPS counts where it leads. */
+function landing(o: { rounds: Partial<Record<Scheme, RoundObs>> }, scheme: Scheme, host: string): { backend: string | null; via?: string; sample?: Brief } {
+  const r = o.rounds[scheme];
+  if (!r) return { backend: null };
+  const i = r.classes.findIndex((c) => c.host === host && c.scheme === scheme);
+  if (i < 0) return { backend: null };
+  const decoded = decodeRound(r);
+  const own = typeof decoded === 'string' ? null : decoded[i]!;
+  const loc = r.redirect[i];
+  if (scheme === 'http' && loc) {
+    let u: URL | undefined;
     try {
-      return await fn();
-    } catch (e) {
-      if (!(e instanceof Inconsistent) || i >= 2) throw e;
+      u = new URL(loc, `http://${host}${r.classes[i]!.path}`);
+    } catch {
+      u = undefined;
+    }
+    if (u && u.protocol === 'https:' && (u.port === '' || u.port === '443') && o.rounds.https) {
+      const there = landing(o, 'https', u.hostname.toLowerCase());
+      return { backend: there.backend, via: loc, sample: there.sample };
     }
   }
+  return { backend: own, sample: r.sample[i] };
 }
 
-export const domainRouting: ProbeImpl<ProbeOf<'domain-routing'>> = {
-  kind: 'domain-routing',
-  needs: 'lab',
-  traffic: 'exclusive',
-  skipReason: NEEDS_COUNTERS,
-  async run(ctx, p) {
-    const lab = ctx.lab!;
-    const domains = domainsOf(ctx, p);
-    const rounds = new Map<Scheme, Round>();
-    for (const scheme of p.schemes) {
-      // http-routing and https-routing both need the HTTP round: one attempt asks HAProxy once.
-      const r = await ctx.shared(`routing ${scheme} ${p.path} ${domains.join(',')}`, () => withRetry(() => round(ctx, lab, domains.map((host) => ({ scheme, host, path: p.path })))));
-      rounds.set(scheme, r);
+export function decideRouting(o: RoutingObs, p: Pick<ProbeOf<'domain-routing'>, 'schemes'>): Outcome {
+  const problems: Text[] = [];
+  const { domains } = o;
+  const by: Partial<Record<Scheme, (string | null)[]>> = {};
+  let redirected = 0;
+  for (const scheme of p.schemes) {
+    const r = o.rounds[scheme];
+    const S = scheme.toUpperCase();
+    if (!r) continue;
+    const plain = scheme === 'https' ? notTerminated(r) : undefined;
+    if (plain) {
+      problems.push(M.notTerminated(plain.sessions, plain.conns));
+      continue;
     }
-    const problems: Text[] = [];
-    for (const [scheme, r] of rounds) {
-      const S = scheme.toUpperCase();
-      const lost = domains.map((d, i) => ({ d, i })).filter(({ i }) => r.backendOf[i] === null);
-      const reasons = new Set(lost.map(({ i }) => seen(r.sample[i]!).en));
-      if (lost.length === domains.length && reasons.size === 1) {
-        const why = seen(r.sample[0]!);
-        problems.push(t(`${S}: none of the ${domains.length} domains reached a backend (${why.en})`, `${S}：${domains.length} 个域名都没有到达任何 backend（${why.zh}）`));
-      } else {
-        for (const { d, i } of lost) problems.push(t(`${S} ${d}: reached no backend (${seen(r.sample[i]!).en})`, `${S} ${d}：没有到达任何 backend（${seen(r.sample[i]!).zh}）`));
-      }
-      const by = new Map<string, string[]>();
-      domains.forEach((d, i) => {
-        const b = r.backendOf[i];
-        if (b) by.set(b, [...(by.get(b) ?? []), d]);
-      });
-      for (const [b, ds] of by) {
-        if (ds.length > 1) problems.push(t(`${S}: ${ds.join(', ')} all went to backend ${b}`, `${S}：${ds.join('、')} 都被送到了 backend ${b}`));
-      }
+    const decoded = decodeRound(r);
+    if (typeof decoded === 'string') {
+      problems.push(t(`${S}: ${decoded} (other traffic or reloads meanwhile?)`, `${S}：${decoded}（期间有其他流量或重载？）`));
+      continue;
     }
-    const http = rounds.get('http');
-    const https = rounds.get('https');
-    if (http && https) {
-      domains.forEach((d, i) => {
-        const a = http.backendOf[i];
-        const b = https.backendOf[i];
-        if (a && b && a !== b) problems.push(t(`${d}: HTTP went to backend ${a} but HTTPS to ${b}`, `${d}：HTTP 被送到 backend ${a}，HTTPS 却被送到 ${b}`));
-      });
-    }
-    if (problems.length) {
-      return fail(t(`expected ${domains.length} domains on ${domains.length} distinct backends; ${listSome(problems, 4).en}`, `应为 ${domains.length} 个域名对应 ${domains.length} 个不同的 backend；${listSome(problems, 4).zh}`));
-    }
-    const first = rounds.values().next().value!;
-    const map = domains.map((d, i) => `${d.split('.')[0]}→${first.backendOf[i]}`).join(', ');
-    const schemes = [...rounds.keys()].map((x) => x.toUpperCase()).join(' & ');
-    return pass(t(`${schemes}: ${domains.length} domains reach ${domains.length} distinct backends (${map})`, `${schemes}：${domains.length} 个域名到达 ${domains.length} 个不同的 backend（${map}）`));
-  },
-};
+    const land = domains.map((d) => landing(o, scheme, d));
+    by[scheme] = land.map((l) => l.backend);
+    if (scheme === 'http') redirected = land.filter((l) => l.via).length;
+    const lost = land.map((l, i) => ({ l, i })).filter(({ l }) => l.backend === null);
+    const why = (i: number) => seen(land[i]!.sample ?? r.sample[i]!);
+    if (lost.length === domains.length && new Set(lost.map(({ i }) => why(i).en)).size === 1) problems.push(M.noneReached(S, domains.length, why(0)));
+    else for (const { i } of lost) problems.push(M.oneLost(S, domains[i]!, why(i)));
+    const groups = new Map<string, string[]>();
+    land.forEach((l, i) => l.backend && groups.set(l.backend, [...(groups.get(l.backend) ?? []), domains[i]!]));
+    for (const [b, ds] of groups) if (ds.length > 1) problems.push(M.shared(S, ds, b));
+  }
+  if (by.http && by.https) {
+    domains.forEach((d, i) => {
+      const a = by.http![i];
+      const b = by.https![i];
+      if (a && b && a !== b) problems.push(M.disagree(d, a, b));
+    });
+  }
+  if (problems.length) return fail(M.expected(domains.length, listSome(problems, 4)));
+  const first = by[p.schemes[0]!]!;
+  const map = domains.map((d, i) => `${d.split('.')[0]}→${first[i]}`).join(', ');
+  const via = redirected ? M.viaRedirect(redirected) : t('', '');
+  const schemes = p.schemes.map((x) => x.toUpperCase()).join(' & ');
+  return pass(t(M.routed(schemes, domains.length, map, via.en).en, M.routed(schemes, domains.length, map, via.zh).zh));
+}
 
-export const defaultBackend: ProbeImpl<ProbeOf<'default-backend'>> = {
-  kind: 'default-backend',
-  needs: 'lab',
+async function sharedRound(ctx: ProbeContext, scheme: Scheme, domains: string[], path: string): Promise<RoundObs> {
+  // http-routing and https-routing both need the HTTP round: one attempt asks HAProxy once.
+  return ctx.shared(`routing ${scheme} ${path} ${domains.join(',')}`, () => round(ctx, domains.map((host) => ({ scheme, host, path }))));
+}
+
+export const domainRouting = defineProbe<ProbeOf<'domain-routing'>, RoutingObs>({
+  kind: 'domain-routing',
+  needs: 'any',
   traffic: 'exclusive',
-  skipReason: NEEDS_COUNTERS,
-  async run(ctx, p) {
-    const lab = ctx.lab!;
+  async observe(ctx, p) {
+    if (!ctx.stats) return early(skip(ctx.statsMissing ?? t('no counters', '没有计数器')));
+    const domains = domainsOf(ctx, p);
+    const rounds: Partial<Record<Scheme, RoundObs>> = {};
+    for (const scheme of p.schemes) rounds[scheme] = await sharedRound(ctx, scheme, domains, p.path);
+    // Redirected to HTTPS: graded where the redirect leads, so the HTTPS round is needed too.
+    if (rounds.http && !rounds.https && rounds.http.redirect.some((l) => l && /^https:/i.test(l))) rounds.https = await sharedRound(ctx, 'https', domains, p.path);
+    return { domains, path: p.path, where: ctx.stats.where, rounds };
+  },
+  decide: decideRouting,
+});
+
+export interface DefaultBackendObs {
+  host: string;
+  where: string;
+  round: RoundObs;
+  /** What haproxy.cfg declares for the frontend on each scheme's port (supporting facts; lab only). */
+  config: Partial<Record<Scheme, { frontend: string; defaultBackend?: string } | null>>;
+}
+
+export function decideDefaultBackend(o: DefaultBackendObs, p: Pick<ProbeOf<'default-backend'>, 'schemes'>): Outcome {
+  const problems: Text[] = [];
+  const got: Partial<Record<Scheme, string>> = {};
+  const rounds = Object.fromEntries(o.round.classes.map((c) => [c.scheme, o.round])) as Partial<Record<Scheme, RoundObs>>;
+  const decoded = decodeRound(o.round);
+  if (typeof decoded === 'string') return fail(t(`${decoded} (other traffic or reloads meanwhile?)`, `${decoded}（期间有其他流量或重载？）`));
+  for (const scheme of p.schemes) {
+    const S = scheme.toUpperCase();
+    const l = landing({ rounds }, scheme, o.host);
+    const fe = o.config[scheme];
+    const cfg = fe ? M.cfgSays(fe.frontend, fe.defaultBackend) : t('', '');
+    const sample = l.sample ?? o.round.sample[o.round.classes.findIndex((c) => c.scheme === scheme)]!;
+    if (!l.backend) problems.push(M.unknownNoBackend(S, M.noBackend(seen(sample)), fe ? cfg.en : ''));
+    else if (!sample.ok || sample.status >= 500) problems.push(M.unknownNoPage(S, l.backend, seen(sample)));
+    else got[scheme] = l.backend;
+  }
+  if (!problems.length && got.http && got.https && got.http !== got.https) problems.push(M.unknownDisagree(got.http, got.https));
+  if (problems.length) return fail(listSome(problems));
+  const what = p.schemes.map((s) => `${s.toUpperCase()} → ${got[s]}`).join(', ');
+  const fe = o.config[p.schemes[0]!];
+  const cfg = fe ? M.cfgSays(fe.frontend, fe.defaultBackend) : t('', '');
+  return pass(M.fallbackOk(what, cfg));
+}
+
+export const defaultBackend = defineProbe<ProbeOf<'default-backend'>, DefaultBackendObs>({
+  kind: 'default-backend',
+  needs: 'any',
+  traffic: 'exclusive',
+  async observe(ctx, p) {
+    if (!ctx.stats) return early(skip(ctx.statsMissing ?? t('no counters', '没有计数器')));
     const [cfg, r] = await Promise.all([
       ctx.haproxyConfig ? ctx.haproxyConfig() : Promise.resolve(''),
-      withRetry(() => round(ctx, lab, p.schemes.map((scheme) => ({ scheme, host: p.host, path: p.path })))),
+      round(ctx, p.schemes.map((scheme) => ({ scheme, host: p.host, path: p.path }))),
     ]);
-    const problems: Text[] = [];
-    const good: string[] = [];
-    p.schemes.forEach((scheme, i) => {
-      const port = portOf(ctx, scheme);
-      const fe = frontendOn(cfg, port);
-      const landed = r.backendOf[i];
-      const S = scheme.toUpperCase();
-      const got = landed ? t(`backend ${landed}`, `backend ${landed}`) : t(`no backend (${seen(r.sample[i]!).en})`, `没有 backend（${seen(r.sample[i]!).zh}）`);
-      if (!fe) {
-        problems.push(t(`${S}: no frontend binds port ${port}; an unknown Host got ${got.en}`, `${S}：没有 frontend 监听 ${port} 端口；未知 Host 的结果是${got.zh}`));
-      } else if (!fe.defaultBackend) {
-        problems.push(t(`${S}: ${fe.type} ${fe.name} has no default_backend; an unknown Host got ${got.en}`, `${S}：${fe.type} ${fe.name} 没有 default_backend；未知 Host 的结果是${got.zh}`));
-      } else if (landed !== fe.defaultBackend) {
-        problems.push(t(`${S}: an unknown Host went to ${got.en}, but ${fe.name} says default_backend ${fe.defaultBackend}`, `${S}：未知 Host 去了${got.zh}，而 ${fe.name} 的 default_backend 是 ${fe.defaultBackend}`));
-      } else good.push(`${S} → ${landed}`);
-    });
-    if (problems.length) return fail(listSome(problems));
-    return pass(t(`an unknown Host lands on the default_backend (${good.join(', ')})`, `未知 Host 落到 default_backend（${good.join('，')}）`));
+    const config: DefaultBackendObs['config'] = {};
+    if (cfg) {
+      for (const scheme of p.schemes) {
+        const fe = frontendOn(cfg, portOf(ctx, scheme));
+        config[scheme] = fe ? { frontend: `${fe.type} ${fe.name}`, defaultBackend: fe.defaultBackend } : null;
+      }
+    }
+    return { host: p.host, where: ctx.stats.where, round: r, config };
   },
-};
+  decide: decideDefaultBackend,
+});

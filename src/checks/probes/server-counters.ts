@@ -1,9 +1,13 @@
-// Per-server counters for the load-balancing, health-check and runtime probes (exp3, exp4, exp6):
-// `show stat` of every HAProxy node's current worker through lab's master socket, keyed by
-// backend/server, summed over the nodes. Servers are described by their address (nginx1..3 resolve to
-// fixed addresses), so messages never depend on the names the student chose.
-import { MASTER_SOCKET } from '../stats.js';
-import type { LabHandle } from '../types.js';
+// Per-server counters for the load-balancing, health-check and runtime probes (exp3, exp4): `show stat`
+// of every HAProxy node (lab's master socket, or the stats page with --target), keyed by backend/server,
+// summed over the nodes. Counters are supporting evidence (which backend, which algorithm, which server
+// HAProxy reports DOWN); what reached which server is read from the app's answers wherever it can be.
+import type { HttpRequest } from '../http.js';
+import type { LabHandle, StatsSnapshot, StatsSource } from '../types.js';
+import { t } from '../types.js';
+import type { Brief } from './util.js';
+
+export { parseStatRecords } from '../stats.js';
 
 export interface ServerRow {
   pxname: string;
@@ -12,6 +16,8 @@ export interface ServerRow {
   addr: string;
   /** Sessions, summed over the HAProxy nodes. */
   stot: number;
+  /** Per node: sessions. */
+  stotBy: Record<string, number>;
   /** Per node: UP, DOWN, MAINT, no check, … */
   status: Record<string, string>;
   /** Per node: L7OK, L4CON, L7STS, … ('' without checks). */
@@ -20,53 +26,42 @@ export interface ServerRow {
   algo: string;
 }
 
-/** Every column of `show stat`, one record per line. */
-export function parseStatRecords(text: string): Record<string, string>[] {
-  const lines = text.split('\n');
-  const at = lines.findIndex((l) => l.startsWith('# pxname,'));
-  if (at < 0) return [];
-  const cols = lines[at]!.slice(2).split(',');
-  const out: Record<string, string>[] = [];
-  for (const l of lines.slice(at + 1)) {
-    if (!l || l.startsWith('#')) continue;
-    const f = l.split(',');
-    if (f.length < cols.length - 1) continue;
-    const rec: Record<string, string> = {};
-    cols.forEach((c, i) => {
-      if (c && c !== '-') rec[c] = f[i] ?? '';
-    });
-    out.push(rec);
-  }
-  return out;
-}
-
-export async function statRecords(lab: LabHandle, container: string): Promise<Record<string, string>[]> {
-  const r = await lab.runtime.exec(container, ['sh', '-c', `echo "@1 show stat" | socat -t2 - UNIX-CONNECT:${MASTER_SOCKET}`], { timeoutMs: 5000 });
-  return parseStatRecords(r.stdout);
-}
-
 export const serverKey = (s: { pxname: string; svname: string }) => `${s.pxname}/${s.svname}`;
 
-/** Server rows (not FRONTEND/BACKEND) of every HAProxy node, merged by backend/server. */
-export async function serverRows(lab: LabHandle): Promise<Map<string, ServerRow>> {
-  const all = await Promise.all(lab.haproxy.map(async (h) => ({ node: h.node, rows: await statRecords(lab, h.container) })));
+/** Server rows (not FRONTEND/BACKEND) of every node, merged by backend/server. */
+export function serverTable(snaps: StatsSnapshot[]): Map<string, ServerRow> {
   const algoOf = new Map<string, string>();
-  for (const { rows } of all) for (const r of rows) if (r.svname === 'BACKEND') algoOf.set(r.pxname!, r.algo ?? '');
+  for (const { rows } of snaps) for (const r of rows) if (r.svname === 'BACKEND') algoOf.set(r.pxname!, r.algo ?? '');
   const out = new Map<string, ServerRow>();
-  for (const { node, rows } of all) {
+  for (const { node, rows } of snaps) {
     for (const r of rows) {
       if (!r.pxname || !r.svname || r.svname === 'FRONTEND' || r.svname === 'BACKEND') continue;
       const k = serverKey({ pxname: r.pxname, svname: r.svname });
-      const row =
-        out.get(k) ??
-        ({ pxname: r.pxname, svname: r.svname, addr: r.addr ?? '', stot: 0, status: {}, checkStatus: {}, weight: Number(r.weight || 0), algo: algoOf.get(r.pxname) ?? '' } as ServerRow);
+      const row: ServerRow = out.get(k) ?? {
+        pxname: r.pxname,
+        svname: r.svname,
+        addr: r.addr ?? '',
+        stot: 0,
+        stotBy: {},
+        status: {},
+        checkStatus: {},
+        weight: Number(r.weight || 0),
+        algo: algoOf.get(r.pxname) ?? '',
+      };
       row.stot += Number(r.stot || 0);
+      row.stotBy[node] = Number(r.stot || 0);
       row.status[node] = r.status ?? '';
       row.checkStatus[node] = (r.check_status ?? '').replace(/^\* ?/, '');
       out.set(k, row);
     }
   }
   return out;
+}
+
+export async function serverRows(stats: StatsSource | LabHandle): Promise<Map<string, ServerRow>> {
+  if ('read' in stats) return serverTable(await stats.read());
+  const { masterStats } = await import('../stats.js');
+  return serverTable(await masterStats(stats).read());
 }
 
 /** Session deltas per server between two snapshots (servers that appeared count from 0). */
@@ -83,6 +78,71 @@ export function serverDeltas(before: Map<string, ServerRow>, after: Map<string, 
 export function describeServer(rows: Map<string, ServerRow>, key: string): string {
   const r = rows.get(key);
   return r?.addr ? `${key} (${r.addr})` : key;
+}
+
+/** What HAProxy reports for the servers that moved, as plain data for observations. */
+export interface CounterView {
+  /** backend/server → sessions counted during the measurement, per node. */
+  deltas: Record<string, Record<string, number>>;
+  /** backend → algorithm HAProxy says it runs. */
+  algo: Record<string, string>;
+  /** backend/server → address and weight. */
+  servers: Record<string, { addr: string; weight: number }>;
+}
+
+export function counterView(before: Map<string, ServerRow>, after: Map<string, ServerRow>): CounterView {
+  const out: CounterView = { deltas: {}, algo: {}, servers: {} };
+  for (const [k, v] of after) {
+    const b = before.get(k);
+    const per: Record<string, number> = {};
+    for (const [node, n] of Object.entries(v.stotBy)) {
+      const d = n - (b?.stotBy[node] ?? 0);
+      if (d !== 0) per[node] = d;
+    }
+    if (Object.keys(per).length) {
+      out.deltas[k] = per;
+      out.algo[v.pxname] = v.algo;
+      out.servers[k] = { addr: v.addr, weight: v.weight };
+    }
+  }
+  return out;
+}
+
+export const NEEDS_SERVER_COUNTERS = t(
+  "needs the lab's containers (a second source network, and HAProxy's own per-server counters)",
+  '需要实验环境中的容器（第二个来源网络，以及 HAProxy 自身的 server 计数器）',
+);
+
+/** Counters moved for reasons other than our requests (a reload, other traffic): measure again. */
+export class Disturbed extends Error {}
+
+export async function measureAgain<T>(fn: () => Promise<T>, times = 3): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!(e instanceof Disturbed) || i >= times - 1) throw e;
+    }
+  }
+}
+
+/** Requests on fresh connections, so the directors spread them over both HAProxy nodes. */
+export function freshRequests(host: string, port: number, paths: string[]): HttpRequest[] {
+  return paths.map((path) => ({ scheme: 'http', host, port, path, headers: { Connection: 'close' }, timeoutMs: 3000 }));
+}
+
+/**
+ * Which HAProxy node and which server a request went through, from the app's answer: the app reports
+ * its peer (the Nginx that proxied it) and X-Real-IP (the HAProxy that reached that Nginx). Without an
+ * Nginx in between, the peer is the HAProxy node and the server is the app itself.
+ */
+export function hopOf(b: Brief, names: Record<string, string>): { node: string | null; server: string | null } {
+  const a = b.app;
+  if (!a) return { node: null, server: null };
+  const peer = a.peer ?? '';
+  const viaNginx = /^nginx/.test(names[peer] ?? '');
+  if (viaNginx) return { node: a.realIp ? (names[a.realIp] ?? a.realIp) : null, server: names[peer]! };
+  return { node: peer ? (names[peer] ?? peer) : null, server: `app:${a.app}` };
 }
 
 export { sleep } from '../../util/sleep.js';

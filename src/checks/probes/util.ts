@@ -10,6 +10,8 @@ export interface AppAnswer {
   proto: string | null;
   xff: string | null;
   realIp: string | null;
+  /** The address the app saw the request come from (the Nginx that proxied it). */
+  peer?: string | null;
 }
 
 /** The lab app's JSON, or undefined when the answer came from somewhere else (Nginx, HAProxy). */
@@ -23,8 +25,35 @@ export function appAnswer(r: HttpResponse): AppAnswer | undefined {
   }
 }
 
+/** An HTTP answer as the grader keeps it: what a decision needs, small enough to record and replay. */
+export interface Brief {
+  ok: boolean;
+  status: number;
+  errorCode?: HttpResponse['errorCode'];
+  error?: string;
+  redirects: number;
+  finalUrl?: string;
+  server?: string;
+  location?: string;
+  /** The app's JSON answer; null when the answer came from elsewhere. */
+  app: AppAnswer | null;
+  /** This side's address of the connection (--target: the address HAProxy sees). */
+  local?: string;
+}
+
+export function brief(r: HttpResponse): Brief {
+  const b: Brief = { ok: r.ok, status: r.status, redirects: r.redirects, app: appAnswer(r) ?? null };
+  if (r.errorCode) b.errorCode = r.errorCode;
+  if (r.error) b.error = r.error;
+  if (r.finalUrl) b.finalUrl = r.finalUrl;
+  if (r.headers.server) b.server = r.headers.server;
+  if (r.headers.location) b.location = r.headers.location;
+  if (r.localAddress) b.local = r.localAddress;
+  return b;
+}
+
 /** What came back, in a few words: "connection refused", "301 → https://…", "404 from nginx/1.22.1". */
-export function seen(r: HttpResponse): Text {
+export function seen(r: Brief): Text {
   if (!r.ok) {
     switch (r.errorCode) {
       case 'refused':
@@ -39,12 +68,12 @@ export function seen(r: HttpResponse): Text {
         return t(r.error ?? 'no answer', r.error ?? '无响应');
     }
   }
-  const server = r.headers.server ? ` from ${r.headers.server}` : '';
-  const serverZh = r.headers.server ? `（来自 ${r.headers.server}）` : '';
+  const server = r.server ? ` from ${r.server}` : '';
+  const serverZh = r.server ? `（来自 ${r.server}）` : '';
   if (r.status >= 300 && r.status < 400) {
-    return t(`${r.status} redirect to ${r.headers.location ?? '?'}${server}`, `${r.status} 重定向到 ${r.headers.location ?? '?'}${serverZh}`);
+    return t(`${r.status} redirect to ${r.location ?? '?'}${server}`, `${r.status} 重定向到 ${r.location ?? '?'}${serverZh}`);
   }
-  if (r.status === 200 && !appAnswer(r)) return t(`200${server}, but not the app's answer`, `200${serverZh}，但不是应用的应答`);
+  if (r.status === 200 && !r.app) return t(`200${server}, but not the app's answer`, `200${serverZh}，但不是应用的应答`);
   return t(`${r.status}${server}`, `${r.status}${serverZh}`);
 }
 
@@ -70,7 +99,7 @@ export interface SweepItem {
   domain: string;
   scheme: Scheme;
   url: string;
-  res: HttpResponse;
+  res: Brief;
 }
 
 /** Answers the routing rounds got this run, by `${scheme} ${host} ${path}` (see probes/routing.ts). */
@@ -88,14 +117,14 @@ export function edgeKey(scheme: Scheme, host: string, path: string): string {
 export function sweep(ctx: ProbeContext, domains: string[], path: string): Promise<SweepItem[]> {
   const schemes: Scheme[] = ['http', 'https'];
   return ctx.shared(`sweep ${path} ${domains.join(',')}`, async () => {
-    const known = ctx.scratch.get(EDGE_ANSWERS) as Map<string, HttpResponse> | undefined;
+    const known = ctx.scratch.get(EDGE_ANSWERS) as Map<string, Brief> | undefined;
     if (ctx.attempt === 0 && known) {
       const items = domains.flatMap((domain) => schemes.map((scheme) => ({ domain, scheme, url: `${scheme}://${domain}${path}`, res: known.get(edgeKey(scheme, domain, path))! })));
       if (items.every((i) => i.res && i.res.ok && (i.res.status < 300 || i.res.status > 399))) return items;
     }
     const reqs = domains.flatMap((domain) => schemes.map((scheme) => ({ scheme, host: domain, port: portOf(ctx, scheme), path, maxRedirects: 10, timeoutMs: 3000 })));
     const res = await ctx.edge.batch(reqs);
-    return reqs.map((r, i) => ({ domain: r.host, scheme: r.scheme, url: `${r.scheme}://${r.host}${path}`, res: res[i]! }));
+    return reqs.map((r, i) => ({ domain: r.host, scheme: r.scheme, url: `${r.scheme}://${r.host}${path}`, res: brief(res[i]!) }));
   });
 }
 

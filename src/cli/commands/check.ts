@@ -21,6 +21,7 @@ export interface Options {
   retries?: string;
   explain?: boolean;
   statsAuth?: string;
+  statsUri?: string;
 }
 
 function port(flag: string, v: string): number {
@@ -32,6 +33,7 @@ function port(flag: string, v: string): number {
 export async function run(opts: Options, deps: Deps): Promise<number> {
   const { io } = deps;
   const style = io.style;
+  if (opts.statsAuth !== undefined && !/^[^:]+:/.test(opts.statsAuth)) throw new UsageError(`--stats-auth ${opts.statsAuth}: expected USER:PASSWORD`, { hint: 'e.g. --stats-auth admin:123456' });
   if (opts.json && opts.tap) throw new UsageError('--json and --tap both write to stdout', { hint: 'Choose one; --junit FILE combines with either.' });
   if (opts.lang && opts.lang !== 'zh' && opts.lang !== 'en') throw new UsageError(`--lang ${opts.lang}: expected zh or en`, { hint: 'e.g. --lang zh' });
   const retries = opts.retries === undefined ? undefined : Number(opts.retries);
@@ -57,6 +59,7 @@ export async function run(opts: Options, deps: Deps): Promise<number> {
       statsPort: opts.statsPort ? port('--stats-port', opts.statsPort) : undefined,
       caFile: path.resolve(deps.cwd, opts.ca ?? 'certs/ca/ca.crt'),
       statsAuth: opts.statsAuth,
+      statsUri: opts.statsUri,
     });
   } else {
     const { observeLab, requireRunning } = await import('../../lifecycle/observe.js');
@@ -124,6 +127,7 @@ export function define(program: Command, act: Act): void {
     .option('--only <ids>', 'run only these checks (comma-separated ids)')
     .option('--retries <n>', 'retries per check after a failure (default: as in lab.yaml)')
     .option('--explain', "show the raw observations each check decided on (counters, per-server counts, status codes, certificates)")
-    .option('--stats-auth <user:password>', 'with --target: credentials of the stats page, to grade routing from its counters')
+    .option('--stats-auth <user:password>', "with --target: credentials of the stats page, to grade routing, the default backend, servers UP and TLS termination from HAProxy's counters")
+    .option('--stats-uri <path>', 'with --target: path of the stats page (default /stats; its CSV is PATH;csv)')
     .action((exp: string | undefined, opts: Omit<Options, 'experiment'>, cmd: Command) => act(cmd, run, { ...opts, experiment: exp }));
 }
