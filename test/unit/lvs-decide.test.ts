@@ -8,20 +8,21 @@ const VIP = '172.28.0.100';
 const samples = (...holders: string[][]) => holders.map((h, i) => ({ atMs: i * 500, holders: h }));
 
 describe('vip-holder', () => {
-  it('passes one steady holder', () => expect(decideSingleHolder(VIP, samples(['lvs1'], ['lvs1'], ['lvs1'])).status).toBe('pass'));
+  it('passes one steady holder', () => expect(decideSingleHolder({ vip: VIP, samples: samples(['lvs1'], ['lvs1'], ['lvs1']) }).status).toBe('pass'));
   it('fails a split brain, naming both', () => {
-    const o = decideSingleHolder(VIP, samples(['lvs1'], ['lvs1', 'lvs2']));
+    const o = decideSingleHolder({ vip: VIP, samples: samples(['lvs1'], ['lvs1', 'lvs2']) });
     expect(o.status).toBe('fail');
     expect(o.message.en).toContain('lvs1 and lvs2 both hold the VIP');
   });
   it('fails nobody holding it, and a VIP that flaps', () => {
-    expect(decideSingleHolder(VIP, samples([], [])).message.en).toContain('no director holds');
-    expect(decideSingleHolder(VIP, samples(['lvs1'], ['lvs2'], ['lvs1'])).message.en).toContain('moved between');
+    expect(decideSingleHolder({ vip: VIP, samples: samples([], []) }).message.en).toContain('no director holds');
+    expect(decideSingleHolder({ vip: VIP, samples: samples(['lvs1'], ['lvs2'], ['lvs1']) }).message.en).toContain('moved between');
   });
 });
 
 const failover = (over: Partial<FailoverObservation> = {}): FailoverObservation => ({
   vip: VIP,
+  holdersBefore: ['lvs1'],
   stopped: 'lvs1',
   other: 'lvs2',
   movedAtMs: 1200,
@@ -36,7 +37,7 @@ describe('vip-failover', () => {
   it('passes: the VIP moves, requests recover within 5 s, and the MASTER takes it back', () => {
     const o = decideFailover(failover(), 5000);
     expect(o.status).toBe('pass');
-    expect(o.message.en).toMatch(/lvs2 took the VIP 1\.2 s after lvs1 stopped; 4 request\(s\) failed/);
+    expect(o.message.en).toMatch(/lvs2 took the VIP 1\.2 s after lvs1 died; 4 request\(s\) failed/);
   });
   it('passes nopreempt: the VIP stays where it went, as configured', () => {
     expect(decideFailover(failover({ holderAfterReturn: ['lvs2'], expectReturn: false }), 5000).status).toBe('pass');
@@ -47,6 +48,7 @@ describe('vip-failover', () => {
   });
   it('fails a slow takeover (advert_int 10) and one that never comes', () => {
     expect(decideFailover(failover({ movedAtMs: 8300 }), 5000).message.en).toContain('did not take it within 5 s');
+    expect(decideFailover(failover({ holdersBefore: ['lvs1', 'lvs2'] }), 5000).message.en).toContain('lvs1 and lvs2 hold the VIP');
     expect(decideFailover(failover({ movedAtMs: undefined }), 5000).status).toBe('fail');
   });
   it('fails when requests keep failing after the move', () => {
@@ -87,7 +89,7 @@ describe('l4-health', () => {
 
 describe('ipvs-table', () => {
   it('skips, never passes, where the kernel lacks ip_vs', () => {
-    const o = decideIpvs({ exitCode: 2, text: "Can't initialize ipvs: Protocol not available\n" }, VIP, [80, 443], ['172.28.1.11', '172.28.1.12']);
+    const o = decideIpvs({ exitCode: 2, text: "Can't initialize ipvs: Protocol not available\n", vip: VIP, realServers: ['172.28.1.11', '172.28.1.12'] }, [80, 443]);
     expect(o.status).toBe('skip');
     expect(o.message.en).toContain('kernel lacks ip_vs');
   });
@@ -102,9 +104,10 @@ describe('ipvs-table', () => {
       `TCP  ${VIP}:443 rr`,
       '  -> 172.28.1.11:443               Masq    1      0          0',
     ].join('\n');
-    const o = decideIpvs({ exitCode: 0, text: table }, VIP, [80, 443], ['172.28.1.11', '172.28.1.12']);
+    const o = decideIpvs({ exitCode: 0, text: table, vip: VIP, realServers: ['172.28.1.11', '172.28.1.12'] }, [80, 443]);
     expect(o.status).toBe('fail');
     expect(o.message.en).toContain('172.28.1.12:443');
-    expect(decideIpvs({ exitCode: 0, text: `${table}\n  -> 172.28.1.12:443               Masq    1      0          0` }, VIP, [80, 443], ['172.28.1.11', '172.28.1.12']).status).toBe('pass');
+    const full = `${table}\n  -> 172.28.1.12:443               Masq    1      0          0`;
+    expect(decideIpvs({ exitCode: 0, text: full, vip: VIP, realServers: ['172.28.1.11', '172.28.1.12'] }, [80, 443]).status).toBe('pass');
   });
 });

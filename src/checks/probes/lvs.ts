@@ -3,8 +3,7 @@
 // own counters) and hands the observations to a pure decision in lvs-decide.ts. What the configs say
 // (priorities, nopreempt, lb_algo, weights) is read with lab's keepalived parser, as the director reads them.
 import type { ProbeOf } from '../schema.js';
-import type { LabHandle, ProbeContext, ProbeImpl, Text } from '../types.js';
-import { t } from '../types.js';
+import type { LabHandle, ProbeContext } from '../types.js';
 import { MASTER_SOCKET } from '../../apply/services.js';
 import { loopScript } from '../../drill/drill.js';
 import { vipHolders } from '../../lifecycle/vip.js';
@@ -12,10 +11,13 @@ import { parseStudentConf, vrrpAddresses } from '../../topology/kinds/director.j
 import { virtualServers, vrrpInstances, type VrrpInstance } from '../../forwarding/keepalived-config.js';
 import type { HttpRequest } from '../http.js';
 import { sleep } from '../../util/sleep.js';
-import { decideFailover, decideHealth, decideIpvs, decideSingleHolder, decideSpread, type LoopRow, type SpreadObservation } from './lvs-decide.js';
+import { defineProbe, early } from './define.js';
+import {
+  decideFailover, decideHealth, decideIpvs, decideSingleHolder, decideSpread,
+  type FailoverObservation, type HealthObservation, type HolderObservation, type IpvsObservation, type LoopRow, type SpreadObservation,
+} from './lvs-decide.js';
+import { M } from './lvs.messages.js';
 import { fail } from './util.js';
-
-const NEEDS_LAB: Text = t("needs the lab's directors; with --target this is graded on the lab only", '需要实验环境中的 director；使用 --target 时无法评判');
 
 function labOf(ctx: ProbeContext): LabHandle {
   if (!ctx.lab) throw new Error('this probe needs a running lab');
@@ -60,12 +62,12 @@ function requests(ctx: ProbeContext, port: number, n: number): HttpRequest[] {
   return Array.from({ length: n }, (_, i) => ({ scheme, host: ctx.domains[0]!, port, path: `/lvs-check/${i}`, timeoutMs: 3000 }) as HttpRequest);
 }
 
-export const vipHolder: ProbeImpl<ProbeOf<'vip-holder'>> = {
+export const vipHolder = defineProbe<ProbeOf<'vip-holder'>, HolderObservation>({
   kind: 'vip-holder',
   needs: 'lab',
   traffic: 'quiet',
-  skipReason: NEEDS_LAB,
-  async run(ctx, p) {
+  skipReason: M.needsLab,
+  async observe(ctx, p) {
     const lab = labOf(ctx);
     const samples = [];
     const start = Date.now();
@@ -73,27 +75,31 @@ export const vipHolder: ProbeImpl<ProbeOf<'vip-holder'>> = {
       samples.push({ atMs: Date.now() - start, holders: await holders(lab, ctx.edgeAddress) });
       await sleep(500);
     }
-    return decideSingleHolder(ctx.edgeAddress, samples);
+    return { vip: ctx.edgeAddress, samples };
   },
-};
+  decide: (o) => decideSingleHolder(o),
+});
 
-export const vipFailover: ProbeImpl<ProbeOf<'vip-failover'>> = {
+export const vipFailover = defineProbe<ProbeOf<'vip-failover'>, FailoverObservation>({
   kind: 'vip-failover',
   needs: 'lab',
   traffic: 'exclusive',
-  skipReason: NEEDS_LAB,
-  async run(ctx, p) {
+  skipReason: M.needsLab,
+  async observe(ctx, p) {
     const lab = labOf(ctx);
     const vip = ctx.edgeAddress;
-    const now = await holders(lab, vip);
-    if (now.length !== 1) return fail(t(`before the fault ${now.length ? `${now.join(' and ')} hold` : 'nobody holds'} the VIP ${vip}; one director must`, `故障之前 ${now.length ? `${now.join(' 和 ')} 同时持有` : '没有人持有'} VIP ${vip}；应恰好一台 director 持有`));
-    const stopped = lab.directors.find((d) => d.node === now[0])!;
+    const before = await holders(lab, vip);
+    const none = { vip, holdersBefore: before, rows: [], holderAfterReturn: [], expectReturn: false, expectWhy: '' };
+    if (before.length !== 1) return none;
+    const stopped = lab.directors.find((d) => d.node === before[0])!;
     const other = lab.directors.find((d) => d.node !== stopped.node)!;
     const configs = studentConfigs(lab);
     const mine = vipInstance(configs[lab.directors.indexOf(stopped)]!, vip);
     const theirs = vipInstance(configs[lab.directors.indexOf(other)]!, vip);
     const expectReturn = !!mine && !!theirs && !mine.nopreempt && mine.priority > theirs.priority;
-    const expectWhy = mine && theirs ? `${stopped.node} priority ${mine.priority}${mine.nopreempt ? ' nopreempt' : ''}, ${other.node} priority ${theirs.priority}` : 'no VRRP instance holds the VIP in one of the configs';
+    const expectWhy = mine && theirs
+      ? `${stopped.node} priority ${mine.priority}${mine.nopreempt ? ' nopreempt' : ''}, ${other.node} priority ${theirs.priority}`
+      : 'no VRRP instance holds the VIP in one of the configs';
     const url = `http://${ctx.domains[0]}/lvs-failover`;
     const seconds = Math.ceil((p.beforeMs + p.recoverWithinMs + 3000) / 1000);
     const loop = lab.runtime.exec(lab.client, ['sh', '-c', loopScript(url, seconds, 100)], { timeoutMs: (seconds + 30) * 1000 });
@@ -111,34 +117,34 @@ export const vipFailover: ProbeImpl<ProbeOf<'vip-failover'>> = {
         }
         await sleep(200);
       }
-      const out = (await loop).stdout;
-      const rows: LoopRow[] = out
+      const rows: LoopRow[] = (await loop).stdout
         .split('\n')
         .map((l) => l.trim().split(/\s+/))
         .filter((f) => f.length === 3 && /^\d+$/.test(f[0]!))
         .map(([tm, code]) => ({ atMs: Number(tm) - faultAt, ok: /^[23]/.test(code!) }));
       await lab.runtime.startContainer(stopped.container);
       // VRRP settles: a preempting MASTER takes the VIP back after its preempt_delay and a few adverts.
-      const settle = Date.now() + ((mine?.preemptDelay ?? 0) + 3 * Math.max(mine?.advertInt ?? 1, theirs?.advertInt ?? 1) + 4) * 1000;
+      const advert = Math.max(mine?.advertInt ?? 1, theirs?.advertInt ?? 1);
+      const settle = Date.now() + ((mine?.preemptDelay ?? 0) + 3 * advert + 4) * 1000;
       let after = await holders(lab, vip);
-      while (Date.now() < settle) {
+      while (Date.now() < settle && !(expectReturn && after.length === 1 && after[0] === stopped.node)) {
         await sleep(500);
         after = await holders(lab, vip);
-        if (expectReturn ? after.length === 1 && after[0] === stopped.node : false) break;
       }
-      return decideFailover({ vip, stopped: stopped.node, other: other.node, movedAtMs, rows, holderAfterReturn: after, expectReturn, expectWhy }, p.recoverWithinMs);
+      return { vip, holdersBefore: before, stopped: stopped.node, other: other.node, movedAtMs, rows, holderAfterReturn: after, expectReturn, expectWhy };
     } finally {
       await lab.runtime.startContainer(stopped.container).catch(() => undefined);
     }
   },
-};
+  decide: (o, p) => decideFailover(o, p.recoverWithinMs),
+});
 
-export const l4Spread: ProbeImpl<ProbeOf<'l4-spread'>> = {
+export const l4Spread = defineProbe<ProbeOf<'l4-spread'>, SpreadObservation[]>({
   kind: 'l4-spread',
   needs: 'lab',
   traffic: 'exclusive',
-  skipReason: NEEDS_LAB,
-  async run(ctx, p) {
+  skipReason: M.needsLab,
+  async observe(ctx, p) {
     const lab = labOf(ctx);
     const vip = ctx.edgeAddress;
     // What the config of the director that holds the VIP says (both should say the same).
@@ -160,19 +166,20 @@ export const l4Spread: ProbeImpl<ProbeOf<'l4-spread'>> = {
       const perNode = Object.fromEntries(lab.haproxy.map((h) => [h.node, (afterCounts[h.node] ?? 0) - (before[h.node] ?? 0)]));
       obs.push({ port, requests: n, perNode, weights, algo: vs?.lbAlgo });
     }
-    return decideSpread(obs);
+    return obs;
   },
-};
+  decide: (o) => decideSpread(o),
+});
 
-export const l4Health: ProbeImpl<ProbeOf<'l4-health'>> = {
+export const l4Health = defineProbe<ProbeOf<'l4-health'>, HealthObservation>({
   kind: 'l4-health',
   needs: 'lab',
   traffic: 'exclusive',
-  skipReason: NEEDS_LAB,
-  async run(ctx, p) {
+  skipReason: M.needsLab,
+  async observe(ctx, p) {
     const lab = labOf(ctx);
     const node = lab.haproxy.find((h) => h.node === p.stop);
-    if (!node) return fail(t(`the lab has no running ${p.stop}`, `实验环境中没有运行中的 ${p.stop}`));
+    if (!node) return early(fail(M.noNode(p.stop)));
     let takenOutAtMs: number | undefined;
     let servedAfterReturn = 0;
     try {
@@ -193,8 +200,9 @@ export const l4Health: ProbeImpl<ProbeOf<'l4-health'>> = {
     }
     // Back: HAProxy ready, the directors' check adds it again, and it serves a share again.
     const backBy = Date.now() + p.withinMs + 5000;
+    const isReady = `echo "show proc" | socat -t 1 - UNIX-CONNECT:${MASTER_SOCKET} | grep -q worker`;
     while (Date.now() < backBy) {
-      const ready = await lab.runtime.exec(node.container, ['sh', '-c', `echo "show proc" | socat -t 1 - UNIX-CONNECT:${MASTER_SOCKET} | grep -q worker`], { timeoutMs: 3000 }).catch(() => undefined);
+      const ready = await lab.runtime.exec(node.container, ['sh', '-c', isReady], { timeoutMs: 3000 }).catch(() => undefined);
       if (ready?.exitCode === 0) {
         const before = await backendSessions(lab);
         await ctx.edge.batch(requests(ctx, 80, 6));
@@ -204,20 +212,22 @@ export const l4Health: ProbeImpl<ProbeOf<'l4-health'>> = {
       }
       await sleep(500);
     }
-    return decideHealth({ stopped: p.stop, takenOutAtMs, okRun: p.okRun, servedAfterReturn }, p.withinMs);
+    return { stopped: p.stop, takenOutAtMs, okRun: p.okRun, servedAfterReturn };
   },
-};
+  decide: (o, p) => decideHealth(o, p.withinMs),
+});
 
-export const ipvsTable: ProbeImpl<ProbeOf<'ipvs-table'>> = {
+export const ipvsTable = defineProbe<ProbeOf<'ipvs-table'>, IpvsObservation>({
   kind: 'ipvs-table',
   needs: 'lab',
   traffic: 'quiet',
-  skipReason: NEEDS_LAB,
-  async run(ctx, p) {
+  skipReason: M.needsLab,
+  async observe(ctx) {
     const lab = labOf(ctx);
     const holder = (await holders(lab, ctx.edgeAddress))[0] ?? lab.directors[0]!.node;
     const d = lab.directors.find((x) => x.node === holder)!;
     const r = await lab.runtime.exec(d.container, ['ipvsadm', '-Ln'], { timeoutMs: 5000 });
-    return decideIpvs({ exitCode: r.exitCode, text: `${r.stdout}${r.stderr}` }, ctx.edgeAddress, p.ports, lab.haproxy.map((h) => h.address));
+    return { exitCode: r.exitCode, text: `${r.stdout}${r.stderr}`, vip: ctx.edgeAddress, realServers: lab.haproxy.map((h) => h.address) };
   },
-};
+  decide: (o, p) => decideIpvs(o, p.ports),
+});

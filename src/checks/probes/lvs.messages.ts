@@ -1,0 +1,66 @@
+// Messages of the exp7 probes (probes/lvs.ts): the LVS tier.
+import type { Text } from '../types.js';
+import { t } from '../types.js';
+
+const s1 = (ms: number) => (ms / 1000).toFixed(1);
+
+export const M = {
+  splitBrain: (who: string[], vip: string) => t(`${who.join(' and ')} both hold the VIP ${vip}: a split brain`, `${who.join(' 和 ')} 同时持有 VIP ${vip}：脑裂`),
+  nobody: (vip: string) => t(`no director holds the VIP ${vip}`, `没有任何 director 持有 VIP ${vip}`),
+  flaps: (who: string[], vip: string) =>
+    t(`the VIP ${vip} moved between ${who.join(' and ')} with nothing failing`, `VIP ${vip} 在没有故障时在 ${who.join(' 和 ')} 之间来回移动`),
+  oneHolder: (who: string, vip: string) => t(`${who} alone holds the VIP ${vip}, steadily`, `只有 ${who} 持有 VIP ${vip}，且保持稳定`),
+  notOneBefore: (who: string[], vip: string) =>
+    t(
+      `before the fault ${who.length ? `${who.join(' and ')} hold` : 'nobody holds'} the VIP ${vip}; one director must`,
+      `故障之前 ${who.length ? `${who.join(' 和 ')} 同时持有` : '没有人持有'} VIP ${vip}；应恰好一台 director 持有`,
+    ),
+  nothingBefore: (vip: string) => t(`before the fault no request through the VIP ${vip} succeeded`, `故障之前，经 VIP ${vip} 的请求没有一个成功`),
+  noTakeover: (stopped: string, other: string, ms: number) =>
+    t(`killed ${stopped}, which held the VIP: ${other} did not take it within ${ms / 1000} s`, `杀掉了持有 VIP 的 ${stopped}：${other} 在 ${ms / 1000} 秒内没有接管`),
+  stillFailing: (other: string, moved: number, at: number, failed: number) =>
+    t(
+      `the VIP moved to ${other} after ${s1(moved)} s, but requests still failed ${s1(at)} s after the fault (${failed} failed)`,
+      `VIP 在 ${s1(moved)} 秒后移到 ${other}，但故障 ${s1(at)} 秒后请求仍失败（失败 ${failed} 个）`,
+    ),
+  wrongReturn: (stopped: string, other: string, now: string, back: boolean, why: string) =>
+    t(
+      `after ${stopped} came back the VIP is held by ${now}; your configs say it should ${back ? `return to ${stopped}` : `stay on ${other}`} (${why})`,
+      `${stopped} 恢复后 VIP 由 ${now} 持有；按你的配置它应该${back ? `回到 ${stopped}` : `留在 ${other}`}（${why}）`,
+    ),
+  failoverOk: (stopped: string, other: string, moved: number, failed: number, at: number, back: boolean) =>
+    t(
+      `${other} took the VIP ${s1(moved)} s after ${stopped} died; ${failed} request(s) failed, all succeeded again ${s1(at)} s after the fault; ` +
+        `on return the VIP ${back ? `went back to ${stopped}` : `stayed on ${other}`}, as configured`,
+      `${stopped} 故障 ${s1(moved)} 秒后 ${other} 接管 VIP；失败 ${failed} 个请求，故障 ${s1(at)} 秒后全部恢复；` +
+        `恢复后 VIP ${back ? `回到 ${stopped}` : `留在 ${other}`}，与配置一致`,
+    ),
+  noVirtualServer: (port: number) => t(`no virtual_server for VIP:${port}`, `没有 VIP:${port} 的 virtual_server`),
+  missingReal: (port: number, who: string[]) =>
+    t(`VIP:${port} does not forward to ${who.join(' and ')}: both HAProxy nodes belong behind the VIP`, `VIP:${port} 没有转发到 ${who.join(' 和 ')}：两台 HAProxy 都应在 VIP 之后`),
+  fewArrived: (port: number, sent: number, got: number) =>
+    t(`of ${sent} requests to VIP:${port}, only ${got} reached HAProxy`, `发往 VIP:${port} 的 ${sent} 个请求中只有 ${got} 个到达 HAProxy`),
+  wrongSpread: (port: number, algo: string, got: string, want: string) =>
+    t(`VIP:${port} (${algo}): ${got}; your weights say ${want}`, `VIP:${port}（${algo}）：${got}；按你的权重应为 ${want}`),
+  spreadOk: (text: string) => t(`both HAProxy nodes share the traffic as configured: ${text}`, `两台 HAProxy 按配置分担流量：${text}`),
+  noNode: (node: string) => t(`the lab has no running ${node}`, `实验环境中没有运行中的 ${node}`),
+  notTakenOut: (node: string, ms: number) =>
+    t(
+      `stopped ${node}: after ${ms / 1000} s the directors still sent it new connections (requests kept failing)`,
+      `停止了 ${node}：${ms / 1000} 秒后 director 仍把新连接发给它（请求持续失败）`,
+    ),
+  notBack: (node: string) => t(`${node} was taken out, but after it came back it got no traffic again`, `${node} 被摘除后恢复运行，却再也没有收到流量`),
+  healthOk: (node: string, ms: number, served: number) =>
+    t(
+      `stopped ${node}: the directors took it out within ${s1(ms)} s; back, it served ${served} request(s) again`,
+      `停止 ${node} 后 ${s1(ms)} 秒内被摘除；恢复后又处理了 ${served} 个请求`,
+    ),
+  noIpvs: t(
+    'skip: kernel lacks ip_vs (lab forwards with nftables from your virtual_server blocks instead)',
+    '跳过：内核没有 ip_vs（lab 改用 nftables 按你的 virtual_server 转发）',
+  ),
+  ipvsFailed: (line: string) => t(`ipvsadm -Ln failed: ${line}`, `ipvsadm -Ln 失败：${line}`),
+  ipvsLacks: (what: string[]) => t(`the IPVS table lacks ${what.join(', ')}`, `IPVS 表中缺少 ${what.join('、')}`),
+  ipvsOk: (what: string) => t(`IPVS forwards ${what} to both HAProxy nodes`, `IPVS 把 ${what} 转发到两台 HAProxy`),
+  needsLab: t("needs the lab's directors; with --target this is graded on the lab only", '需要实验环境中的 director；使用 --target 时无法评判'),
+} satisfies Record<string, Text | ((...args: never[]) => Text)>;
