@@ -48,7 +48,7 @@ describe('keepalived.conf for the directors', () => {
 
   it('tells the director which mode to run and which HAProxy nodes to forward to', () => {
     const env = director.container(ctx('nftables'), 0).env;
-    expect(env).toMatchObject({ LAB_FORWARDING: 'nftables', LAB_VIP: '172.28.0.100', LAB_BACKENDS: '172.28.1.11 172.28.1.12', LAB_PORTS: '80 443' });
+    expect(env).toMatchObject({ LAB_FORWARDING: 'nftables', LAB_VIP: '172.28.0.100', LAB_BACKENDS: '172.28.1.11 172.28.1.12', LAB_PORTS: '80 443 3389' });
     expect(director.container(ctx('nftables'), 0).capAdd).toEqual(['NET_ADMIN', 'NET_RAW']);
   });
 });
