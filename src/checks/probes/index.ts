@@ -12,6 +12,13 @@ import { healthChecksL7 } from './health-checks-l7.js';
 import { healthFailover } from './health-failover.js';
 import { aclDeny } from './acl-deny.js';
 import { rateLimit } from './rate-limit.js';
+import { runtimeAdmin } from './runtime-admin.js';
+import { httplogLine } from './httplog-line.js';
+import { runbookDrill } from './runbook-drill.js';
+import { lbLeastconn } from './lb-leastconn.js';
+import { lbHashKey } from './lb-hash-key.js';
+import { rdpCookie } from './rdp-cookie.js';
+import { healthCheckAnswers } from './health-check-answers.js';
 
 export const PROBES: { [K in ProbeKindName]: ProbeImpl<ProbeOf<K>> } = {
   'haproxy-config-valid': haproxyConfigValid,
@@ -34,6 +41,13 @@ export const PROBES: { [K in ProbeKindName]: ProbeImpl<ProbeOf<K>> } = {
   'health-failover': healthFailover,
   'acl-deny': aclDeny,
   'rate-limit': rateLimit,
+  'runtime-admin': runtimeAdmin,
+  'httplog-line': httplogLine,
+  'runbook-drill': runbookDrill,
+  'lb-leastconn': lbLeastconn,
+  'lb-hash-key': lbHashKey,
+  'rdp-cookie': rdpCookie,
+  'health-check-answers': healthCheckAnswers,
 };
 
 export function probeFor(kind: ProbeKindName): ProbeImpl<ProbeOf<ProbeKindName>> {
