@@ -89,6 +89,11 @@ describeContractLite({
   mutations: [
     { name: '/leastconn/ in round robin', edits: { [CFG]: inSection('backend leastconn-backend', 'balance leastconn', 'balance roundrobin') }, fails: ['leastconn'] },
     { name: '/leastconn/ random (two draws, the least loaded of them)', edits: { [CFG]: inSection('backend leastconn-backend', 'balance leastconn', 'balance random') }, fails: ['leastconn'] },
+    {
+      name: '/leastconn/ in round robin with maxconn 1 (busy servers skipped because they are full)',
+      edits: { [CFG]: inSection('backend leastconn-backend', 'balance leastconn', 'balance roundrobin\n    default-server maxconn 1') },
+      fails: ['leastconn'],
+    },
     { name: '/param/ hashes another parameter', edits: { [CFG]: inSection('backend param-backend', 'url_param userid', 'url_param user') }, fails: ['url-param'] },
     { name: '/param/ hashes the whole URI, query included', edits: { [CFG]: inSection('backend param-backend', 'balance url_param userid', 'balance uri whole') }, fails: ['url-param'] },
     { name: '/header/ hashes the source address', edits: { [CFG]: inSection('backend header-backend', 'balance hdr(User-Agent)', 'balance source') }, fails: ['header-hash'] },

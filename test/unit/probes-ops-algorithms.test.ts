@@ -251,3 +251,61 @@ describe('lb-leastconn: how sure a pass is', () => {
     expect(lbLeastconn.decide(obs([[], []], [36, 36])).message.en).toMatch(/nothing to compare/);
   });
 });
+
+// Found by a hostile read of each lesson: ways to pass without doing it, and correct answers that could fail.
+describe('hostile review', () => {
+  const recorded = (kind: string, name: string) => JSON.parse(readFileSync(path.join(FIXTURES, kind, `${name}.json`), 'utf8')) as Fixture;
+  const drill = () => recorded('runbook-drill', 'solution');
+  const judge = (obs: runbookDrill.DrillObservations, j: runbookDrill.Judge) =>
+    runbookDrill.decide(obs, { ...params<runbookDrill.DrillParams>('runbook-drill', { ...drill().params, judge: j }), judge: j });
+
+  it('a runbook that waits without looking and prints a made-up 0 fails sessions', () => {
+    const obs = drill().observed as runbookDrill.DrillObservations;
+    for (const run of Object.values(obs.drain)) run.lines = [{ t: run.end - 5, text: 'web2 sessions: 0' }];
+    const out = judge(obs, 'sessions');
+    expect(out.status).toBe('fail');
+    expect(out.message.en).toMatch(/printed only 0 while the server still had/);
+  });
+
+  it('a runbook that prints another server\'s count (a steady number) fails sessions', () => {
+    const obs = drill().observed as runbookDrill.DrillObservations;
+    for (const run of Object.values(obs.drain)) run.lines = run.lines.map((l) => ({ ...l, text: 'nginx1 sessions: 9' }));
+    expect(judge(obs, 'sessions').message.en).toMatch(/printed 9 at \+\d+\.\d s, but HAProxy reported/);
+  });
+
+  it('a drain whose runbook exits non-zero fails drain and no-drop, whatever it did', () => {
+    const obs = drill().observed as runbookDrill.DrillObservations;
+    obs.drain.haproxy2!.exit = 1;
+    expect(judge(obs, 'drain').message.en).toMatch(/^haproxy2: `sh runbook.sh drain` exited with status 1/);
+    expect(judge(obs, 'no-drop').message.en).toMatch(/the drain did not finish cleanly/);
+  });
+
+  it('leastconn: busy servers avoided only because they were full (maxconn) fail', () => {
+    const fx = recorded('lb-leastconn', 'leastconn-solution');
+    const obs = fx.observed as lbLeastconn.LeastconnObservations;
+    obs.nodes = obs.nodes.map((n) => ({ ...n, full: n.busy }));
+    expect(lbLeastconn.decide(obs).message.en).toMatch(/session limit \(maxconn\)/);
+  });
+
+  it('httplog: `option httplog clf` (the Common Log Format variant) is an HTTP log too', () => {
+    const clf =
+      '172.28.23.10 - - [25/Nov/2026:22:10:01 +0000] "GET /api/lab-log-1a2b HTTP/1.1" 200 250 "" "" 52648 123 "web-in" "web-backend" "web1" 0 0 1 2 3 ---- 1 1 0 0 0 0 0 "" ""';
+    expect(httplogLine.parseHttpLog(clf)).toEqual({
+      client: '172.28.23.10',
+      frontend: 'web-in',
+      backend: 'web-backend',
+      server: 'web1',
+      timers: [0, 0, 1, 2, 3],
+      status: 200,
+      request: 'GET /api/lab-log-1a2b HTTP/1.1',
+    });
+  });
+
+  it('health checks: a check on the plain HTTP port with ssl-hello-chk (L6RSP) is a failing check, not a pass', () => {
+    const fx = recorded('health-check-answers', 'ssl-hello-solution');
+    const obs = fx.observed as healthCheckAnswers.CheckAnswersObservations;
+    for (const s of obs.servers) for (const n of Object.values(s.nodes)) Object.assign(n, { status: 'DOWN', checkStatus: 'L6RSP' });
+    const out = healthCheckAnswers.decide(obs, params('health-check-answers', fx.params));
+    expect(out.message.en).toMatch(/its check fails on haproxy1 \(L6RSP\)/);
+  });
+});

@@ -39,8 +39,17 @@ export interface HttpLogFields {
 const HTTPLOG =
   /(\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F:]+):(\d+) \[[^\]]+\] (\S+) ([^\s/]+)\/(\S+) (-?\d+)\/(-?\d+)\/(-?\d+)\/(-?\d+)\/\+?(-?\d+) (-?\d{1,3}) \+?\d+ .*?"([^"]*)"/;
 
-/** The fields of an HAProxy HTTP log line (option httplog), or null when the line is in another format. */
+/** `option httplog clf`: the Common Log Format, then HAProxy's own fields (frontend, backend and server quoted). */
+const HTTPLOG_CLF =
+  /(\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F:]+) - - \[[^\]]+\] "([^"]*)" (-?\d{1,3}) \d+ "[^"]*" "[^"]*" (\d+) \d+ "([^"]*)" "([^"]*)" "([^"]*)" (-?\d+) (-?\d+) (-?\d+) (-?\d+) \+?(-?\d+) /;
+
+/** The fields of an HAProxy HTTP log line (option httplog, or its CLF form), or null when the line is in another format. */
 export function parseHttpLog(line: string): HttpLogFields | null {
+  const c = HTTPLOG_CLF.exec(line);
+  if (c) {
+    const timers = [c[8], c[9], c[10], c[11], c[12]].map(Number);
+    return { client: c[1]!, frontend: c[5]!.replace(/~$/, ''), backend: c[6]!, server: c[7]!, timers, status: Number(c[3]), request: c[2]! };
+  }
   const m = HTTPLOG.exec(line);
   if (!m) return null;
   return {
