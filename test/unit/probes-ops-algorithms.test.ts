@@ -280,6 +280,14 @@ describe('hostile review', () => {
     expect(judge(obs, 'no-drop').message.en).toMatch(/the drain did not finish cleanly/);
   });
 
+  it('nothing observed is never a pass (no drill, no node, no socket)', () => {
+    const empty = { ...(drill().observed as runbookDrill.DrillObservations), haproxyIps: {}, drain: {}, restore: {} };
+    for (const j of ['drain', 'no-drop', 'sessions', 'restore', 'metrics'] as const) expect(judge(empty, j).status).toBe('fail');
+    const noMetrics = { ...(drill().observed as runbookDrill.DrillObservations), metrics: { during: {}, after: {} } };
+    expect(judge(noMetrics, 'metrics').status).toBe('fail');
+    expect(runtimeAdmin.decide({ nodes: [] }).status).toBe('fail');
+  });
+
   it('leastconn: busy servers avoided only because they were full (maxconn) fail', () => {
     const fx = recorded('lb-leastconn', 'leastconn-solution');
     const obs = fx.observed as lbLeastconn.LeastconnObservations;

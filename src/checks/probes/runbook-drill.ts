@@ -87,6 +87,7 @@ export interface DrillObservations {
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 export const MESSAGES = {
+  noDrill: (server: string) => t(`the drill could not run: the lab has no running ${server} or no HAProxy node`, `演练无法进行：实验环境中没有运行中的 ${server} 或 HAProxy 节点`),
   noScript: (script: string) => t(`workspace/${script} does not exist`, `workspace/${script} 不存在`),
   exit: (args: string, code: number | null) =>
     code === 124
@@ -174,8 +175,8 @@ function runProblem(run: ScriptRun | undefined, script: string): Text | null {
 function judgeDrain(obs: DrillObservations, p: DrillParams): Outcome {
   const problems: { node: string; msg: Text }[] = [];
   const good: { node: string; msg: Text }[] = [];
-  for (const node of nodesOf(obs.drain)) {
-    const run = obs.drain[node]!;
+  for (const node of nodesOf(obs.haproxyIps)) {
+    const run = obs.drain[node];
     const samples = obs.samples[node] ?? [];
     const keys = obs.live[node] ?? [];
     const name = keys.join(', ') || p.server;
@@ -183,7 +184,7 @@ function judgeDrain(obs: DrillObservations, p: DrillParams): Outcome {
     const outAtStart = Object.entries(obs.initial[node] ?? {}).find(([, st]) => isOut(st));
     if (outAtStart) problems.push({ node, msg: MESSAGES.alreadyOut(outAtStart[0], outAtStart[1]) });
     else if (rp) problems.push({ node, msg: rp });
-    else if (keys.length === 0) problems.push({ node, msg: MESSAGES.noLive(p.server) });
+    else if (keys.length === 0 || !run) problems.push({ node, msg: MESSAGES.noLive(p.server) });
     else {
       const mine = samples.filter((s) => keys.includes(s.key));
       const out = first(mine, (s) => s.t >= run.start && isOut(s.status));
@@ -211,7 +212,7 @@ function judgeDrain(obs: DrillObservations, p: DrillParams): Outcome {
 }
 
 function judgeNoDrop(obs: DrillObservations, p: DrillParams): Outcome {
-  const runs = nodesOf(obs.drain).flatMap((node) => {
+  const runs = nodesOf(obs.haproxyIps).flatMap((node) => {
     const rp = runProblem(obs.drain[node], p.script);
     return rp ? [`${node}: ${rp.en}`] : [];
   });
@@ -230,11 +231,11 @@ function judgeNoDrop(obs: DrillObservations, p: DrillParams): Outcome {
 function judgeSessions(obs: DrillObservations, p: DrillParams): Outcome {
   const problems: { node: string; msg: Text }[] = [];
   const good: string[] = [];
-  for (const node of nodesOf(obs.drain)) {
-    const run = obs.drain[node]!;
+  for (const node of nodesOf(obs.haproxyIps)) {
+    const run = obs.drain[node];
     const rp = runProblem(run, p.script);
-    if (rp) {
-      problems.push({ node, msg: rp });
+    if (rp || !run) {
+      problems.push({ node, msg: rp ?? MESSAGES.noScript(p.script) });
       continue;
     }
     const keys = obs.live[node] ?? [];
@@ -264,7 +265,7 @@ function judgeSessions(obs: DrillObservations, p: DrillParams): Outcome {
 function judgeRestore(obs: DrillObservations, p: DrillParams): Outcome {
   const problems: { node: string; msg: Text }[] = [];
   const good: { node: string; msg: Text }[] = [];
-  for (const node of nodesOf(obs.restore)) {
+  for (const node of nodesOf(obs.haproxyIps)) {
     const keys = obs.live[node] ?? [];
     const name = keys.join(', ') || p.server;
     const forced = obs.forcedOut.includes(node) ? MESSAGES.restoreForced() : t('', '');
@@ -284,7 +285,7 @@ function judgeRestore(obs: DrillObservations, p: DrillParams): Outcome {
 function judgeMetrics(obs: DrillObservations): Outcome {
   const problems: { node: string; msg: Text }[] = [];
   const good: string[] = [];
-  for (const node of nodesOf(obs.metrics.during)) {
+  for (const node of nodesOf(obs.haproxyIps)) {
     const checks: [Text, MetricRead | undefined, (s: string) => boolean][] = [
       [MESSAGES.during(), obs.metrics.during[node], (s) => isOut(s)],
       [MESSAGES.after(), obs.metrics.after[node], (s) => !isOut(s)],
@@ -304,6 +305,7 @@ function judgeMetrics(obs: DrillObservations): Outcome {
 }
 
 export function decide(obs: DrillObservations, p: DrillParams & { judge: Judge }): Outcome {
+  if (Object.keys(obs.haproxyIps).length === 0 || obs.serverIps.length === 0) return { ...fail(MESSAGES.noDrill(p.server)), observed: obs };
   const judged =
     p.judge === 'drain'
       ? judgeDrain(obs, p)

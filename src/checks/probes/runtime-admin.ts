@@ -49,7 +49,7 @@ export function decide(obs: AdminObservations): Outcome {
     if (admin) ok.push(`${n.node}: ${admin.socket}`);
     else problems.push({ node: n.node, msg: MESSAGES.level(answering[0]!.socket, levelOf(answering[0]!)) });
   }
-  const out = problems.length ? fail(listSome(perNode(problems))) : pass(MESSAGES.passed(ok.join('; ')));
+  const out = problems.length || ok.length === 0 ? fail(problems.length ? listSome(perNode(problems)) : MESSAGES.noSocket()) : pass(MESSAGES.passed(ok.join('; ')));
   return { ...out, observed: obs };
 }
 
