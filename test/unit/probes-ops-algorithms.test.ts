@@ -144,6 +144,20 @@ describe('runbook-drill: what the runbook printed', () => {
     expect(cmd).toContain(`timeout 20 $run "$f" 'drain'`);
   });
 
+  it('keeps only the samples where something changed, and every judge reads the same from them', () => {
+    for (const [name, f] of fixtures('runbook-drill')) {
+      const full = f.observed as runbookDrill.DrillObservations;
+      const compact = { ...full, samples: Object.fromEntries(Object.entries(full.samples).map(([n, s]) => [n, runbookDrill.compactSamples(s)])) };
+      expect(Object.values(compact.samples).flat().length, name).toBeLessThanOrEqual(Object.values(full.samples).flat().length);
+      for (const judge of ['drain', 'no-drop', 'sessions', 'restore', 'metrics'] as const) {
+        const p = { ...params<runbookDrill.DrillParams>('runbook-drill', { ...f.params, judge }), judge };
+        expect(runbookDrill.decide(compact, p).message, `${name} ${judge}`).toEqual(runbookDrill.decide(full, p).message);
+      }
+    }
+    const s = (t: number, scur: number) => ({ t, key: 'b/s', status: 'UP', scur, stot: 1, weight: 1 });
+    expect(runbookDrill.compactSamples([s(1, 0), s(2, 0), s(3, 1), s(4, 1), s(5, 1)]).map((x) => x.t)).toEqual([1, 3, 5]);
+  });
+
   it('normalises show stat statuses to the exporter\'s states', () => {
     expect(['MAINT (via b/s)', 'DRAIN', 'UP 1/2', 'no check', 'DOWN'].map(runbookDrill.normState)).toEqual(['MAINT', 'DRAIN', 'UP', 'UP', 'DOWN']);
   });

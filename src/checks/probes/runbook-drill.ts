@@ -187,7 +187,8 @@ function judgeDrain(obs: DrillObservations, p: DrillParams): Outcome {
     else if (keys.length === 0 || !run) problems.push({ node, msg: MESSAGES.noLive(p.server) });
     else {
       const mine = samples.filter((s) => keys.includes(s.key));
-      const out = first(mine, (s) => s.t >= run.start && isOut(s.status));
+      // The drill put the server back in rotation before it began, so the first sample out of rotation is the drain's.
+      const out = first(mine, (s) => isOut(s.status));
       // lab's own hand (forcedOut) comes seconds after the run, past the maintenance.
       if (!out || out.t > run.end + 1500) {
         problems.push({ node, msg: MESSAGES.notDrained(name) });
@@ -253,7 +254,7 @@ function judgeSessions(obs: DrillObservations, p: DrillParams): Outcome {
         break;
       }
     }
-    const drainedAt = samples.find((s) => keys.includes(s.key) && s.t >= run.start && isOut(s.status))?.t;
+    const drainedAt = samples.find((s) => keys.includes(s.key) && isOut(s.status))?.t;
     const held = drainedAt === undefined ? null : scurRange(samples, keys, drainedAt, drainedAt + 1500);
     if (!bad && held && held.lo > 0 && Math.max(...printed.map((x) => x.n)) === 0) bad = MESSAGES.onlyZero(held.lo);
     if (bad) problems.push({ node, msg: bad });
@@ -363,7 +364,9 @@ function samplerScript(dir: string, ips: string[], maxSec: number): string {
     `mkdir -p ${dir}; end=$(( $(date +%s) + ${maxSec} ))`,
     `echo "@1 show stat" | socat -t2 - UNIX-CONNECT:${MASTER_SOCKET} | head -n 1 | sed 's/^/H /'`,
     `while [ ! -e ${dir}/stop ] && [ $(date +%s) -lt $end ]; do`,
-    `  t=$(${MS}); echo "@1 show stat" | socat -t2 - UNIX-CONNECT:${MASTER_SOCKET} | grep -F ${grep} | sed "s/^/S $t /"; sleep 0.1`,
+    // Stamped once the answer is in: a sample never claims to be older than what it saw.
+    `  r=$(echo "@1 show stat" | socat -t2 - UNIX-CONNECT:${MASTER_SOCKET} | grep -F ${grep}); t=$(${MS})`,
+    '  [ -n "$r" ] && printf \'%s\\n\' "$r" | sed "s/^/S $t /"; sleep 0.1',
     'done',
     `rm -rf ${dir}`,
   ].join('\n');
@@ -389,6 +392,19 @@ export function parseSamples(stdout: string): Sample[] {
       weight: Number(f[at('weight')] || 0),
     });
   }
+  return out;
+}
+
+/** Samples where something changed (and the last of each server): every judgement reads the same from them. */
+export function compactSamples(samples: Sample[]): Sample[] {
+  const last = new Map<string, Sample>();
+  const out: Sample[] = [];
+  samples.forEach((s, i) => {
+    const prev = last.get(s.key);
+    const isLast = !samples.slice(i + 1).some((x) => x.key === s.key);
+    if (!prev || prev.status !== s.status || prev.scur !== s.scur || prev.stot !== s.stot || prev.weight !== s.weight || isLast) out.push(s);
+    last.set(s.key, s);
+  });
   return out;
 }
 
@@ -599,7 +615,7 @@ export async function runDrill(ctx: ProbeContext, p: DrillParams): Promise<Drill
     await lab.runtime.exec(lab.client, ['sh', '-c', `mkdir -p ${dir} && touch ${dir}/stop`], { timeoutMs: 5000 }).catch(() => undefined);
     await Promise.all(lab.haproxy.map((h) => lab.runtime.exec(h.container, ['sh', '-c', `touch ${dir}/stop`], { timeoutMs: 5000 }).catch(() => undefined)));
     const [l, ...s] = await Promise.all([loop, ...samplers]);
-    lab.haproxy.forEach((h, i) => (obs.samples[h.node] = parseSamples(s[i]!.stdout)));
+    lab.haproxy.forEach((h, i) => (obs.samples[h.node] = compactSamples(parseSamples(s[i]!.stdout))));
     const restoreEnd = Math.max(0, ...Object.values(obs.restore).map((r) => r.end));
     const lines = parseLoop(l.stdout);
     obs.loop.sent = lines.length;
