@@ -230,6 +230,112 @@ export const PROBE_SCHEMAS = [
     })
     .strict(),
   z.object({ kind: z.literal('ipvs-table'), ports: z.array(z.number().int().min(1).max(65535)).min(1).default([80, 443]) }).strict(),
+  // exp6 (tutorial 5.4 and the runtime socket section): operating a live HAProxy.
+  z
+    .object({
+      kind: z.literal('runtime-admin'),
+      /** A socket path to try first; any stats socket of the config, or unix socket HAProxy listens on, counts. */
+      path: z.string().startsWith('/').optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('httplog-line'),
+      /** Marker requests go to `${path}-<random>` through the VIP. */
+      path: z.string().startsWith('/').default('/api/lab-log'),
+      host: z.string().min(1).optional(),
+      requests: z.number().int().min(1).max(20).default(4),
+      /** The node whose `lab logs` must show a marker line (lines found on other nodes are graded too). */
+      node: z.string().regex(/^haproxy[0-9]+$/).default('haproxy1'),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('runbook-drill'),
+      /** Which part of the one maintenance drill this check grades (the drill runs once per attempt for all of them). */
+      judge: z.enum(['no-drop', 'drain', 'sessions', 'restore', 'metrics']),
+      /** The student's script, relative to the workspace; run with sh (bash when its first line says so) in every HAProxy node. */
+      script: z.string().min(1).default('runbook.sh'),
+      drainArgs: z.array(z.string()).default(['drain']),
+      restoreArgs: z.array(z.string()).default(['restore']),
+      /** The Nginx node the runbook takes out of rotation; lab stops and starts it between drain and restore. */
+      server: z.string().regex(/^nginx[0-9]+$/).default('nginx2'),
+      host: z.string().min(1).optional(),
+      /** The load during the drill: `slowWorkers` loops on `${path}/slow?ms=slowMs`, `quickWorkers` on `${path}/q`. */
+      path: z.string().startsWith('/').default('/api/lab-drill'),
+      slowMs: z.number().int().min(500).max(10_000).default(4000),
+      slowWorkers: z.number().int().min(2).max(30).default(18),
+      quickWorkers: z.number().int().min(0).max(8).default(2),
+      /** The drain starts once the server has this many sessions in flight on every node (or after 15 s). */
+      warmSessions: z.number().int().min(1).max(10).default(3),
+      /** Each run of the script must end within this. */
+      scriptTimeoutMs: z.number().int().min(2000).max(60_000).default(20_000),
+      /** After the restore, every node must send the server new requests within this. */
+      restoreWithinMs: z.number().int().min(1000).max(60_000).default(15_000),
+      /** Where the Prometheus exporter answers on each node (judge: metrics). */
+      metrics: z
+        .object({ port: Port.default(8404), path: z.string().startsWith('/').default('/metrics'), credentials: Credentials.optional() })
+        .strict()
+        .default({}),
+    })
+    .strict(),
+  // exp8 (tutorial 5.1.3, 5.1.6–5.1.8, 5.2.1, 5.2.3): the other algorithms and health checks.
+  z
+    .object({
+      kind: z.literal('lb-leastconn'),
+      /** URL prefix of the backend: holds go to `${path}slow?ms=holdMs`, then `requests` quick ones to `${path}lab-check-<i>`. */
+      path: z.string().startsWith('/'),
+      host: z.string().min(1).optional(),
+      hold: z.number().int().min(1).max(6).default(2),
+      holdMs: z.number().int().min(5000).max(60_000).default(30_000),
+      requests: z.number().int().min(6).max(200).default(72),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('lb-hash-key'),
+      /** The key travels in a query parameter or a request header named `name`. */
+      by: z.enum(['query', 'header']),
+      name: z.string().min(1),
+      /** URL prefix of the backend; every request gets its own path below it. */
+      path: z.string().startsWith('/'),
+      host: z.string().min(1).optional(),
+      keys: z.number().int().min(2).max(64).default(16),
+      /** At least 3, so two requests of a key meet on one HAProxy node (two nodes in lockstep round robin can mimic stickiness). */
+      repeat: z.number().int().min(3).max(10).default(3),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('rdp-cookie'),
+      port: Port.default(3389),
+      /** The cookie name in the X.224 Connection Request (`Cookie: mstshash=<user>`). */
+      cookie: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('mstshash'),
+      cookies: z.number().int().min(2).max(32).default(14),
+      /** At least 3, so two connections of a user meet on one HAProxy node (two nodes in lockstep round robin can mimic stickiness). */
+      repeat: z.number().int().min(3).max(10).default(3),
+      /** The client sends its Connection Request this long after connecting (a client on a real network is never instant). */
+      delayMs: z.number().int().min(0).max(3000).default(300),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('health-check-answers'),
+      /** How the grader finds the backend: requests for `path` over this scheme through the VIP. */
+      scheme: Scheme.default('http'),
+      path: z.string().startsWith('/'),
+      host: z.string().min(1).optional(),
+      /** check_status values that count (L7OK: a tcp-check expect rule passed; L6OK: ssl-hello-chk or a TLS handshake). */
+      expect: z.array(z.string().regex(/^L[4-7][A-Z]+$/)).min(1).default(['L7OK']),
+      /** Whether an HTTP check (option httpchk, which reports an HTTP status) counts. */
+      httpCheck: z.boolean().default(false),
+      minServers: z.number().int().min(1).default(2),
+      /** The Nginx node the grader freezes (docker pause: its port still accepts connections, nothing answers). */
+      pause: z.string().regex(/^nginx[0-9]+$/).default('nginx2'),
+      downWithinMs: z.number().int().min(1000).max(60_000).default(20_000),
+      restoreWithinMs: z.number().int().min(0).max(60_000).default(20_000),
+    })
+    .strict(),
 ] as const;
 
 export const PROBE_KINDS: string[] = PROBE_SCHEMAS.map((s) => s.shape.kind.value);

@@ -13,6 +13,13 @@ import { healthFailover } from './health-failover.js';
 import { aclDeny } from './acl-deny.js';
 import { rateLimit } from './rate-limit.js';
 import { ipvsTable, l4Health, l4Spread, vipFailover, vipHolder } from './lvs.js';
+import { runtimeAdmin } from './runtime-admin.js';
+import { httplogLine } from './httplog-line.js';
+import { runbookDrill } from './runbook-drill.js';
+import { lbLeastconn } from './lb-leastconn.js';
+import { lbHashKey } from './lb-hash-key.js';
+import { rdpCookie } from './rdp-cookie.js';
+import { healthCheckAnswers } from './health-check-answers.js';
 
 export const PROBES: { [K in ProbeKindName]: ProbeImpl<ProbeOf<K>> } = {
   'haproxy-config-valid': haproxyConfigValid,
@@ -40,6 +47,13 @@ export const PROBES: { [K in ProbeKindName]: ProbeImpl<ProbeOf<K>> } = {
   'l4-spread': l4Spread,
   'l4-health': l4Health,
   'ipvs-table': ipvsTable,
+  'runtime-admin': runtimeAdmin,
+  'httplog-line': httplogLine,
+  'runbook-drill': runbookDrill,
+  'lb-leastconn': lbLeastconn,
+  'lb-hash-key': lbHashKey,
+  'rdp-cookie': rdpCookie,
+  'health-check-answers': healthCheckAnswers,
 };
 
 export function probeFor(kind: ProbeKindName): ProbeImpl<ProbeOf<ProbeKindName>> {

@@ -14,7 +14,8 @@ import type { BuildContext, NodeKind } from './kind.js';
 /** The directors forward to every HAProxy node, on the proxy network. */
 const realServers = (ctx: Pick<BuildContext, 'subnets'>) => Array.from({ length: haproxy.count }, (_, i) => host(ctx.subnets.proxy, haproxy.hostNumber(i)));
 
-export const FORWARDED_PORTS = [80, 443];
+/** HTTP, HTTPS, and RDP (3389) for exp8's `balance rdp-cookie` listener (tutorial 5.1.8) in mode tcp. */
+export const FORWARDED_PORTS = [80, 443, 3389];
 
 function keepalivedConf(ctx: BuildContext, i: number): string {
   const haproxyIps = realServers(ctx);

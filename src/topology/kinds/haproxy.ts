@@ -4,11 +4,16 @@ import { MASTER_SOCKET } from '../../apply/services.js';
 import { MiB } from './kind.js';
 import type { NodeKind } from './kind.js';
 
+/** Where the student's workspace appears inside the HAProxy nodes (read-only). */
+export const WORKSPACE_IN_HAPROXY = '/lab/workspace';
+
 /**
  * HAProxy reads the student's workspace at /etc/haproxy (the tutorial's path) and the PEM bundles at
  * /etc/haproxy/certs. It needs no capabilities: its default route is the proxy network's gateway,
  * which is the VRRP address on the active director. LAB_OFFICE_NET tells a config the office network
- * (`acl office src "${LAB_OFFICE_NET}"`), since lab picks subnets per machine.
+ * (`acl office src "${LAB_OFFICE_NET}"`), since lab picks subnets per machine. The whole workspace is
+ * also mounted read-only at /lab/workspace, so scripts a student writes there (exp6's runbook.sh, run
+ * in each HAProxy node against its runtime socket) are where `lab guide` and the grader run them.
  */
 export const haproxy: NodeKind = {
   role: 'haproxy',
@@ -25,6 +30,7 @@ export const haproxy: NodeKind = {
     mounts: [
       { source: path.join(ctx.workspaceDir, 'haproxy'), target: '/etc/haproxy', readOnly: true },
       { source: path.join(ctx.certsDir, 'haproxy'), target: '/etc/haproxy/certs', readOnly: true },
+      { source: ctx.workspaceDir, target: WORKSPACE_IN_HAPROXY, readOnly: true },
     ],
     capAdd: [],
     sysctls: {},

@@ -6,7 +6,8 @@ Faults for exercises and graders (`lab fault appN ...` writes FAULT_FILE):
   unhealthy   GET /health answers 503, every other path keeps answering 200 (a health check that looks
               at the wrong path cannot tell);
   slow <ms>   every answer waits <ms> first.
-GET /slow?ms=N holds the connection N ms (at most 60 s) before answering, so leastconn can be seen."""
+GET /slow?ms=N (or any path ending in /slow, e.g. /leastconn/slow?ms=N behind a path-routing frontend)
+holds the connection N ms (at most 60 s) before answering, so leastconn can be seen."""
 import json
 import os
 import time
@@ -47,7 +48,7 @@ class Handler(BaseHTTPRequestHandler):
                 body, status = b"ok\n", 200
             ctype = "text/plain"
         else:
-            if url.path == "/slow":
+            if url.path == "/slow" or url.path.endswith("/slow"):
                 ms = parse_qs(url.query).get("ms", ["0"])[0]
                 time.sleep(min(int(ms) if ms.isdigit() else 0, 60000) / 1000.0)
             body = json.dumps({

@@ -1,0 +1,667 @@
+// exp6 (tutorial 5.4, the runtime socket section): a maintenance drill on a loaded site, run once per
+// attempt and graded by several checks (`judge`). The student's runbook (workspace/<script>, mounted
+// read-only at /lab/workspace in every HAProxy node) runs with sh in each HAProxy node:
+//   1. a request loop runs from the client through the VIP (slow and quick requests, new connections);
+//      a sampler in each HAProxy node reads the target server's row of `show stat` ten times a second;
+//   2. `<script> drain` on every node (at once); it must drain the server, wait until its sessions are
+//      0, printing them, and leave it in maintenance;
+//   3. lab does the maintenance right away (stops the Nginx container and starts it), then takes the
+//      server out itself where the drain did not (so the restore is graded on its own), and reads the
+//      Prometheus exporter;
+//   4. `<script> restore` on every node; the server must take new requests again on every node;
+//   5. the loop stops; lab restores every server the drill changed (state and weight) and reads the
+//      exporter again. Nothing leaks into the next run.
+import { defineProbe } from './define.js';
+import type { HttpResponse } from '../http.js';
+import type { ProbeOf } from '../schema.js';
+import type { LabHandle, Outcome, ProbeContext, ProbeImpl, Text } from '../types.js';
+import { t } from '../types.js';
+import { WORKSPACE_IN_HAPROXY } from '../../topology/kinds/haproxy.js';
+import { MASTER_SOCKET } from '../stats.js';
+import { NEEDS_SERVER_COUNTERS } from './lb-distribution.js';
+import { addressesOf, isOut, masterCommand, nodeServers, prometheusServerState, token, type NodeServer } from './node-ops.js';
+import { sleep } from './server-counters.js';
+import { fail, listSome, pass, perNode } from './util.js';
+import { shq } from '../http.js';
+
+type Params = ProbeOf<'runbook-drill'>;
+export type DrillParams = Omit<Params, 'kind' | 'judge'>;
+export type Judge = Params['judge'];
+
+export interface ScriptRun {
+  args: string[];
+  /** The script exists in the workspace. */
+  found: boolean;
+  start: number;
+  end: number;
+  /** Exit status; 124: it ran out of time. */
+  exit: number | null;
+  lines: { t: number; text: string }[];
+}
+
+export interface Sample {
+  t: number;
+  key: string;
+  status: string;
+  scur: number;
+  stot: number;
+  weight: number;
+}
+
+export interface MetricRead {
+  /** haproxy_server_status's state for the server (null: no such metric). */
+  state: string | null;
+  /** `show stat`'s status at the same time. */
+  status: string;
+  error?: string;
+}
+
+export interface DrillObservations {
+  server: string;
+  serverIps: string[];
+  /** Per HAProxy node: its addresses (Nginx passes the one it saw to the app as X-Real-IP). */
+  haproxyIps: Record<string, string[]>;
+  /** Per node: status of every server at the target's address when the drill began. */
+  initial: Record<string, Record<string, string>>;
+  /** Per node: the server(s) at the target's address that served the load. */
+  live: Record<string, string[]>;
+  drain: Record<string, ScriptRun>;
+  /** Per node: the target's status and current sessions read right after the drain returned, before the maintenance. */
+  atReturn: Record<string, Record<string, { status: string; scur: number }>>;
+  /** Nodes where lab took the server out itself before the restore (the drain had not). */
+  forcedOut: string[];
+  maintenance: { stopped: boolean; skipped?: string; at?: number; back?: number };
+  restore: Record<string, ScriptRun>;
+  /** Per node, once the restore ran: the server's status and sessions it took afterwards (by counters). */
+  afterRestore: Record<string, { status: string; newSessions: number }>;
+  samples: Record<string, Sample[]>;
+  loop: { sent: number; failures: { t: number; code: string; what: string }[]; viaServerAfterRestore: Record<string, number> };
+  metrics: { during: Record<string, MetricRead>; after: Record<string, MetricRead> };
+  /** Commands lab ran first, to put the server back in rotation where an earlier manual drain had left it out. */
+  reset: string[];
+  cleanup: string[];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Messages
+
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+export const MESSAGES = {
+  noDrill: (server: string) => t(`the drill could not run: the lab has no running ${server} or no HAProxy node`, `演练无法进行：实验环境中没有运行中的 ${server} 或 HAProxy 节点`),
+  noScript: (script: string) => t(`workspace/${script} does not exist`, `workspace/${script} 不存在`),
+  exit: (args: string, code: number | null) =>
+    code === 124
+      ? t(`\`${args}\` did not finish within its time limit`, `\`${args}\` 未在时限内结束`)
+      : t(`\`${args}\` exited with status ${code ?? '?'}`, `\`${args}\` 的退出码为 ${code ?? '?'}`),
+  alreadyOut: (s: string, st: string) => t(`${s} was already out of rotation (${st}) before the drill began`, `演练开始前 ${s} 就已不在轮转中（${st}）`),
+  noLive: (s: string) => t(`the load never reached ${s} on this node before the drain`, `排空之前负载从未经此节点到达 ${s}`),
+  notDrained: (s: string) => t(`${s} was never taken out of rotation (no DRAIN or MAINT)`, `${s} 从未被移出轮转（既没有 DRAIN 也没有 MAINT）`),
+  newSessions: (s: string, n: number) => t(`${s} took ${n} new session(s) after the drain began`, `排空开始后 ${s} 又接收了 ${n} 个新会话`),
+  notWaited: (s: string, n: number) => t(`the runbook returned while ${s} still had ${n} session(s): wait until they reach 0`, `runbook 返回时 ${s} 仍有 ${n} 个会话：应等到会话数为 0`),
+  notMaint: (s: string, st: string) =>
+    t(`the runbook left ${s} in ${st}; put it in maintenance (MAINT) once it is drained`, `runbook 结束时 ${s} 处于 ${st}；排空后应把它置为维护状态（MAINT）`),
+  drained: (s: string, ms: number, n: number) =>
+    t(`${s} drained (${n} session(s) left when the drain began, 0 after ${secs(ms)}), no new session, then MAINT`,
+      `${s} 已排空（排空开始时有 ${n} 个会话，${secs(ms)} 后为 0），没有新会话，随后进入 MAINT`),
+  drainRunFailed: (list: string) =>
+    t(`the drain did not finish cleanly (${list}), so lab did not take the server down for maintenance`, `排空没有正常完成（${list}），因此 lab 没有停机维护该 server`),
+  tooFew: (n: number) => t(`the request loop sent only ${n} requests; the drill could not be judged`, `请求循环只发出了 ${n} 个请求，无法评判`),
+  dropped: (n: number, total: number, list: string) =>
+    t(`${n} of ${total} requests failed during drain, maintenance and restore (${list})`, `在排空、维护和恢复期间，${total} 个请求中有 ${n} 个失败（${list}）`),
+  noDrop: (total: number, server: string) =>
+    t(`${total} requests during drain, maintenance (${server} stopped and started) and restore: none failed`, `排空、维护（停止并重启 ${server}）和恢复期间共 ${total} 个请求，没有一个失败`),
+  noNumbers: () => t('printed no session count (end a line with the number, e.g. `echo "web2 sessions: $n"`)', '没有打印会话数（在一行末尾输出数字，例如 `echo "web2 sessions: $n"`）'),
+  wrongNumber: (p: number, lo: number, hi: number, at: string) =>
+    t(`printed ${p} at ${at}, but HAProxy reported ${lo === hi ? lo : `${lo}–${hi}`} current sessions then`, `在 ${at} 打印了 ${p}，但 HAProxy 当时报告的当前会话数为 ${lo === hi ? lo : `${lo}–${hi}`}`),
+  onlyZero: (n: number) =>
+    t(`printed only 0 while the server still had ${n} session(s) for over a second: print the count while you wait`, `服务器仍有 ${n} 个会话超过一秒时却只打印了 0：等待期间应打印会话数`),
+  numbers: (list: string) => t(`printed session counts ${list}, as HAProxy reported them`, `打印的会话数 ${list} 与 HAProxy 报告的一致`),
+  restoreForced: () => t(' (lab had taken it out itself first, since the drain had not)', '（由于排空没有做到，lab 先自行把它移出了轮转）'),
+  stillOut: (s: string, st: string) => t(`${s} is still ${st} after the restore`, `恢复后 ${s} 仍处于 ${st}`),
+  noTraffic: (s: string, ms: number) => t(`${s} took no new request within ${secs(ms)} after the restore`, `恢复后 ${secs(ms)} 内 ${s} 没有接收任何新请求`),
+  appNotSeen: (server: string) => t(`the app saw no request through ${server} after the restore`, `恢复后应用没有看到经由 ${server} 的请求`),
+  restored: (s: string, n: number) => t(`${s} is back and took ${n} new session(s)`, `${s} 已恢复，并接收了 ${n} 个新会话`),
+  metricError: (e: string) => t(`the exporter did not answer (${e})`, `指标接口没有应答（${e}）`),
+  metricMissing: () => t('no haproxy_server_status for the server', '没有该 server 的 haproxy_server_status'),
+  metricWrong: (when: string, state: string, status: string) =>
+    t(`${when}, haproxy_server_status says ${state}, but the server is ${status}`, `${when}，haproxy_server_status 为 ${state}，但 server 实际为 ${status}`),
+  during: () => t('in maintenance', '维护期间'),
+  after: () => t('after the restore', '恢复之后'),
+  metrics: (list: string) => t(`haproxy_server_status follows the server: ${list}`, `haproxy_server_status 跟随 server 的状态：${list}`),
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Pure judgement
+
+/** The last number on a line that stands alone (not part of a name like web2, an address or host:port). */
+export function lastNumber(text: string): number | null {
+  const m = /(^|[^\w.])(\d+)\s*[.。)）]?\s*$/.exec(text.trimEnd());
+  if (!m) return null;
+  const before = text.slice(0, m.index + m[1]!.length);
+  // host:port (nginx2:10080, 10.0.0.5:10080) is an address, not a count.
+  if (m[1] === ':' && /\d$/.test(before.slice(0, -1))) return null;
+  return Number(m[2]);
+}
+
+/** Total scur of the given servers at time t (the last sample at or before t). */
+function scurAt(samples: Sample[], keys: string[], at: number): number | null {
+  let total: number | null = null;
+  for (const k of keys) {
+    const before = samples.filter((s) => s.key === k && s.t <= at);
+    const last = before[before.length - 1];
+    if (last) total = (total ?? 0) + last.scur;
+  }
+  return total;
+}
+
+/** The min and max of the servers' total scur over [from, to], counting the value holding at `from`. */
+export function scurRange(samples: Sample[], keys: string[], from: number, to: number): { lo: number; hi: number } | null {
+  const times = [from, ...samples.filter((s) => keys.includes(s.key) && s.t > from && s.t <= to).map((s) => s.t)];
+  const values = times.map((x) => scurAt(samples, keys, x)).filter((v): v is number => v !== null);
+  return values.length ? { lo: Math.min(...values), hi: Math.max(...values) } : null;
+}
+
+export const normState = (status: string) => (status.match(/^(MAINT|DRAIN|UP|DOWN|NOLB|no check)/)?.[1] ?? status).replace('no check', 'UP');
+
+const first = <T>(xs: T[], pred: (x: T) => boolean) => xs.find(pred);
+const nodesOf = (o: Record<string, unknown>) => Object.keys(o).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+
+function runProblem(run: ScriptRun | undefined, script: string): Text | null {
+  if (!run || !run.found) return MESSAGES.noScript(script);
+  if (run.exit !== 0) return MESSAGES.exit(`sh ${script} ${run.args.join(' ')}`, run.exit);
+  return null;
+}
+
+function judgeDrain(obs: DrillObservations, p: DrillParams): Outcome {
+  const problems: { node: string; msg: Text }[] = [];
+  const good: { node: string; msg: Text }[] = [];
+  for (const node of nodesOf(obs.haproxyIps)) {
+    const run = obs.drain[node];
+    const samples = obs.samples[node] ?? [];
+    const keys = obs.live[node] ?? [];
+    const name = keys.join(', ') || p.server;
+    const rp = runProblem(run, p.script);
+    const outAtStart = Object.entries(obs.initial[node] ?? {}).find(([, st]) => isOut(st));
+    if (outAtStart) problems.push({ node, msg: MESSAGES.alreadyOut(outAtStart[0], outAtStart[1]) });
+    else if (rp) problems.push({ node, msg: rp });
+    else if (keys.length === 0 || !run) problems.push({ node, msg: MESSAGES.noLive(p.server) });
+    else {
+      const mine = samples.filter((s) => keys.includes(s.key));
+      // The drill put the server back in rotation before it began, so the first sample out of rotation is the drain's.
+      const out = first(mine, (s) => isOut(s.status));
+      // lab's own hand (forcedOut) comes seconds after the run, past the maintenance.
+      if (!out || out.t > run.end + 1500) {
+        problems.push({ node, msg: MESSAGES.notDrained(name) });
+        continue;
+      }
+      const until = obs.restore[node]?.start ?? Infinity;
+      const stotAt = (k: string, at: number) => [...mine].reverse().find((s) => s.key === k && s.t <= at)?.stot ?? 0;
+      const added = keys.reduce((a, k) => a + Math.max(0, ...mine.filter((s) => s.key === k && s.t >= out.t && s.t < until).map((s) => s.stot - stotAt(k, out.t))), 0);
+      const endRows = Object.entries(obs.atReturn[node] ?? {}).map(([k, r]) => ({ key: k, ...r }));
+      const left = endRows.reduce((a, s) => a + s.scur, 0);
+      const notMaint = endRows.find((s) => !/^MAINT/.test(s.status));
+      if (added > 0) problems.push({ node, msg: MESSAGES.newSessions(name, added) });
+      else if (left > 0) problems.push({ node, msg: MESSAGES.notWaited(name, left) });
+      else if (notMaint) problems.push({ node, msg: MESSAGES.notMaint(name, notMaint.status) });
+      else {
+        const zeroAt = first(mine, (s) => s.t >= out.t && (scurAt(mine, keys, s.t) ?? 1) === 0)?.t ?? run.end;
+        good.push({ node, msg: MESSAGES.drained(name, zeroAt - out.t, scurAt(mine, keys, out.t) ?? 0) });
+      }
+    }
+  }
+  return problems.length ? fail(listSome(perNode(problems))) : pass(listSome(perNode(good)));
+}
+
+function judgeNoDrop(obs: DrillObservations, p: DrillParams): Outcome {
+  const runs = nodesOf(obs.haproxyIps).flatMap((node) => {
+    const rp = runProblem(obs.drain[node], p.script);
+    return rp ? [`${node}: ${rp.en}`] : [];
+  });
+  if (runs.length) return fail(MESSAGES.drainRunFailed(runs.join('; ')));
+  if (obs.loop.sent < 10) return fail(MESSAGES.tooFew(obs.loop.sent));
+  const f = obs.loop.failures;
+  if (f.length) {
+    const t0 = Math.min(...Object.values(obs.drain).map((r) => r.start));
+    const when = (ms: number) => `${Math.abs(ms / 1000).toFixed(1)} s ${ms >= 0 ? 'after' : 'before'}`;
+    const shown = f.slice(0, 3).map((x) => `${x.code} for a request sent ${when(x.t - t0)} the drain began: ${x.what}`).join('; ');
+    return fail(MESSAGES.dropped(f.length, obs.loop.sent, shown));
+  }
+  return pass(MESSAGES.noDrop(obs.loop.sent, p.server));
+}
+
+function judgeSessions(obs: DrillObservations, p: DrillParams): Outcome {
+  const problems: { node: string; msg: Text }[] = [];
+  const good: string[] = [];
+  for (const node of nodesOf(obs.haproxyIps)) {
+    const run = obs.drain[node];
+    const rp = runProblem(run, p.script);
+    if (rp || !run) {
+      problems.push({ node, msg: rp ?? MESSAGES.noScript(p.script) });
+      continue;
+    }
+    const keys = obs.live[node] ?? [];
+    const samples = obs.samples[node] ?? [];
+    const printed = run.lines.map((l) => ({ t: l.t, n: lastNumber(l.text) })).filter((x): x is { t: number; n: number } => x.n !== null);
+    if (printed.length === 0) {
+      problems.push({ node, msg: MESSAGES.noNumbers() });
+      continue;
+    }
+    let bad: Text | null = null;
+    for (const x of printed) {
+      const r = scurRange(samples, keys, x.t - 2000, x.t + 300);
+      if (r && (x.n < r.lo || x.n > r.hi)) {
+        bad = MESSAGES.wrongNumber(x.n, r.lo, r.hi, `+${((x.t - run.start) / 1000).toFixed(1)} s`);
+        break;
+      }
+    }
+    const drainedAt = samples.find((s) => keys.includes(s.key) && isOut(s.status))?.t;
+    const held = drainedAt === undefined ? null : scurRange(samples, keys, drainedAt, drainedAt + 1500);
+    if (!bad && held && held.lo > 0 && Math.max(...printed.map((x) => x.n)) === 0) bad = MESSAGES.onlyZero(held.lo);
+    if (bad) problems.push({ node, msg: bad });
+    else good.push(`${node}: ${printed.map((x) => x.n).join(', ')}`);
+  }
+  return problems.length ? fail(listSome(perNode(problems))) : pass(MESSAGES.numbers(good.join('; ')));
+}
+
+function judgeRestore(obs: DrillObservations, p: DrillParams): Outcome {
+  const problems: { node: string; msg: Text }[] = [];
+  const good: { node: string; msg: Text }[] = [];
+  for (const node of nodesOf(obs.haproxyIps)) {
+    const keys = obs.live[node] ?? [];
+    const name = keys.join(', ') || p.server;
+    const forced = obs.forcedOut.includes(node) ? MESSAGES.restoreForced() : t('', '');
+    const rp = runProblem(obs.restore[node], p.script);
+    const after = obs.afterRestore[node];
+    const msg = (x: Text) => ({ node, msg: t(`${x.en}${forced.en}`, `${x.zh}${forced.zh}`) });
+    if (rp) problems.push(msg(rp));
+    else if (keys.length === 0) problems.push(msg(MESSAGES.noLive(p.server)));
+    else if (!after || isOut(after.status)) problems.push(msg(MESSAGES.stillOut(name, after?.status ?? '?')));
+    else if (after.newSessions <= 0) problems.push(msg(MESSAGES.noTraffic(name, p.restoreWithinMs)));
+    else if (!obs.loop.viaServerAfterRestore[node]) problems.push(msg(MESSAGES.appNotSeen(p.server)));
+    else good.push({ node, msg: MESSAGES.restored(name, after.newSessions) });
+  }
+  return problems.length ? fail(listSome(perNode(problems))) : pass(listSome(perNode(good)));
+}
+
+function judgeMetrics(obs: DrillObservations): Outcome {
+  const problems: { node: string; msg: Text }[] = [];
+  const good: string[] = [];
+  for (const node of nodesOf(obs.haproxyIps)) {
+    const checks: [Text, MetricRead | undefined, (s: string) => boolean][] = [
+      [MESSAGES.during(), obs.metrics.during[node], (s) => isOut(s)],
+      [MESSAGES.after(), obs.metrics.after[node], (s) => !isOut(s)],
+    ];
+    let bad: Text | null = null;
+    const seenStates: string[] = [];
+    for (const [when, m, ok] of checks) {
+      if (!m || m.error) bad ??= MESSAGES.metricError(m?.error ?? '?');
+      else if (!m.state) bad ??= MESSAGES.metricMissing();
+      else if (m.state !== normState(m.status) || !ok(m.state)) bad ??= MESSAGES.metricWrong(when.en, m.state, m.status);
+      else seenStates.push(m.state);
+    }
+    if (bad) problems.push({ node, msg: bad });
+    else good.push(`${node}: ${seenStates.join(' → ')}`);
+  }
+  return problems.length ? fail(listSome(perNode(problems))) : pass(MESSAGES.metrics(good.join('; ')));
+}
+
+export function decide(obs: DrillObservations, p: DrillParams & { judge: Judge }): Outcome {
+  if (Object.keys(obs.haproxyIps).length === 0 || obs.serverIps.length === 0) return { ...fail(MESSAGES.noDrill(p.server)), observed: obs };
+  const judged =
+    p.judge === 'drain'
+      ? judgeDrain(obs, p)
+      : p.judge === 'no-drop'
+        ? judgeNoDrop(obs, p)
+        : p.judge === 'sessions'
+          ? judgeSessions(obs, p)
+          : p.judge === 'restore'
+            ? judgeRestore(obs, p)
+            : judgeMetrics(obs);
+  return { ...judged, observed: obs };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The drill
+
+const MS = 'date +%s%3N';
+
+/** Runs the student's script in an HAProxy node, each output line stamped with the time it was read. */
+export function scriptCommand(script: string, args: string[], tok: string, timeoutSec: number): string {
+  const f = `${WORKSPACE_IN_HAPROXY}/${script}`;
+  return [
+    `f=${shq(f)}`,
+    `[ -f "$f" ] || { echo "@@${tok} NOFILE"; exit 0; }`,
+    'run=sh; head -n 1 "$f" | grep -q bash && run=bash',
+    `cd ${WORKSPACE_IN_HAPROXY}`,
+    `echo "@@${tok} B $(${MS})"`,
+    `{ timeout ${timeoutSec} $run "$f" ${args.map(shq).join(' ')} 2>&1; echo "@@${tok} RC $?"; } | while IFS= read -r l || [ -n "$l" ]; do echo "$(${MS}) $l"; done`,
+    `echo "@@${tok} E $(${MS})"`,
+  ].join('\n');
+}
+
+export function parseScriptRun(stdout: string, tok: string, args: string[]): ScriptRun {
+  const run: ScriptRun = { args, found: !stdout.includes(`@@${tok} NOFILE`), start: 0, end: 0, exit: null, lines: [] };
+  for (const line of stdout.split('\n')) {
+    const b = new RegExp(`^@@${tok} ([BE]) (\\d+)`).exec(line);
+    if (b) {
+      if (b[1] === 'B') run.start = Number(b[2]);
+      else run.end = Number(b[2]);
+      continue;
+    }
+    const m = /^(\d{10,}) ?(.*)$/.exec(line);
+    if (!m) continue;
+    const rc = new RegExp(`^@@${tok} RC (\\d+)`).exec(m[2]!);
+    if (rc) run.exit = Number(rc[1]);
+    else run.lines.push({ t: Number(m[1]), text: m[2]! });
+  }
+  return run;
+}
+
+/** Ten times a second, the `show stat` rows of servers at the given addresses, until a stop file appears (or maxSec). */
+function samplerScript(dir: string, ips: string[], maxSec: number): string {
+  const grep = ips.map((ip) => `-e ${shq(`,${ip}:`)}`).join(' ');
+  return [
+    `mkdir -p ${dir}; end=$(( $(date +%s) + ${maxSec} ))`,
+    `echo "@1 show stat" | socat -t2 - UNIX-CONNECT:${MASTER_SOCKET} | head -n 1 | sed 's/^/H /'`,
+    `while [ ! -e ${dir}/stop ] && [ $(date +%s) -lt $end ]; do`,
+    // Stamped once the answer is in: a sample never claims to be older than what it saw.
+    `  r=$(echo "@1 show stat" | socat -t2 - UNIX-CONNECT:${MASTER_SOCKET} | grep -F ${grep}); t=$(${MS})`,
+    '  [ -n "$r" ] && printf \'%s\\n\' "$r" | sed "s/^/S $t /"; sleep 0.1',
+    'done',
+    `rm -rf ${dir}`,
+  ].join('\n');
+}
+
+export function parseSamples(stdout: string): Sample[] {
+  const lines = stdout.split('\n');
+  const header = lines.find((l) => l.startsWith('H # pxname,'));
+  if (!header) return [];
+  const cols = header.slice(4).split(',');
+  const at = (name: string) => cols.indexOf(name);
+  const out: Sample[] = [];
+  for (const l of lines) {
+    const m = /^S (\d+) (.*)$/.exec(l);
+    if (!m) continue;
+    const f = m[2]!.split(',');
+    out.push({
+      t: Number(m[1]),
+      key: `${f[at('pxname')]}/${f[at('svname')]}`,
+      status: f[at('status')] ?? '',
+      scur: Number(f[at('scur')] || 0),
+      stot: Number(f[at('stot')] || 0),
+      weight: Number(f[at('weight')] || 0),
+    });
+  }
+  return out;
+}
+
+/** Samples where something changed (and the last of each server): every judgement reads the same from them. */
+export function compactSamples(samples: Sample[]): Sample[] {
+  const last = new Map<string, Sample>();
+  const out: Sample[] = [];
+  samples.forEach((s, i) => {
+    const prev = last.get(s.key);
+    const isLast = !samples.slice(i + 1).some((x) => x.key === s.key);
+    if (!prev || prev.status !== s.status || prev.scur !== s.scur || prev.stot !== s.stot || prev.weight !== s.weight || isLast) out.push(s);
+    last.set(s.key, s);
+  });
+  return out;
+}
+
+/** The load: slow and quick workers on new connections until a stop file appears (or maxSec). */
+function loopScript(o: { dir: string; vip: string; host: string; path: string; slowMs: number; slow: number; quick: number; maxSec: number }): string {
+  const base = `http://${o.host}${o.path.replace(/\/$/, '')}`;
+  return [
+    `d=${o.dir}; mkdir -p $d; end=$(( $(date +%s) + ${o.maxSec} ))`,
+    'w() {',
+    '  sleep "$3"',
+    `  while [ ! -e $d/stop ] && [ $(date +%s) -lt $end ]; do`,
+    `    s=$(${MS}); r=$(curl -s -m 20 --connect-to ::${o.vip}: -H 'Connection: close' "$2&w=$1" -w ' %{http_code}' 2>/dev/null | tr -d '\\n')`,
+    `    echo "$s $(${MS}) $r" >> $d/$1; [ -n "$4" ] && sleep "$4"`,
+    '  done',
+    '}',
+    `for i in $(seq 1 ${o.slow}); do w $i ${shq(`${base}/slow?ms=${o.slowMs}`)} $(( i * ${Math.round(o.slowMs / o.slow)} / 1000 )).$(( i * ${Math.round(o.slowMs / o.slow)} % 1000 / 100 )) "" & done`,
+    `for i in $(seq 1 ${o.quick}); do w q$i ${shq(`${base}/q?x=1`)} 0 0.2 & done`,
+    'wait; cat $d/* 2>/dev/null; rm -rf $d',
+  ].join('\n');
+}
+
+export interface LoopLine {
+  start: number;
+  end: number;
+  code: string;
+  body: string;
+}
+
+export function parseLoop(stdout: string): LoopLine[] {
+  return stdout
+    .split('\n')
+    .map((l) => /^(\d+) (\d+) (.*) (\d{3})$/.exec(l.trimEnd()))
+    .filter((m): m is RegExpExecArray => !!m)
+    .map((m) => ({ start: Number(m[1]), end: Number(m[2]), body: m[3]!, code: m[4]! }));
+}
+
+function appOf(body: string): { peer: string | null; realIp: string | null } | null {
+  try {
+    const j = JSON.parse(body) as { app?: unknown; peer?: unknown; realIp?: unknown };
+    return typeof j.app === 'string' ? { peer: typeof j.peer === 'string' ? j.peer : null, realIp: typeof j.realIp === 'string' ? j.realIp : null } : null;
+  } catch {
+    return null;
+  }
+}
+
+async function scrape(ctx: ProbeContext, p: DrillParams, node: string): Promise<{ page: string; error?: string }> {
+  const e = ctx.haproxy.find((h) => h.name === node)!;
+  const req = { scheme: 'http' as const, host: e.address, port: p.metrics.port, path: p.metrics.path, timeoutMs: 4000 };
+  let [r] = await e.http.batch([req]);
+  if (r!.status === 401 && p.metrics.credentials) [r] = await e.http.batch([{ ...req, auth: { user: p.metrics.credentials.user, password: p.metrics.credentials.password } }]);
+  const res = r as HttpResponse;
+  if (!res.ok) return { page: '', error: res.error ?? 'no answer' };
+  if (res.status !== 200) return { page: '', error: `HTTP ${res.status} on :${p.metrics.port}${p.metrics.path}` };
+  return { page: res.body };
+}
+
+async function readMetrics(ctx: ProbeContext, p: DrillParams, obs: DrillObservations): Promise<Record<string, MetricRead>> {
+  const lab = ctx.lab!;
+  const rows = await nodeServers(lab);
+  const out: Record<string, MetricRead> = {};
+  await Promise.all(
+    lab.haproxy.map(async (h) => {
+      const key = obs.live[h.node]?.[0];
+      const row = key ? rows[h.node]?.[key] : undefined;
+      const { page, error } = await scrape(ctx, p, h.node);
+      out[h.node] = { state: row && page ? prometheusServerState(page, row.pxname, row.svname) : null, status: row?.status ?? '', ...(error ? { error } : {}) };
+    }),
+  );
+  return out;
+}
+
+async function waitNginx(lab: LabHandle, container: string, ip: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const r = await lab.runtime
+      .exec(lab.haproxy[0]!.container, ['curl', '-s', '-o', '/dev/null', '-m', '2', '-w', '%{http_code}', `http://${ip}:10080/health`], { timeoutMs: 5000 })
+      .catch(() => undefined);
+    if (r?.stdout === '200') return;
+    const info = await lab.runtime.inspectContainer(container);
+    if (info && info.state !== 'running') await lab.runtime.startContainer(container).catch(() => undefined);
+    await sleep(300);
+  }
+}
+
+export async function runDrill(ctx: ProbeContext, p: DrillParams): Promise<DrillObservations> {
+  const lab = ctx.lab!;
+  const host = p.host ?? ctx.domains[0]!;
+  const nginx = lab.nginx.find((n) => n.node === p.server);
+  const tok = token();
+  const dir = `/tmp/lab-drill-${tok}`;
+  const maxSec = 150;
+  const serverIps = nginx ? await addressesOf(lab, nginx.container) : [];
+  const haproxyIps = Object.fromEntries(await Promise.all(lab.haproxy.map(async (h) => [h.node, await addressesOf(lab, h.container)] as const)));
+  const obs: DrillObservations = {
+    server: p.server,
+    serverIps,
+    haproxyIps,
+    initial: {},
+    live: {},
+    drain: {},
+    atReturn: {},
+    forcedOut: [],
+    maintenance: { stopped: false },
+    restore: {},
+    afterRestore: {},
+    samples: {},
+    loop: { sent: 0, failures: [], viaServerAfterRestore: {} },
+    metrics: { during: {}, after: {} },
+    reset: [],
+    cleanup: [],
+  };
+  if (!nginx || serverIps.length === 0) return obs;
+  const atTarget = (r: NodeServer) => serverIps.includes(r.addr.replace(/:\d+$/, ''));
+  // A server left out by hand (trying the runbook before grading) goes back in rotation first.
+  for (const [node, rows] of Object.entries(await nodeServers(lab))) {
+    for (const r of Object.values(rows).filter((x) => atTarget(x) && (isOut(x.status) || x.weight === 0))) {
+      const c = lab.haproxy.find((h) => h.node === node)!.container;
+      for (const cmd of [`set server ${r.key} state ready`, `set weight ${r.key} 100%`]) {
+        await masterCommand(lab, c, cmd);
+        obs.reset.push(`${node}: ${cmd}`);
+      }
+    }
+  }
+  const start = await nodeServers(lab);
+  for (const [node, rows] of Object.entries(start)) obs.initial[node] = Object.fromEntries(Object.values(rows).filter(atTarget).map((r) => [r.key, r.status]));
+  const loop = lab.runtime
+    .exec(lab.client, ['sh', '-s'], {
+      stdin: loopScript({ dir, vip: ctx.edgeAddress, host, path: p.path, slowMs: p.slowMs, slow: p.slowWorkers, quick: p.quickWorkers, maxSec }),
+      timeoutMs: (maxSec + 40) * 1000,
+    })
+    .catch(() => ({ stdout: '', stderr: '', exitCode: -1 }));
+  const samplers = lab.haproxy.map((h) =>
+    lab.runtime.exec(h.container, ['sh', '-s'], { stdin: samplerScript(dir, serverIps, maxSec), timeoutMs: (maxSec + 20) * 1000 }).catch(() => ({ stdout: '', stderr: '', exitCode: -1 })),
+  );
+  const runScript = async (args: string[]) => {
+    const out: Record<string, ScriptRun> = {};
+    await Promise.all(
+      lab.haproxy.map(async (h) => {
+        const cmd = scriptCommand(p.script, args, tok, Math.ceil(p.scriptTimeoutMs / 1000));
+        const r = await lab.runtime.exec(h.container, ['sh', '-c', cmd], { timeoutMs: p.scriptTimeoutMs + 10_000 }).catch((e: Error) => ({ stdout: '', stderr: e.message, exitCode: -1 }));
+        out[h.node] = parseScriptRun(r.stdout, tok, args);
+      }),
+    );
+    return out;
+  };
+  try {
+    // 1. Warm up: the load reaches the server on every node, with `warmSessions` in flight (so a runbook that
+    //    does not wait is caught: all of them would have to end in the moment between this read and its return).
+    const warmDeadline = Date.now() + 15_000;
+    for (;;) {
+      await sleep(400);
+      const now = await nodeServers(lab);
+      for (const [node, rows] of Object.entries(now)) {
+        obs.live[node] = Object.values(rows).filter((r) => atTarget(r) && r.stot > (start[node]?.[r.key]?.stot ?? 0)).map((r) => r.key);
+      }
+      const busy = Object.entries(now).every(([node, rows]) => (obs.live[node] ?? []).reduce((a, k) => a + (rows[k]?.scur ?? 0), 0) >= p.warmSessions);
+      if (busy || Date.now() > warmDeadline) break;
+    }
+    // 2. The drain, on every node at once.
+    obs.drain = await runScript(p.drainArgs);
+    const returned = await nodeServers(lab);
+    for (const h of lab.haproxy) {
+      const keys = obs.live[h.node] ?? [];
+      obs.atReturn[h.node] = Object.fromEntries(keys.map((k) => [k, { status: returned[h.node]?.[k]?.status ?? '', scur: returned[h.node]?.[k]?.scur ?? 0 }]));
+    }
+    // 3. The maintenance, as soon as the runbook says it is done: Nginx stopped and started again.
+    const clean = Object.values(obs.drain).every((r) => r.found && r.exit === 0);
+    if (clean) {
+      obs.maintenance.at = Date.now();
+      await lab.runtime.stopContainer(nginx.container, 1);
+      obs.maintenance.stopped = true;
+      await sleep(800);
+      await lab.runtime.startContainer(nginx.container);
+      await waitNginx(lab, nginx.container, serverIps[0]!);
+      obs.maintenance.back = Date.now();
+      // Where health checks still run (a drain without maintenance), let them see the server back first.
+      for (const until = Date.now() + 10_000; Date.now() < until; await sleep(500)) {
+        const rows = await nodeServers(lab);
+        if (lab.haproxy.every((h) => (obs.live[h.node] ?? []).every((k) => !/^DOWN/.test(rows[h.node]?.[k]?.status ?? '')))) break;
+      }
+    } else obs.maintenance.skipped = 'the drain did not finish cleanly';
+    // Out of rotation everywhere (lab's own hand where the drain did not), so the restore and the exporter are graded on their own.
+    const now = await nodeServers(lab);
+    for (const h of lab.haproxy) {
+      const keys = (obs.live[h.node] ?? []).filter((k) => !isOut(now[h.node]?.[k]?.status ?? ''));
+      for (const k of keys) await masterCommand(lab, h.container, `set server ${k} state maint`);
+      if (keys.length) obs.forcedOut.push(h.node);
+    }
+    obs.metrics.during = await readMetrics(ctx, p, obs);
+    // 4. The restore, on every node at once; then every node must send the server new requests.
+    const before = await nodeServers(lab);
+    obs.restore = await runScript(p.restoreArgs);
+    // A restore that failed everywhere is not waited for.
+    const ran = Object.values(obs.restore).some((r) => r.found && r.exit === 0);
+    const deadline = Date.now() + (ran ? p.restoreWithinMs : 0);
+    for (;;) {
+      const rows = await nodeServers(lab);
+      for (const h of lab.haproxy) {
+        const keys = obs.live[h.node] ?? [];
+        const added = keys.reduce((a, k) => a + (rows[h.node]?.[k]?.stot ?? 0) - (before[h.node]?.[k]?.stot ?? 0), 0);
+        obs.afterRestore[h.node] = { status: keys.map((k) => rows[h.node]?.[k]?.status ?? '?').join(', '), newSessions: added };
+      }
+      if (Object.values(obs.afterRestore).every((x) => x.newSessions > 0) || Date.now() > deadline) break;
+      await sleep(500);
+    }
+  } finally {
+    // 5. Stop the load and the samplers, put back whatever the drill changed, read the exporter again.
+    await lab.runtime.exec(lab.client, ['sh', '-c', `mkdir -p ${dir} && touch ${dir}/stop`], { timeoutMs: 5000 }).catch(() => undefined);
+    await Promise.all(lab.haproxy.map((h) => lab.runtime.exec(h.container, ['sh', '-c', `touch ${dir}/stop`], { timeoutMs: 5000 }).catch(() => undefined)));
+    const [l, ...s] = await Promise.all([loop, ...samplers]);
+    lab.haproxy.forEach((h, i) => (obs.samples[h.node] = compactSamples(parseSamples(s[i]!.stdout))));
+    const restoreEnd = Math.max(0, ...Object.values(obs.restore).map((r) => r.end));
+    const lines = parseLoop(l.stdout);
+    obs.loop.sent = lines.length;
+    for (const x of lines) {
+      const app = appOf(x.body);
+      const what = x.body.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 80) || 'no answer';
+      if (x.code !== '200' || !app) obs.loop.failures.push({ t: x.start, code: x.code, what });
+      else if (restoreEnd && x.start >= restoreEnd && app.peer && serverIps.includes(app.peer)) {
+        const via = Object.entries(haproxyIps).find(([, ips]) => app.realIp && ips.includes(app.realIp))?.[0];
+        if (via) obs.loop.viaServerAfterRestore[via] = (obs.loop.viaServerAfterRestore[via] ?? 0) + 1;
+      }
+    }
+    const info = await lab.runtime.inspectContainer(nginx.container).catch(() => undefined);
+    if (info?.state === 'paused') await lab.runtime.unpauseContainer(nginx.container).catch(() => undefined);
+    else if (info && info.state !== 'running') await lab.runtime.startContainer(nginx.container).catch(() => undefined);
+    const end = await nodeServers(lab).catch(() => ({}) as Record<string, Record<string, NodeServer>>);
+    for (const h of lab.haproxy) {
+      for (const row of Object.values(end[h.node] ?? {})) {
+        const was = start[h.node]?.[row.key];
+        if (!was) continue;
+        const cmds: string[] = [];
+        if (isOut(row.status) && !isOut(was.status)) cmds.push(`set server ${row.key} state ready`);
+        if (row.weight !== was.weight && was.weight > 0) cmds.push(`set weight ${row.key} ${was.weight}`);
+        for (const c of cmds) {
+          await masterCommand(lab, h.container, c).catch(() => undefined);
+          obs.cleanup.push(`${h.node}: ${c}`);
+        }
+      }
+    }
+    obs.metrics.after = await readMetrics(ctx, p, obs).catch(() => ({}));
+  }
+  return obs;
+}
+
+export const runbookDrill = defineProbe<Params, DrillObservations>({
+  kind: 'runbook-drill',
+  needs: 'lab',
+  traffic: 'exclusive',
+  skipReason: NEEDS_SERVER_COUNTERS,
+  observe(ctx, p) {
+    const { kind: _k, judge: _j, ...drill } = p;
+    return ctx.shared(`runbook-drill ${JSON.stringify(drill)}`, () => runDrill(ctx, drill));
+  },
+  decide: (o, p) => {
+    const { kind: _k, judge, ...drill } = p;
+    return decide(o, { ...drill, judge });
+  },
+});

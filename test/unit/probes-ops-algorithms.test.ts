@@ -1,0 +1,333 @@
+// The pure halves of the exp6/exp8 probe kinds: each decide() replayed on observations recorded from real
+// labs (test/fixtures/observations/<kind>/*.json: the solution, the start state and deliberate mistakes),
+// and the parsers they rely on (log lines, printed numbers, Prometheus states, RDP bytes, drill output).
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Probe } from '../../src/checks/schema.js';
+import * as healthCheckAnswers from '../../src/checks/probes/health-check-answers.js';
+import * as httplogLine from '../../src/checks/probes/httplog-line.js';
+import * as lbHashKey from '../../src/checks/probes/lb-hash-key.js';
+import * as lbLeastconn from '../../src/checks/probes/lb-leastconn.js';
+import * as rdpCookie from '../../src/checks/probes/rdp-cookie.js';
+import * as runbookDrill from '../../src/checks/probes/runbook-drill.js';
+import * as runtimeAdmin from '../../src/checks/probes/runtime-admin.js';
+import { listeningUnix, prometheusServerState, socatAddress } from '../../src/checks/probes/node-ops.js';
+import type { Outcome } from '../../src/checks/types.js';
+import { loadLab } from '../../src/labs/load.js';
+
+const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/observations');
+
+interface Fixture {
+  about: string;
+  params: Record<string, unknown>;
+  expect?: { status: string; message: string };
+  judges?: Record<string, { status: string; message: string }>;
+  observed: unknown;
+}
+
+function fixtures(kind: string): [string, Fixture][] {
+  const dir = path.join(FIXTURES, kind);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => [f.replace(/\.json$/, ''), JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as Fixture]);
+}
+
+/** The probe's parameters as lab.yaml gives them, with the schema's defaults. */
+const params = <T>(kind: string, p: Record<string, unknown>) => Probe.parse({ kind, ...p }) as T;
+
+const DECIDERS: Record<string, (obs: never, p: never) => Outcome> = {
+  'health-check-answers': healthCheckAnswers.decide as never,
+  'httplog-line': httplogLine.decide as never,
+  'lb-hash-key': lbHashKey.decide as never,
+  'lb-leastconn': lbLeastconn.decide as never,
+  'rdp-cookie': rdpCookie.decide as never,
+  'runtime-admin': runtimeAdmin.decide as never,
+};
+
+describe('decide() on recorded observations', () => {
+  for (const [kind, decide] of Object.entries(DECIDERS)) {
+    describe(kind, () => {
+      const cases = fixtures(kind);
+      it('has recorded cases that pass and that fail', () => {
+        const statuses = new Set(cases.map(([, f]) => f.expect!.status));
+        expect([...statuses].sort()).toEqual(['fail', 'pass']);
+      });
+      for (const [name, f] of cases) {
+        it(`${name}: ${f.about} → ${f.expect!.status}`, () => {
+          const out = decide(f.observed as never, params(kind, f.params) as never);
+          expect({ status: out.status, message: out.message.en }).toEqual(f.expect);
+          expect(out.observed).toEqual(f.observed);
+          expect(out.message.zh.length).toBeGreaterThan(0);
+        });
+      }
+    });
+  }
+
+  describe('runbook-drill (one drill, five judges)', () => {
+    const cases = fixtures('runbook-drill');
+    it('covers the solution, the start state and at least five mistakes', () => {
+      expect(cases.map(([n]) => n)).toEqual(expect.arrayContaining(['solution', 'start', 'no-wait', 'haproxy1-only', 'prints-stot']));
+      expect(cases.length).toBeGreaterThanOrEqual(7);
+    });
+    for (const [name, f] of cases) {
+      for (const [judge, want] of Object.entries(f.judges!)) {
+        it(`${name} (${f.about}): ${judge} → ${want.status}`, () => {
+          const p = params<runbookDrill.DrillParams>('runbook-drill', { ...f.params, judge });
+          const out = runbookDrill.decide(f.observed as runbookDrill.DrillObservations, { ...p, judge: judge as runbookDrill.Judge });
+          expect({ status: out.status, message: out.message.en }).toEqual(want);
+        });
+      }
+    }
+  });
+});
+
+describe('exp6 lab.yaml', () => {
+  it('gives every runbook-drill check the same drill parameters, so one drill serves them all', () => {
+    const drills = loadLab('exp6').def.checks.filter((c) => c.probe.kind === 'runbook-drill');
+    expect(drills.map((c) => (c.probe as { judge: string }).judge).sort()).toEqual(['drain', 'metrics', 'no-drop', 'restore', 'sessions']);
+    const shapes = new Set(drills.map((c) => JSON.stringify({ ...c.probe, judge: undefined })));
+    expect(shapes.size).toBe(1);
+  });
+});
+
+describe('runbook-drill: what the runbook printed', () => {
+  it('takes the last standalone number of a line, never a name, an address or host:port', () => {
+    const cases: [string, number | null][] = [
+      ['haproxy1: web-backend/web2 current sessions: 3', 3],
+      ['sessions=0', 0],
+      ['sessions:12', 12],
+      ['web2 在途会话：4', 4],
+      ['当前会话数 5。', 5],
+      ['7', 7],
+      ['draining web-backend/web2', null],
+      ['server nginx2:10080', null],
+      ['backend at 10.0.0.22:10080', null],
+      ['web-backend,web2,0,0,3,5,,40,', null],
+      ['', null],
+    ];
+    for (const [line, n] of cases) expect(runbookDrill.lastNumber(line), line).toBe(n);
+  });
+
+  it('ranges scur over a window, counting the value that holds at its start', () => {
+    const s = (t: number, scur: number) => ({ t, key: 'b/s', status: 'UP', scur, stot: 0, weight: 1 });
+    const samples = [s(0, 2), s(100, 2), s(200, 1), s(300, 0)];
+    expect(runbookDrill.scurRange(samples, ['b/s'], 150, 250)).toEqual({ lo: 1, hi: 2 });
+    expect(runbookDrill.scurRange(samples, ['b/s'], 310, 400)).toEqual({ lo: 0, hi: 0 });
+    expect(runbookDrill.scurRange(samples, ['other'], 0, 400)).toBeNull();
+  });
+
+  it('parses the stamped script output, the sampler and the request loop', () => {
+    const T = 1_795_647_539_000;
+    const run = runbookDrill.parseScriptRun(
+      [`@@tok B ${T}`, `${T + 10} web2 sessions: 1`, `${T + 20} `, `${T + 30} @@tok RC 0`, `@@tok E ${T + 40}`].join('\n'),
+      'tok',
+      ['drain'],
+    );
+    expect(run).toEqual({ args: ['drain'], found: true, start: T, end: T + 40, exit: 0, lines: [{ t: T + 10, text: 'web2 sessions: 1' }, { t: T + 20, text: '' }] });
+    expect(runbookDrill.parseScriptRun('@@tok NOFILE\n', 'tok', ['drain']).found).toBe(false);
+    const header = 'H # pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,weight';
+    const samples = runbookDrill.parseSamples([header, 'S 5 web,web2,0,0,2,3,,40,0,0,,0,,0,0,0,0,DRAIN,1'].join('\n'));
+    expect(samples).toEqual([{ t: 5, key: 'web/web2', status: 'DRAIN', scur: 2, stot: 40, weight: 1 }]);
+    const loop = runbookDrill.parseLoop(['1 2 {"app": "app1", "peer": "10.0.0.5"} 200', '3 4  000', 'junk'].join('\n'));
+    expect(loop).toEqual([
+      { start: 1, end: 2, body: '{"app": "app1", "peer": "10.0.0.5"}', code: '200' },
+      { start: 3, end: 4, body: '', code: '000' },
+    ]);
+  });
+
+  it('runs the student script with sh, or bash when its first line says so, under a time limit', () => {
+    const cmd = runbookDrill.scriptCommand('runbook.sh', ['drain'], 'tok', 20);
+    expect(cmd).toContain("f='/lab/workspace/runbook.sh'");
+    expect(cmd).toContain('head -n 1 "$f" | grep -q bash && run=bash');
+    expect(cmd).toContain(`timeout 20 $run "$f" 'drain'`);
+  });
+
+  it('keeps only the samples where something changed, and every judge reads the same from them', () => {
+    for (const [name, f] of fixtures('runbook-drill')) {
+      const full = f.observed as runbookDrill.DrillObservations;
+      const compact = { ...full, samples: Object.fromEntries(Object.entries(full.samples).map(([n, s]) => [n, runbookDrill.compactSamples(s)])) };
+      expect(Object.values(compact.samples).flat().length, name).toBeLessThanOrEqual(Object.values(full.samples).flat().length);
+      for (const judge of ['drain', 'no-drop', 'sessions', 'restore', 'metrics'] as const) {
+        const p = { ...params<runbookDrill.DrillParams>('runbook-drill', { ...f.params, judge }), judge };
+        expect(runbookDrill.decide(compact, p).message, `${name} ${judge}`).toEqual(runbookDrill.decide(full, p).message);
+      }
+    }
+    const s = (t: number, scur: number) => ({ t, key: 'b/s', status: 'UP', scur, stot: 1, weight: 1 });
+    expect(runbookDrill.compactSamples([s(1, 0), s(2, 0), s(3, 1), s(4, 1), s(5, 1)]).map((x) => x.t)).toEqual([1, 3, 5]);
+  });
+
+  it('normalises show stat statuses to the exporter\'s states', () => {
+    expect(['MAINT (via b/s)', 'DRAIN', 'UP 1/2', 'no check', 'DOWN'].map(runbookDrill.normState)).toEqual(['MAINT', 'DRAIN', 'UP', 'UP', 'DOWN']);
+  });
+});
+
+describe('httplog-line: the HTTP log format', () => {
+  const line = '172.28.23.10:52648 [25/Nov/2026:22:10:01.123] web-in web-backend/web1 0/0/1/2/3 200 250 - - ---- 1/1/0/0/0 0/0 "GET /api/lab-log-1a2b HTTP/1.1"';
+
+  it('parses option httplog lines, with or without a syslog header', () => {
+    const f = httplogLine.parseHttpLog(line);
+    expect(f).toEqual({ client: '172.28.23.10', frontend: 'web-in', backend: 'web-backend', server: 'web1', timers: [0, 0, 1, 2, 3], status: 200, request: 'GET /api/lab-log-1a2b HTTP/1.1' });
+    expect(httplogLine.parseHttpLog(`<134>Nov 25 22:10:01 haproxy[8]: ${line}`)?.server).toBe('web1');
+    expect(httplogLine.parseHttpLog(line.replace('web-in ', 'https-in~ '))?.frontend).toBe('https-in');
+  });
+
+  it('rejects the connection log and the TCP log', () => {
+    expect(httplogLine.parseHttpLog('Connect from 172.28.23.10:56688 to 172.28.24.11:80 (web-in/HTTP)')).toBeNull();
+    expect(httplogLine.parseHttpLog('172.28.23.10:5000 [25/Nov/2026:22:10:01.123] rdp rdp/ts1 1/0/300 212 -- 1/1/0/0/0 0/0')).toBeNull();
+  });
+
+  it('names each field that does not match the request', () => {
+    const f = httplogLine.parseHttpLog(line)!;
+    const ctx = { clientAddress: '172.28.23.10', frontends: ['web-in'], servers: ['web-backend/web1'] };
+    expect(httplogLine.fieldProblems(f, { status: 200 }, ctx)).toEqual([]);
+    const bad = httplogLine.fieldProblems(f, { status: 404 }, { clientAddress: '10.9.9.9', frontends: ['other'], servers: [] }).map((x) => x.en);
+    expect(bad).toEqual([
+      'client address 172.28.23.10, but the request came from 10.9.9.9',
+      'frontend "web-in" is not a frontend HAProxy reports',
+      'backend/server "web-backend/web1" is not a server HAProxy reports',
+      'status 200, but the client got 404',
+    ]);
+  });
+});
+
+describe('node-ops helpers', () => {
+  it('reads haproxy_server_status as a state label (2.4+) or the old number', () => {
+    const page = [
+      'haproxy_server_status{proxy="web",server="web2",state="UP"} 0',
+      'haproxy_server_status{proxy="web",server="web2",state="MAINT"} 1',
+      'haproxy_server_status{proxy="web",server="web3",state="UP"} 1',
+    ].join('\n');
+    expect(prometheusServerState(page, 'web', 'web2')).toBe('MAINT');
+    expect(prometheusServerState(page, 'web', 'web3')).toBe('UP');
+    expect(prometheusServerState(page, 'web', 'nope')).toBeNull();
+    expect(prometheusServerState('haproxy_server_status{proxy="web",server="web2"} 2', 'web', 'web2')).toBe('MAINT');
+  });
+
+  it('finds the unix sockets HAProxy listens on, never lab\'s master socket', () => {
+    const unix = [
+      'Num       RefCount Protocol Flags    Type St Inode Path',
+      '0000: 00000002 00000000 00010000 0001 01 1 /var/run/haproxy.sock.8.tmp',
+      '0000: 00000002 00000000 00010000 0001 01 2 /run/lab-master.sock',
+      '0000: 00000003 00000000 00000000 0001 03 3 /run/other.sock',
+    ].join('\n');
+    expect(listeningUnix(unix)).toEqual(['/var/run/haproxy.sock']);
+    expect(socatAddress('/var/run/haproxy.sock')).toBe('UNIX-CONNECT:/var/run/haproxy.sock');
+    expect(socatAddress('ipv4@127.0.0.1:9999')).toBe('TCP:127.0.0.1:9999');
+  });
+
+  it('runtime-admin: the level from show cli level, or from an admin command\'s answer', () => {
+    expect(runtimeAdmin.levelOf({ level: 'admin', probe: '' })).toBe('admin');
+    expect(runtimeAdmin.levelOf({ level: 'operator', probe: '' })).toBe('operator');
+    expect(runtimeAdmin.levelOf({ level: 'Unknown command', probe: 'No such backend.' })).toBe('admin');
+    expect(runtimeAdmin.levelOf({ level: '', probe: 'Permission denied' })).toBe('user or operator');
+  });
+});
+
+describe('rdp-cookie: the Connection Request the grader sends', () => {
+  it('is TPKT + X.224 CR with the cookie line and an RDP_NEG_REQ, lengths included', () => {
+    const esc = rdpCookie.rdpRequest('mstshash', 'anna');
+    const bytes = Buffer.from(esc.split('\\').slice(1).map((o) => parseInt(o, 8)));
+    expect(bytes.length).toBe(42);
+    expect([...bytes.subarray(0, 11)]).toEqual([0x03, 0x00, 0x00, 42, 37, 0xe0, 0, 0, 0, 0, 0]);
+    expect(bytes.subarray(11, 34).toString('latin1')).toBe('Cookie: mstshash=anna\r\n');
+    expect([...bytes.subarray(34)]).toEqual([0x01, 0x00, 0x08, 0x00, 0x03, 0x00, 0x00, 0x00]);
+  });
+});
+
+describe('lb-leastconn: how sure a pass is', () => {
+  const obs = (busy: string[][], quick: number[]): lbLeastconn.LeastconnObservations => ({
+    path: '/lc/',
+    backend: 'lc',
+    servers: ['lc/a', 'lc/b', 'lc/c'].map((key) => ({ key, addr: '' })),
+    holdsSeen: 2,
+    nodes: busy.map((b, i) => ({ node: `haproxy${i + 1}`, busy: b, busyAfter: b, quick: { 'lc/c': quick[i]! } })),
+    sent: quick.reduce((a, b) => a + b, 0),
+    failed: 0,
+    reached: quick.reduce((a, b) => a + b, 0),
+  });
+
+  it('bounds the chance that random (two draws) would have avoided the busy servers too', () => {
+    expect(lbLeastconn.randomWouldPass(obs([['lc/a'], ['lc/b']], [36, 36]))).toBeCloseTo((8 / 9) ** 72, 12);
+    expect(lbLeastconn.randomWouldPass(obs([['lc/a', 'lc/b'], []], [36, 36]))).toBeCloseTo((5 / 9) ** 36, 12);
+  });
+
+  it('passes only when that chance is at most 1e-3, and says so otherwise', () => {
+    expect(lbLeastconn.decide(obs([['lc/a'], ['lc/b']], [36, 36])).status).toBe('pass');
+    const few = lbLeastconn.decide(obs([['lc/a'], []], [20, 20]));
+    expect(few.status).toBe('fail');
+    expect(lbLeastconn.isInconclusive(few)).toBe(true);
+    expect(few.message.en).toMatch(/too few to tell/);
+  });
+
+  it('fails when every node has all servers busy or none (nothing to compare)', () => {
+    expect(lbLeastconn.decide(obs([[], []], [36, 36])).message.en).toMatch(/nothing to compare/);
+  });
+});
+
+// Found by a hostile read of each lesson: ways to pass without doing it, and correct answers that could fail.
+describe('hostile review', () => {
+  const recorded = (kind: string, name: string) => JSON.parse(readFileSync(path.join(FIXTURES, kind, `${name}.json`), 'utf8')) as Fixture;
+  const drill = () => recorded('runbook-drill', 'solution');
+  const judge = (obs: runbookDrill.DrillObservations, j: runbookDrill.Judge) =>
+    runbookDrill.decide(obs, { ...params<runbookDrill.DrillParams>('runbook-drill', { ...drill().params, judge: j }), judge: j });
+
+  it('a runbook that waits without looking and prints a made-up 0 fails sessions', () => {
+    const obs = drill().observed as runbookDrill.DrillObservations;
+    for (const run of Object.values(obs.drain)) run.lines = [{ t: run.end - 5, text: 'web2 sessions: 0' }];
+    const out = judge(obs, 'sessions');
+    expect(out.status).toBe('fail');
+    expect(out.message.en).toMatch(/printed only 0 while the server still had/);
+  });
+
+  it('a runbook that prints another server\'s count (a steady number) fails sessions', () => {
+    const obs = drill().observed as runbookDrill.DrillObservations;
+    for (const run of Object.values(obs.drain)) run.lines = run.lines.map((l) => ({ ...l, text: 'nginx1 sessions: 9' }));
+    expect(judge(obs, 'sessions').message.en).toMatch(/printed 9 at \+\d+\.\d s, but HAProxy reported/);
+  });
+
+  it('a drain whose runbook exits non-zero fails drain and no-drop, whatever it did', () => {
+    const obs = drill().observed as runbookDrill.DrillObservations;
+    obs.drain.haproxy2!.exit = 1;
+    expect(judge(obs, 'drain').message.en).toMatch(/^haproxy2: `sh runbook.sh drain` exited with status 1/);
+    expect(judge(obs, 'no-drop').message.en).toMatch(/the drain did not finish cleanly/);
+  });
+
+  it('nothing observed is never a pass (no drill, no node, no socket)', () => {
+    const empty = { ...(drill().observed as runbookDrill.DrillObservations), haproxyIps: {}, drain: {}, restore: {} };
+    for (const j of ['drain', 'no-drop', 'sessions', 'restore', 'metrics'] as const) expect(judge(empty, j).status).toBe('fail');
+    const noMetrics = { ...(drill().observed as runbookDrill.DrillObservations), metrics: { during: {}, after: {} } };
+    expect(judge(noMetrics, 'metrics').status).toBe('fail');
+    expect(runtimeAdmin.decide({ nodes: [] }).status).toBe('fail');
+  });
+
+  it('leastconn: busy servers avoided only because they were full (maxconn) fail', () => {
+    const fx = recorded('lb-leastconn', 'leastconn-solution');
+    const obs = fx.observed as lbLeastconn.LeastconnObservations;
+    obs.nodes = obs.nodes.map((n) => ({ ...n, full: n.busy }));
+    expect(lbLeastconn.decide(obs).message.en).toMatch(/session limit \(maxconn\)/);
+  });
+
+  it('httplog: `option httplog clf` (the Common Log Format variant) is an HTTP log too', () => {
+    const clf =
+      '172.28.23.10 - - [25/Nov/2026:22:10:01 +0000] "GET /api/lab-log-1a2b HTTP/1.1" 200 250 "" "" 52648 123 "web-in" "web-backend" "web1" 0 0 1 2 3 ---- 1 1 0 0 0 0 0 "" ""';
+    expect(httplogLine.parseHttpLog(clf)).toEqual({
+      client: '172.28.23.10',
+      frontend: 'web-in',
+      backend: 'web-backend',
+      server: 'web1',
+      timers: [0, 0, 1, 2, 3],
+      status: 200,
+      request: 'GET /api/lab-log-1a2b HTTP/1.1',
+    });
+  });
+
+  it('health checks: a check on the plain HTTP port with ssl-hello-chk (L6RSP) is a failing check, not a pass', () => {
+    const fx = recorded('health-check-answers', 'ssl-hello-solution');
+    const obs = fx.observed as healthCheckAnswers.CheckAnswersObservations;
+    for (const s of obs.servers) for (const n of Object.values(s.nodes)) Object.assign(n, { status: 'DOWN', checkStatus: 'L6RSP' });
+    const out = healthCheckAnswers.decide(obs, params('health-check-answers', fx.params));
+    expect(out.message.en).toMatch(/its check fails on haproxy1 \(L6RSP\)/);
+  });
+});
