@@ -1,28 +1,38 @@
 import { defineConfig } from 'vitest/config';
+import LongestFirst from './test/helpers/sequencer.js';
 
-// Unit tests run in parallel with no engine. End-to-end tests share one Docker engine and one set of
-// images (built once by the global setup), so they run one file at a time.
+// Three groups, one after the other:
+//   0. unit: no engine, every core.
+//   1. e2e: files that each stand up labs of their own (unique names, subnets allocated per lab) run
+//      three at a time. An idle lab costs almost nothing (bench/idle.mjs), and most of an e2e file's time
+//      is waiting on HAProxy's timers, so three overlap well on two cores.
+//   2. e2e-alone: what must not share the machine: restarting the engine every lab uses, and the fault
+//      drills whose figures (failed requests, time to recover) are the subject of the test.
+// Projects of one group must agree on maxWorkers, hence a group each.
+const E2E_ALONE = ['test/e2e/engine-restart.test.ts', 'test/e2e/drill.test.ts'];
+const e2e = {
+  globalSetup: ['test/e2e/global-setup.ts'],
+  testTimeout: 300_000,
+  hookTimeout: 600_000,
+};
+
 export default defineConfig({
   test: {
     reporters: ['default', './test/helpers/summary-reporter.ts'],
+    sequence: { sequencer: LongestFirst },
     projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 60_000, sequence: { groupOrder: 0 } } },
       {
         test: {
-          name: 'unit',
-          include: ['test/unit/**/*.test.ts'],
-          testTimeout: 60_000,
-        },
-      },
-      {
-        test: {
+          ...e2e,
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
-          globalSetup: ['test/e2e/global-setup.ts'],
-          fileParallelism: false,
-          testTimeout: 300_000,
-          hookTimeout: 600_000,
+          exclude: E2E_ALONE,
+          maxWorkers: 3,
+          sequence: { groupOrder: 1 },
         },
       },
+      { test: { ...e2e, name: 'e2e-alone', include: E2E_ALONE, fileParallelism: false, sequence: { groupOrder: 2 } } },
     ],
   },
 });

@@ -35,6 +35,9 @@ export function listrProgress(stream: NodeJS.WriteStream = process.stderr): Prog
       const list = new Listr<unknown, 'default', 'simple'>(tasks.map(toListr), {
         concurrent: concurrency(opts),
         exitOnError: true,
+        // listr2's own SIGINT handler exits with 127 at once; Ctrl-C is ours (cli/interrupt.ts): the
+        // domain aborts, releases the lock and says what state it left (exit 130).
+        registerSignalListeners: false,
         renderer: 'default',
         fallbackRenderer: 'simple',
         // listr2 switches to the fallback renderer when this returns true.

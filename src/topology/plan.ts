@@ -79,6 +79,10 @@ function recreateReason(node: LabNode, seen: ContainerInfo, netChange: string | 
   const before = seen.labels[LABEL.mounts];
   if (before !== undefined && before !== node.container.labels[LABEL.mounts]) return 'a folder it mounts was replaced';
   if (seen.state === 'dead' || seen.state === 'restarting') return `was ${seen.state}`;
+  // Created but not connected to all its networks: an earlier `lab up` was stopped (Ctrl-C, kill) between
+  // creating the container and connecting the rest. Started as is, it would lack an interface.
+  const unattached = node.container.endpoints.find((e) => !(e.network in seen.addresses));
+  if (unattached) return `not on network ${unattached.network} (an interrupted create)`;
   return undefined;
 }
 

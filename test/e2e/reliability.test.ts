@@ -225,33 +225,3 @@ describe('two commands on one lab at once', () => {
     }
   }, 600_000);
 });
-
-describe('after the Docker engine restarts', () => {
-  // Last in this file: it restarts the engine every test shares (CI runs e2e files one at a time).
-  it('lab status tells the truth (every node stopped, exit 1) and lab up repairs', async () => {
-    const lab = await startLab('exp2', 'dockerd');
-    try {
-      const { execa } = await import('execa');
-      const { ensureEngine } = await import('../../src/engine/provision.js');
-      const pid = Number((await execa('pgrep', ['-xo', 'dockerd'])).stdout.trim());
-      process.kill(pid, 'SIGTERM');
-      for (let i = 0; i < 120; i++) {
-        if (!(await runtime.version().then(() => true, () => false))) break;
-        await new Promise((r) => setTimeout(r, 500));
-      }
-      // Started again the way `lab up --yes` would start it.
-      await ensureEngine(runtime, { yes: true, interactive: false, log: () => {} });
-      const st = await cli(['-n', lab.name, 'status', '--json'], { runtime, cwd: lab.cwd });
-      expect(st.code).toBe(1);
-      const s = JSON.parse(st.stdout) as { nodes: { name: string; state: string; healthy: boolean }[] };
-      expect(s.nodes).toHaveLength(12);
-      expect(s.nodes.filter((n) => n.healthy)).toEqual([]);
-      expect(new Set(s.nodes.map((n) => n.state))).toEqual(new Set(['exited']));
-      const r = await lab.up();
-      expect(r.recreated).toEqual([]);
-      await expectHealthy(lab.name);
-    } finally {
-      await lab.destroy();
-    }
-  }, 600_000);
-});

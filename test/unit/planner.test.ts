@@ -83,6 +83,20 @@ describe('planUp', () => {
     expect(again.unchanged).toHaveLength(NODES.length);
   });
 
+  it('recreates a container an interrupted up created but never connected to all its networks', async () => {
+    const rt = new FakeRuntime();
+    await run(rt, desired());
+    const observed = await observe(rt);
+    const lvs1 = observed.containers.find((c) => c.name === 'p-lvs1')!;
+    // Created on its first network only: `lab up` was stopped before it connected the rest.
+    lvs1.addresses = { 'p-edge': '' };
+    lvs1.state = 'created';
+    const plan = planUp(desired(), observed);
+    const why = 'not on network p-proxy (an interrupted create)';
+    expect(planToString(plan).split('\n').slice(0, 3)).toEqual([`remove container p-lvs1 (${why})`, `create container p-lvs1 (${why})`, 'start container p-lvs1']);
+    expect(createdBy(plan)).toEqual(['p-lvs1']);
+  });
+
   it('reloads only the nodes whose config files changed', async () => {
     const rt = new FakeRuntime();
     const first = desired();

@@ -12,9 +12,11 @@ export async function run(o: Options, deps: Deps): Promise<number> {
   const { io } = deps;
   const s = io.style;
   const st = await labStatus(deps.runtime, deps.labName);
+  // The same exit code with or without --json: scripts read the code, people read the table.
+  const code = st.missing.length || st.nodes.some((n) => !n.healthy) ? 1 : 0;
   if (o.json) {
     printJson(io, st);
-    return 0;
+    return code;
   }
   if (st.nodes.length === 0) {
     say(io, `Lab "${st.name}" is not running. Start it with \`lab up exp2\`.`);
@@ -44,7 +46,7 @@ export async function run(o: Options, deps: Deps): Promise<number> {
     say(io);
     say(io, s.red(`missing: ${st.missing.join(', ')} (removed outside lab?)`) + '  run `lab up` to repair');
   }
-  return st.missing.length || st.nodes.some((n) => !n.healthy) ? 1 : 0;
+  return code;
 }
 
 export function define(program: Command, act: Act): void {
