@@ -6,10 +6,12 @@ import LongestFirst from './test/helpers/sequencer.js';
 //   1. e2e: files that each stand up labs of their own (unique names, subnets allocated per lab) run
 //      three at a time. An idle lab costs almost nothing (bench/idle.mjs), and most of an e2e file's time
 //      is waiting on HAProxy's timers, so three overlap well on two cores.
-//   2. e2e-alone: what must not share the machine: restarting the engine every lab uses, and the fault
-//      drills whose figures (failed requests, time to recover) are the subject of the test.
+//   2. e2e-alone: what must not share the machine: restarting the engine every lab uses; the fault
+//      drills, whose figures (failed requests, time to recover) are the subject of the test; and the
+//      reliability file, whose eighteen `lab up` runs load the engine enough (load 14 on two cores) that
+//      probes in the labs beside it time out.
 // Projects of one group must agree on maxWorkers, hence a group each.
-const E2E_ALONE = ['test/e2e/engine-restart.test.ts', 'test/e2e/drill.test.ts'];
+const E2E_ALONE = ['test/e2e/reliability.test.ts', 'test/e2e/drill.test.ts', 'test/e2e/engine-restart.test.ts'];
 const e2e = {
   globalSetup: ['test/e2e/global-setup.ts'],
   testTimeout: 300_000,

@@ -36,6 +36,9 @@ export function recreations(plan: Plan) {
 export async function assertConfigsBeforeRecreate(runtime: Runtime, plan: Plan, opts: GuardOptions): Promise<void> {
   const checked = new Set<string>();
   for (const node of recreations(plan)) {
+    // A node that is not running serves no good config to keep (stopped, or created by an interrupted
+    // `lab up` and never started, its upstreams perhaps not created yet): recreate it as planned.
+    if (!opts.running.includes(node.container.name)) continue;
     const v = kindOf(node.role).service?.validator({ experiment: opts.experiment, keepalived: opts.keepalived });
     if (!v) continue;
     // Nodes of a role with the same image, mounts and environment read the same files: validate once.
@@ -48,7 +51,7 @@ export async function assertConfigsBeforeRecreate(runtime: Runtime, plan: Plan, 
     if (net) {
       const r = await runtime.run({ image: node.container.image, cmd: v.cmd, mounts: node.container.mounts, env: node.container.env, network: net, labels: { ...opts.labels, 'lab.probe': 'validate' } });
       if (r.exitCode !== 0) failure = describeFailure(`${r.stdout}${r.stderr}`.trim(), v, opts.workspaceRoot, opts.extra);
-    } else if (opts.running.includes(node.container.name)) {
+    } else {
       failure = await validateInContainer(runtime, node.container.name, v, opts.workspaceRoot, opts.extra);
     }
     if (failure) {

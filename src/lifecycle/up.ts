@@ -4,6 +4,7 @@
 //   → plan (pure) → execute → wait until the lab really works.
 // `--dry-run` runs the same pipeline on a recording runtime and a recording file writer, so nothing
 // on the engine or on disk can change; provisioning says what it would do instead of doing it.
+import { sleep } from '../util/sleep.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { inodeOf } from '../util/files.js';
 import path from 'node:path';
@@ -301,14 +302,16 @@ export async function upLab(opts: UpOptions, deps: UpDeps): Promise<UpResult> {
         try {
           // Two labs starting at once on one engine may choose the same free subnets (each lab's lock
           // covers only itself); the engine refuses the second network. Observe and plan again: the
-          // subnets now taken are skipped.
+          // subnets now taken are skipped. The random pause keeps labs that collided from choosing
+          // again in lockstep (three or four test labs starting together did, four times running).
           for (let attempt = 0; ; attempt++) {
             try {
               await executePlan(runtime, plan, hooks, within(ctl));
               break;
             } catch (e) {
-              if (attempt >= 3 || !/Pool overlaps|overlaps with other one/i.test((e as Error).message)) throw e;
+              if (attempt >= 8 || !/Pool overlaps|overlaps with other one/i.test((e as Error).message)) throw e;
               ctl.output('another lab took the same subnets meanwhile: planning again');
+              await sleep(200 + Math.random() * 1500);
               view = await observeLab(runtime, labName);
               await makePlan();
             }

@@ -19,6 +19,8 @@ const SECONDS: Record<string, number> = {
 
 export default class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    // Files of a project that runs one at a time keep the config's order (the engine restart last).
+    const listed = (f: TestSpecification) => f.project.config.include.indexOf(path.relative(f.project.config.root, f.moduleId));
     const base = await super.sort(files);
     const seconds = (f: TestSpecification) => SECONDS[path.basename(f.moduleId)] ?? 0;
     // Stable: groups and projects keep the base order; within one, longest first.
@@ -28,6 +30,7 @@ export default class LongestFirst extends BaseSequencer {
         const group = a.f.project.config.sequence.groupOrder - b.f.project.config.sequence.groupOrder;
         if (group !== 0) return group;
         if (a.f.project.name !== b.f.project.name) return a.i - b.i;
+        if (listed(a.f) >= 0 && listed(b.f) >= 0) return listed(a.f) - listed(b.f);
         return seconds(b.f) - seconds(a.f) || a.i - b.i;
       })
       .map(({ f }) => f);
