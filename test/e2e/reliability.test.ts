@@ -105,6 +105,15 @@ describe('one lab through a week of accidents', () => {
     await expectHealthy(lab.name);
   });
 
+  it('a director killed outright (SIGKILL, as in a power cut) starts again with lab up', async () => {
+    // Its keepalived leaves pid files behind; the restarted container must not take them for a live daemon.
+    await runtime.signal(`${lab.name}-lvs1`, 'SIGKILL');
+    for (let i = 0; i < 40 && (await runtime.inspectContainer(`${lab.name}-lvs1`))?.state === 'running'; i++) await new Promise((r) => setTimeout(r, 250));
+    const r = await lab.up();
+    expect(r.recreated).toEqual([]);
+    await expectHealthy(lab.name);
+  });
+
   it('a container removed, a node stopped and a network deleted behind lab\'s back: status says so, up repairs', async () => {
     await runtime.removeContainer(`${lab.name}-haproxy2`);
     await runtime.stopContainer(`${lab.name}-nginx1`, 2);

@@ -10,7 +10,7 @@ import type { Outcome, ProbeImpl } from '../types.js';
 import { t } from '../types.js';
 import { Disturbed, measureAgain, NEEDS_SERVER_COUNTERS } from './lb-distribution.js';
 import { token } from './node-ops.js';
-import { serverDeltas, serverRows } from './server-counters.js';
+import { connectionsBySize, serverRows } from './server-counters.js';
 import { fail, pass } from './util.js';
 
 type Params = ProbeOf<'rdp-cookie'>;
@@ -64,13 +64,20 @@ export function decide(obs: RdpObservations): Outcome {
   return out(pass(MESSAGES.passed(obs.rounds.length, obs.repeat, used.size, obs.port)));
 }
 
-/** The bytes of an RDP Connection Request carrying `Cookie: <name>=<user>`, as printf octal escapes (POSIX sh). */
-export function rdpRequest(cookie: string, user: string): string {
+/** An RDP Connection Request carrying `Cookie: <name>=<user>`. */
+function rdpRequestBytes(cookie: string, user: string): number[] {
   const line = Buffer.from(`Cookie: ${cookie}=${user}\r\n`, 'latin1');
   const neg = [0x01, 0x00, 0x08, 0x00, 0x03, 0x00, 0x00, 0x00];
   const len = 4 + 7 + line.length + neg.length;
-  const bytes = [0x03, 0x00, len >> 8, len & 0xff, len - 5, 0xe0, 0, 0, 0, 0, 0, ...line, ...neg];
-  return bytes.map((b) => `\\${b.toString(8).padStart(3, '0')}`).join('');
+  return [0x03, 0x00, len >> 8, len & 0xff, len - 5, 0xe0, 0, 0, 0, 0, 0, ...line, ...neg];
+}
+
+/** Its length: what one probe connection sends through a server. */
+export const requestBytes = (cookie: string, user: string) => rdpRequestBytes(cookie, user).length;
+
+/** Its bytes as printf octal escapes (POSIX sh). */
+export function rdpRequest(cookie: string, user: string): string {
+  return rdpRequestBytes(cookie, user).map((b) => `\\${b.toString(8).padStart(3, '0')}`).join('');
 }
 
 async function observe(ctx: Parameters<ProbeImpl<Params>['run']>[0], p: Params): Promise<RdpObservations> {
@@ -84,7 +91,9 @@ async function observe(ctx: Parameters<ProbeImpl<Params>['run']>[0], p: Params):
     const script = `for i in $(seq 1 ${p.repeat}); do ( ${one} ) & done; wait\n`;
     const r = await lab.runtime.exec(lab.client, ['sh', '-s'], { stdin: script, timeoutMs: 15_000 });
     const next = await serverRows(lab);
-    const d = serverDeltas(snap, next);
+    // Counted by bytes, not sessions: each probe connection sends exactly one Connection Request, while
+    // the directors' health checks open sessions on this listener that carry nothing.
+    const d = connectionsBySize(snap, next, requestBytes(p.cookie, user));
     snap = next;
     if ([...d.values()].some((x) => x < 0)) throw new Disturbed('counters went down (a reload)');
     const deltas = Object.fromEntries([...d.entries()].filter(([, v]) => v > 0));

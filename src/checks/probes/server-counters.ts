@@ -18,6 +18,8 @@ export interface ServerRow {
   addr: string;
   /** Sessions, summed over the HAProxy nodes. */
   stot: number;
+  /** Bytes the clients sent through this server, summed over the nodes. */
+  bin: number;
   /** Per node: sessions. */
   stotBy: Record<string, number>;
   /** Per node: UP, DOWN, MAINT, no check, … */
@@ -44,6 +46,7 @@ export function serverTable(snaps: StatsSnapshot[]): Map<string, ServerRow> {
         svname: r.svname,
         addr: r.addr ?? '',
         stot: 0,
+        bin: 0,
         stotBy: {},
         status: {},
         checkStatus: {},
@@ -51,6 +54,7 @@ export function serverTable(snaps: StatsSnapshot[]): Map<string, ServerRow> {
         algo: algoOf.get(r.pxname) ?? '',
       };
       row.stot += Number(r.stot || 0);
+      row.bin += Number(r.bin || 0);
       row.stotBy[node] = Number(r.stot || 0);
       row.status[node] = r.status ?? '';
       row.checkStatus[node] = (r.check_status ?? '').replace(/^\* ?/, '');
@@ -66,12 +70,37 @@ export async function serverRows(stats: StatsSource | LabHandle): Promise<Map<st
   return serverTable(await masterStats(stats).read());
 }
 
+/**
+ * Sessions that carried nothing from a client do not count: the directors' connect-only health checks
+ * (TCP_CHECK every 0.5 s) open one on every mode-tcp proxy that forwards at once, such as exp8's TLS
+ * passthrough and RDP listener, and they would read as other traffic or as requests split over backends.
+ * A probe's requests and connections always send bytes.
+ */
+function carriedBytes(v: ServerRow, b: ServerRow | undefined): boolean {
+  return v.bin !== (b?.bin ?? 0) || v.stot < (b?.stot ?? 0);
+}
+
 /** Session deltas per server between two snapshots (servers that appeared count from 0). */
 export function serverDeltas(before: Map<string, ServerRow>, after: Map<string, ServerRow>): Map<string, number> {
   const d = new Map<string, number>();
   for (const [k, v] of after) {
-    const diff = v.stot - (before.get(k)?.stot ?? 0);
-    if (diff !== 0) d.set(k, diff);
+    const b = before.get(k);
+    const diff = v.stot - (b?.stot ?? 0);
+    if (diff !== 0 && carriedBytes(v, b)) d.set(k, diff);
+  }
+  return d;
+}
+
+/** Per server, how many connections of exactly `size` client bytes each went through it (the RDP probe's). */
+export function connectionsBySize(before: Map<string, ServerRow>, after: Map<string, ServerRow>, size: number): Map<string, number> {
+  const d = new Map<string, number>();
+  for (const [k, v] of after) {
+    const b = before.get(k);
+    if (v.stot < (b?.stot ?? 0)) d.set(k, -1);
+    else {
+      const n = Math.round((v.bin - (b?.bin ?? 0)) / size);
+      if (n !== 0) d.set(k, n);
+    }
   }
   return d;
 }
@@ -96,6 +125,7 @@ export function counterView(before: Map<string, ServerRow>, after: Map<string, S
   const out: CounterView = { deltas: {}, algo: {}, servers: {} };
   for (const [k, v] of after) {
     const b = before.get(k);
+    if (!carriedBytes(v, b)) continue;
     const per: Record<string, number> = {};
     for (const [node, n] of Object.entries(v.stotBy)) {
       const d = n - (b?.stotBy[node] ?? 0);

@@ -52,6 +52,11 @@ fi
 resolve "$src" "$resolved"
 keepalived -t -f "$conf"
 
+# A director killed outright (SIGKILL, a power cut) leaves keepalived's pid files in /run; started
+# again, PIDs repeat in the new namespace and keepalived would say "daemon is already running" and
+# exit. Nothing else runs in this container yet, so any pid file here is stale.
+rm -f /run/keepalived.pid /run/vrrp.pid /run/checkers.pid /run/bfd.pid /run/keepalived/*.pid
+
 pids=()
 if [ "${LAB_FORWARDING:-nftables}" = "nftables" ]; then
   # No IPVS in this kernel: keepalived runs VRRP only (-P); lab-l4-forward does layer-4 forwarding.
