@@ -6,6 +6,7 @@ import { kindOf } from '../topology/kinds/index.js';
 import { describeStep, phaseOf, type Plan, type Step } from '../topology/plan.js';
 import type { FileWriter } from '../util/file-writer.js';
 import { validateInContainer, failureToError } from '../apply/validate.js';
+import { InterruptedError } from '../util/errors.js';
 
 export interface ExecuteHooks {
   writer: FileWriter;
@@ -14,9 +15,24 @@ export interface ExecuteHooks {
   keepalived: 'lab' | 'workspace';
   /** Called after a node (re)started or reloaded with the content it now runs. */
   onApplied(node: string): void;
+  /** Once aborted (Ctrl-C), no further step starts; the ones under way finish (see `steps`). */
+  signal?: AbortSignal;
+  /** Steps under way, so an interrupted `lab up` can let them finish before the process exits. */
+  steps?: { running: number };
 }
 
 async function runStep(runtime: Runtime, step: Step, hooks: ExecuteHooks): Promise<void> {
+  if (hooks.signal?.aborted) throw new InterruptedError('lab up was interrupted');
+  const counter = hooks.steps ?? { running: 0 };
+  counter.running++;
+  try {
+    await runOneStep(runtime, step, hooks);
+  } finally {
+    counter.running--;
+  }
+}
+
+async function runOneStep(runtime: Runtime, step: Step, hooks: ExecuteHooks): Promise<void> {
   switch (step.op) {
     case 'make-dir': return hooks.writer.mkdir(step.dir);
     case 'write-file': return hooks.writer.write(step.file, step.content);

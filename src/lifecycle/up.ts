@@ -153,6 +153,7 @@ export async function upLab(opts: UpOptions, deps: UpDeps): Promise<UpResult> {
   let holder: string | undefined;
   let lock: LabLock | undefined;
   const applied: Record<string, string> = {};
+  const steps = { running: 0 };
   let bctx: BuildContext | undefined;
 
   /** Desired state and plan from the current view; returns the forwarding mode. */
@@ -289,6 +290,8 @@ export async function upLab(opts: UpOptions, deps: UpDeps): Promise<UpResult> {
           return kindOf(n.role).configSources?.(bctx!, 0);
         };
         const hooks = {
+          signal: opts.signal,
+          steps,
           writer,
           experiment: lab.id,
           keepalived: lab.def.topology.keepalived,
@@ -344,6 +347,12 @@ export async function upLab(opts: UpOptions, deps: UpDeps): Promise<UpResult> {
       return run(ctl);
     };
   }
+  // An engine call under way when Ctrl-C comes (a container created but not yet connected to all its
+  // networks) finishes before we exit: the engine would complete it anyway, racing the next `lab up`
+  // (and a network could keep an endpoint of a container removed meanwhile). No new step starts.
+  const settle = async () => {
+    for (const until = Date.now() + 10_000; steps.running > 0 && Date.now() < until; ) await sleep(50);
+  };
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {
     onAbort = () => reject(new InterruptedError('lab up was interrupted'));
@@ -354,7 +363,10 @@ export async function upLab(opts: UpOptions, deps: UpDeps): Promise<UpResult> {
   try {
     await Promise.race([deps.progress.run(tasks), aborted]);
   } catch (e) {
-    if (e instanceof InterruptedError) throw await interruptedAt(deps.runtime, labName, current, lock);
+    if (e instanceof InterruptedError) {
+      await settle();
+      throw await interruptedAt(deps.runtime, labName, current, lock);
+    }
     throw e;
   } finally {
     if (onAbort) opts.signal?.removeEventListener('abort', onAbort);
