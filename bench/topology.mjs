@@ -44,7 +44,7 @@ try {
   for (let i = 0; i < rounds; i++) {
     warm.push(lab('up', 'exp2', '--yes'));
     reup.push(lab('up', 'exp2'));
-    if (i === 0) lab('solve', 'exp2', '--yes');
+    lab('solve', 'exp2', '--yes');
     check.push(lab('check', 'exp2', '--json'));
     down.push(lab('down'));
     if (i < rounds - 1) rmSync(path.join(cwd, 'workspace'), { recursive: true, force: true });
