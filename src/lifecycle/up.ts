@@ -4,9 +4,9 @@
 //   → plan (pure) → execute → wait until the lab really works.
 // `--dry-run` runs the same pipeline on a recording runtime and a recording file writer, so nothing
 // on the engine or on disk can change; provisioning says what it would do instead of doing it.
-import { sleep } from '../util/sleep.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { inodeOf } from '../util/files.js';
+import { sleep } from '../util/sleep.js';
 import path from 'node:path';
 import type { Runtime } from '../runtime/types.js';
 import { RecordingRuntime } from '../runtime/recording.js';

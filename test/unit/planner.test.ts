@@ -97,6 +97,26 @@ describe('planUp', () => {
     expect(createdBy(plan)).toEqual(['p-lvs1']);
   });
 
+  it('once Ctrl-C aborted the run, no further step starts, and the steps under way are counted', async () => {
+    const rt = new FakeRuntime();
+    const ac = new AbortController();
+    const steps = { running: 0 };
+    const plan = planUp(desired(), await observe(rt));
+    let seen = -1;
+    const orig = rt.createNetwork.bind(rt);
+    rt.createNetwork = async (spec) => {
+      seen = Math.max(seen, steps.running);
+      ac.abort();
+      return orig(spec);
+    };
+    const err = await executePlan(rt, plan, { ...hooks, signal: ac.signal, steps }, silentProgress()).catch((e: unknown) => e);
+    expect((err as Error).name).toBe('InterruptedError');
+    // The step under way (counted while it ran) finished; no other step began after the abort.
+    expect(seen).toBe(1);
+    expect(steps.running).toBe(0);
+    expect(rt.calls.filter((c) => /^create(Network|Container)/.test(c))).toHaveLength(1);
+  });
+
   it('reloads only the nodes whose config files changed', async () => {
     const rt = new FakeRuntime();
     const first = desired();
