@@ -47,14 +47,19 @@ export interface DrillResult {
   failedAfterNoticed?: number;
 }
 
-/** The loop in the client: one curl per line, "<epoch ms> <http code> <curl exit>". */
+/**
+ * The loop in the client: one curl per line, "<epoch ms when sent> <http code> <curl exit>". Stamped
+ * when sent, not when answered: a request that times out a second after the layer above noticed the
+ * fault was sent before it noticed.
+ */
 export function loopScript(url: string, seconds: number, intervalMs: number): string {
   const pause = (intervalMs / 1000).toFixed(3);
   return [
     `end=$(( $(date +%s) + ${seconds} ))`,
     'while [ "$(date +%s)" -lt "$end" ]; do',
+    '  sent=$(date +%s%3N)',
     `  code=$(curl -s -o /dev/null -m 1 --connect-timeout 1 -w '%{http_code}' '${url.replace(/'/g, '')}'); rc=$?`,
-    '  echo "$(date +%s%3N) $code $rc"',
+    '  echo "$sent $code $rc"',
     `  sleep ${pause}`,
     'done',
   ].join('\n');

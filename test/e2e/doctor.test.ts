@@ -19,7 +19,10 @@ const runtime = new DockerRuntime();
 
 describe('lab doctor (binary, real engine)', () => {
   it('--json reports the engine, five images present, no IPVS, nftables NAT, and exits 0', async () => {
-    const before = (await runtime.listContainers({ 'lab.probe': '' })).length;
+    // The doctor's own forwarding probes only (they carry no lab name): other e2e files run beside this
+    // one, and their labs' probes come and go.
+    const probes = async () => (await runtime.listContainers({ 'lab.probe': 'forwarding' })).filter((c) => !c.labels['lab.name']).length;
+    const before = await probes();
     const res = await lab(['doctor', '--json']);
     expect(res.stderr).not.toMatch(/internal error/);
     const r = JSON.parse(res.stdout);
@@ -45,7 +48,7 @@ describe('lab doctor (binary, real engine)', () => {
     expect(r.ok).toBe(true);
     expect(res.exitCode).toBe(0);
     // The probe container is gone.
-    expect((await runtime.listContainers({ 'lab.probe': '' })).length).toBe(before);
+    expect(await probes()).toBe(before);
   }, 60_000);
 
   it('human output is a checklist that states the forwarding mode', async () => {

