@@ -5,6 +5,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import type { Runtime } from '../runtime/types.js';
 import { EngineError } from '../util/errors.js';
+import { pidAlive } from '../util/process.js';
 
 export const DOCKERD_LOG = '/var/log/lab-dockerd.log';
 export const DOCKERD_WAIT_MS = 30_000;
@@ -78,21 +79,13 @@ async function startDockerd(dockerd: string, runtime: Runtime, log: (s: string) 
   const sh = await execa('sh', ['-c', '"$0" >>"$1" 2>&1 </dev/null & echo $!', dockerd, DOCKERD_LOG], { detached: true, stdin: 'ignore' });
   const pid = Number(sh.stdout.trim());
   let exited: string | undefined;
-  const alive = () => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
   const deadline = Date.now() + DOCKERD_WAIT_MS;
   while (Date.now() < deadline) {
     if (await answers(runtime)) {
       log('the Docker engine answers');
       return;
     }
-    if (!alive()) {
+    if (!pidAlive(pid)) {
       exited = `dockerd (pid ${pid}) exited`;
       break;
     }

@@ -33,6 +33,7 @@ import { GradeWorker } from './worker.js';
 import { downLab } from '../lifecycle/down.js';
 import type { Runtime } from '../runtime/types.js';
 import { LABEL } from '../topology/labels.js';
+import { pidAlive } from '../util/process.js';
 
 /** Labs on an engine whose project folder is a worker folder under `workRoot` (left by an earlier --keep run). */
 async function staleWorkerLabs(runtime: Runtime, workRoot: string): Promise<string[]> {
@@ -184,15 +185,6 @@ function readFileOr(f: string): string | undefined {
     return readFileSync(f, 'utf8');
   } catch {
     return undefined;
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -8,6 +8,7 @@ import type { Runtime } from '../runtime/types.js';
 import { LABEL } from '../topology/labels.js';
 import { LabError } from '../util/errors.js';
 import { sleep } from '../util/sleep.js';
+import { pidAlive } from '../util/process.js';
 
 export const lockName = (lab: string) => `${lab}-lock`;
 
@@ -22,15 +23,6 @@ export interface LockOptions {
   image: string;
   waitMs?: number;
   onWait?: (line: string) => void;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function holderOf(runtime: Runtime, lab: string): Promise<Record<string, string> | undefined> {

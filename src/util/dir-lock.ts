@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LabError } from './errors.js';
+import { pidAlive } from './process.js';
 
 /** The image-build lock directory; LAB_IMAGE_LOCK overrides it (unit tests with a fake engine use their own). */
 export function imageLockDir(): string {
@@ -19,15 +20,6 @@ function ownerPid(dir: string): number | undefined {
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -53,7 +45,7 @@ export async function acquireDirLock(dir: string, log: (line: string) => void = 
     // No pid yet: the owner is between mkdir and writeFile; give it a few seconds before calling it stale.
     if (pid === undefined) missingPidSince ??= Date.now();
     else missingPidSince = undefined;
-    const stale = pid !== undefined ? !alive(pid) : Date.now() - missingPidSince! > 5_000;
+    const stale = pid !== undefined ? !pidAlive(pid) : Date.now() - missingPidSince! > 5_000;
     if (stale) {
       log(`removing a stale image-build lock${pid ? ` of pid ${pid}` : ''}`);
       rmSync(dir, { recursive: true, force: true });

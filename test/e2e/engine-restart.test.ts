@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { labStatus } from '../../src/lifecycle/status.js';
 import { DockerRuntime } from '../../src/runtime/docker.js';
+import { pidAlive } from '../../src/util/process.js';
 import { lab as cli } from '../helpers/cli.js';
 import { startLab } from '../helpers/lab.js';
 
@@ -27,14 +28,7 @@ describe('after the Docker engine restarts', () => {
       process.kill(pid, 'SIGTERM');
       // A restart as systemd does it: the old dockerd has exited (its API closes seconds earlier, while it
       // still stops containers) before the new one starts.
-      const alive = () => {
-        try {
-          process.kill(pid, 0);
-          return true;
-        } catch {
-          return false;
-        }
-      };
+      const alive = () => pidAlive(pid);
       for (let i = 0; i < 240 && alive(); i++) await new Promise((r) => setTimeout(r, 250));
       expect(alive()).toBe(false);
       // Started again the way `lab up --yes` would start it.

@@ -5,10 +5,10 @@ import { randomBytes } from 'node:crypto';
 import { haproxyValidator } from '../../apply/services.js';
 import { statsSockets } from '../haproxy-config.js';
 import type { ProbeOf } from '../schema.js';
-import { MASTER_SOCKET } from '../stats.js';
 import type { LabHandle, Outcome, StatsSnapshot, Text } from '../types.js';
 import { defineProbe, early } from './define.js';
 import { M } from './haproxy-node.messages.js';
+import { listeningUnix } from './node-ops.js';
 import { brief, fail, listSome, pass, perNode, seen, skip, type Brief } from './util.js';
 import { sleep } from '../../util/sleep.js';
 
@@ -77,17 +77,6 @@ export const haproxyConfigValid = defineProbe<ProbeOf<'haproxy-config-valid'>, C
   },
   decide: decideConfigValid,
 });
-
-/** Listening unix sockets in the container (paths HAProxy bound, minus the `.<pid>.tmp` it binds first). */
-export function listeningUnix(procNetUnix: string): string[] {
-  const paths = new Set<string>();
-  for (const l of procNetUnix.split('\n').slice(1)) {
-    const f = l.trim().split(/\s+/);
-    // Flags 00010000 = __SO_ACCEPTCON (listening); the path is the 8th column.
-    if (f.length >= 8 && f[3] === '00010000' && f[7]!.startsWith('/')) paths.add(f[7]!.replace(/\.\d+\.tmp$/, ''));
-  }
-  return [...paths].filter((x) => !x.startsWith(MASTER_SOCKET));
-}
 
 interface SocketObs {
   nodes: {
