@@ -43,14 +43,16 @@ describe('lab images on the real engine', () => {
 
   it('the forwarding probe sees what this kernel does (no IPVS, nftables NAT) and leaves no container', async () => {
     const refs = imageRefs(await resolveBaseRef(runtime));
-    const before = (await runtime.listContainers({ 'lab.probe': '' })).length;
-    const r = await detectForwarding(runtime, refs.director!);
+    // This probe's containers only: other e2e files run beside this one, and their labs' probes come and go.
+    const mine = { 'lab.test': `images-probe-${process.pid}` };
+    const before = (await runtime.listContainers(mine)).length;
+    const r = await detectForwarding(runtime, refs.director!, mine);
     // What the kernel reports: /proc/net/ip_vs exists exactly when IPVS is in the running kernel.
     const kernelHasIpvs = existsSync('/proc/net/ip_vs');
     expect(r.ipvs.ok).toBe(kernelHasIpvs);
     if (!kernelHasIpvs) expect(r.ipvs.detail).toMatch(/ipvs/i);
     expect(r.nftNat.ok).toBe(true);
     expect(r.mode).toBe(kernelHasIpvs ? 'ipvs' : 'nftables');
-    expect((await runtime.listContainers({ 'lab.probe': '' })).length).toBe(before);
+    expect((await runtime.listContainers(mine)).length).toBe(before);
   }, 60_000);
 });
