@@ -574,6 +574,21 @@ export async function runDrill(ctx: ProbeContext, p: DrillParams): Promise<Drill
     // 3. The maintenance, as soon as the runbook says it is done: Nginx stopped and started again.
     const clean = Object.values(obs.drain).every((r) => r.found && r.exit === 0);
     if (clean) {
+      // A node that still sends the server requests must have one in flight when Nginx stops: otherwise a
+      // runbook that skipped that node would pass no-drop by luck (18 slow workers over two nodes and three
+      // servers leave a node with none on the server about one time in twenty). Out everywhere: no wait.
+      const exposedUntil = Date.now() + p.slowMs + 1000;
+      for (;;) {
+        const rows = await nodeServers(lab);
+        const idle = lab.haproxy.some((h) =>
+          (obs.live[h.node] ?? []).some((k) => {
+            const r = rows[h.node]?.[k];
+            return r !== undefined && !isOut(r.status) && r.weight !== 0 && r.scur === 0;
+          }),
+        );
+        if (!idle || Date.now() > exposedUntil) break;
+        await sleep(100);
+      }
       obs.maintenance.at = Date.now();
       await lab.runtime.stopContainer(nginx.container, 1);
       obs.maintenance.stopped = true;
