@@ -19,9 +19,9 @@ const runtime = new DockerRuntime();
 
 describe('lab doctor (binary, real engine)', () => {
   it('--json reports the engine, five images present, no IPVS, nftables NAT, and exits 0', async () => {
-    // The doctor's own forwarding probes only (they carry no lab name): other e2e files run beside this
-    // one, and their labs' probes come and go.
-    const probes = async () => (await runtime.listContainers({ 'lab.probe': 'forwarding' })).filter((c) => !c.labels['lab.name']).length;
+    // This doctor's forwarding probes only (they carry its lab name): other e2e files run beside this
+    // one, and their probes come and go.
+    const probes = async () => (await runtime.listContainers({ 'lab.probe': 'forwarding', 'lab.name': NAME })).length;
     const before = await probes();
     const res = await lab(['doctor', '--json']);
     expect(res.stderr).not.toMatch(/internal error/);

@@ -5,6 +5,7 @@ import type { Runtime } from '../../runtime/types.js';
 import { ensureEngine } from '../../engine/provision.js';
 import { detectForwarding } from '../../forwarding/probe.js';
 import { ensureImages, imageStatus, type ImageState } from '../../images/index.js';
+import { labSelector } from '../../topology/labels.js';
 import { subnetReport } from '../../topology/subnets.js';
 import { isLabError } from '../../util/errors.js';
 import type { Act } from '../action.js';
@@ -64,7 +65,8 @@ export async function diagnose(runtime: Runtime, labName: string): Promise<Docto
   const director = images.find((i) => i.role === 'director');
   if (director?.present) {
     try {
-      const fwd = await detectForwarding(runtime, director.ref);
+      // With this lab's name, so `lab down` sweeps a probe a killed doctor left behind.
+      const fwd = await detectForwarding(runtime, director.ref, labSelector(labName));
       report.ipvs = fwd.ipvs;
       report.nftNat = fwd.nftNat;
       report.forwarding = fwd.ipvs.ok || fwd.nftNat.ok ? fwd.mode : null;
