@@ -1,5 +1,6 @@
 // Builds what the probes need: in a lab, handles on its containers found by label (traffic from the
 // client container, counters and sockets in the HAProxy nodes); with --target, this process as the client.
+import { readSecrets } from '../state/secrets.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { DEFAULT_DOMAINS } from '../certs/index.js';
 import type { Runtime } from '../runtime/types.js';
@@ -81,6 +82,7 @@ export function labContext(runtime: Runtime, view: LabView, experiment: string):
       return { name: c.node, address: addresses[0]!, addresses, http: new CurlClient(runtime, c.container, own, c.node, 4) };
     }),
     stats: masterStats(lab),
+    statsPassword: view.rootDir ? readSecrets(view.rootDir, view.name).statsPassword : undefined,
     domains: DEFAULT_DOMAINS,
     ca: once(async () => {
       const r = await runtime.exec(client.container, ['cat', '/etc/lab/ca.crt'], { timeoutMs: 5000 });

@@ -95,6 +95,11 @@ export interface ProbeContext {
   domains: string[];
   /** The lab CA (PEM) certificates must chain to; undefined when unknown. */
   ca(): Promise<string | undefined>;
+  /**
+   * The lab's own stats password (lab up --stats-password-file / LAB_STATS_PASSWORD), in place of the
+   * course's 123456 wherever a check logs in as admin:123456 (the runner swaps it in).
+   */
+  statsPassword?: string;
   /** Overrides every stats probe's port (--stats-port with --target). */
   statsPort?: number;
   /** Reads haproxy.cfg as HAProxy sees it (lab only). */

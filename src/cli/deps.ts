@@ -69,6 +69,14 @@ export async function realDeps(cmd: Command): Promise<Deps> {
   const globals = cmd.optsWithGlobals() as { name: string };
   const labName = checkLabName(globals.name);
   const [{ DockerRuntime }, { listrProgress }, { dockerOptions }] = await Promise.all([import('../runtime/docker.js'), import('./progress.js'), import('../grade/engine-endpoint.js')]);
+  // The lab's stats password (set or being set) never reaches the terminal: everything this process
+  // writes passes the redactor, errors and progress included.
+  const { addSecret, redactStream } = await import('../util/redact.js');
+  const { readSecrets } = await import('../state/secrets.js');
+  addSecret(process.env.LAB_STATS_PASSWORD);
+  addSecret(readSecrets(process.cwd(), labName).statsPassword);
+  redactStream(process.stdout);
+  redactStream(process.stderr);
   return {
     runtime: new DockerRuntime(),
     // One DockerRuntime per engine endpoint, its dockerode options from the URL (ssh via docker-modem).

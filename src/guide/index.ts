@@ -1,5 +1,6 @@
 // `lab guide <exp>`: on a terminal, the interactive walk-through (session.ts) on a running lab; with
 // --print or without a terminal, the exercise as Markdown on stdout, never waiting on a prompt.
+import { readSecrets } from '../state/secrets.js';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { tutorialFile } from '../labs/config.js';
@@ -67,7 +68,7 @@ export function refFinder(cwd: string, env: NodeJS.ProcessEnv = process.env): (s
 export async function printDocument(lab: Lab, o: Pick<GuideOptions, 'labName' | 'workspace' | 'cwd'>, lang: Lang): Promise<string> {
   const findRef = refFinder(o.cwd);
   const t = resolveTarget(undefined, { labName: o.labName, cwd: o.cwd, experiment: lab.id, workspace: o.workspace, allowStopped: true });
-  return renderMarkdown(lab, { experiment: lab.id, labName: o.labName, workspaceRoot: t.workspaceRoot }, lang, findRef);
+  return renderMarkdown(lab, { experiment: lab.id, labName: o.labName, workspaceRoot: t.workspaceRoot, statsPassword: readSecrets(o.cwd, o.labName).statsPassword }, lang, findRef);
 }
 
 /** Makes sure the lab runs this experiment; offers `lab up <exp>` when it does not. */
@@ -113,6 +114,7 @@ export async function guide(o: GuideOptions, deps: GuideDeps): Promise<number> {
     workspaceDir: t.workspaceDir,
     lang,
     progress: deps.progress,
+    statsPassword: readSecrets(o.cwd, o.labName).statsPassword,
     apply: async (onProgress) => applyTarget(runtime, resolveTarget(await observeLab(runtime, o.labName), { labName: o.labName, cwd: o.cwd, experiment: lab.id, workspace: o.workspace }), { cwd: o.cwd, onProgress }),
     containerOf: (node) => {
       const c = t.nodes.find((x) => x.node === node);
@@ -151,7 +153,7 @@ export async function guide(o: GuideOptions, deps: GuideDeps): Promise<number> {
     pitfalls: (step) => stepPitfalls(t.workspaceDir, step),
     solutionDiff: (step) => solutionDiff(lab, t.workspaceDir, t.workspaceRoot, stepFiles(step)),
   };
-  const where = { experiment: lab.id, labName: o.labName, workspaceRoot: t.workspaceRoot };
+  const where = { experiment: lab.id, labName: o.labName, workspaceRoot: t.workspaceRoot, statsPassword: world.statsPassword };
   // Ctrl-C outside a prompt (during apply or verification): progress is saved after every change
   // already, so say how to resume and leave; the lab and the workspace stay as they are.
   const onSigint = () => {

@@ -8,6 +8,7 @@ import { errataLink } from '../labs/pitfalls.js';
 import type { Step } from '../labs/steps-schema.js';
 import { replaceWorkspace, workspaceFiles, type ReplaceResult } from '../workspace/replace.js';
 import { walkFiles } from '../util/files.js';
+import { courseFileBytes, withStatsPassword } from '../state/secrets.js';
 import type { Progress, Task } from '../progress/progress.js';
 import type { Runtime } from '../runtime/types.js';
 import type { ApplyResult } from '../apply/apply.js';
@@ -48,6 +49,8 @@ export interface StepWorld {
   progress: Progress;
   /** Node name → container name. */
   containerOf(node: string): string;
+  /** The lab's own stats password, where the course's commands and files say admin:123456. */
+  statsPassword?: string;
   /** `lab apply` on this lab and workspace; tests pass a fake. */
   apply(onProgress: (line: string) => void): Promise<ApplyResult>;
 }
@@ -72,12 +75,12 @@ export function applyView(r: ApplyResult): ApplyView {
  * A step's "do it for me" edit: its files from solution/, every other file as it is. One backup of the
  * workspace first (the routine `lab solve` uses), however many files the step changes.
  */
-export function copyStepFiles(lab: Lab, workspaceDir: string, files: string[]): ReplaceResult {
-  const target = new Map(workspaceFiles(workspaceDir).map((rel) => [rel, path.join(workspaceDir, rel)]));
+export function copyStepFiles(lab: Lab, workspaceDir: string, files: string[], statsPassword?: string): ReplaceResult {
+  const target = new Map<string, string | Buffer>(workspaceFiles(workspaceDir).map((rel) => [rel, path.join(workspaceDir, rel)]));
   for (const rel of files) {
     const src = path.join(lab.solutionDir, rel);
     if (!existsSync(src)) throw new LabError(`${lab.id} has no solution file ${rel}`, { hint: `Files in solution/: ${walkFiles(lab.solutionDir).join(', ')}.` });
-    target.set(rel.split('/').join(path.sep), src);
+    target.set(rel.split('/').join(path.sep), courseFileBytes(src, statsPassword));
   }
   return replaceWorkspace(workspaceDir, lab.id, target);
 }
@@ -127,19 +130,20 @@ export async function performStep(w: StepWorld, step: Step): Promise<PerformRepo
         {
           title: m.copying(files),
           run: () => {
-            const r = copyStepFiles(w.lab, w.workspaceDir, files);
+            const r = copyStepFiles(w.lab, w.workspaceDir, files, w.statsPassword);
             if (r.backup) report.backups.push(path.relative(w.cwd, r.backup.dir) || r.backup.dir);
           },
         },
       ];
     }
     if (a.kind === 'apply') return [applyTask(w, report)];
+    const cmd = withStatsPassword(a.cmd, w.statsPassword);
     return [
       {
-        title: m.running(a.node, a.cmd.length > 70 ? `${a.cmd.slice(0, 67)}…` : a.cmd),
+        title: m.running(a.node, cmd.length > 70 ? `${cmd.slice(0, 67)}…` : cmd),
         run: async () => {
-          const r = await w.runtime.exec(w.containerOf(a.node), ['sh', '-c', a.cmd], { timeoutMs: 60_000 });
-          report.outputs.push({ node: a.node, cmd: a.cmd, ...r });
+          const r = await w.runtime.exec(w.containerOf(a.node), ['sh', '-c', cmd], { timeoutMs: 60_000 });
+          report.outputs.push({ node: a.node, cmd, ...r });
         },
       },
     ];

@@ -27,6 +27,7 @@ import { createdBy, engineSteps, planUp, type Desired, type Plan } from '../topo
 import { chooseSubnets } from '../topology/subnets.js';
 import { LABEL, labSelector } from '../topology/labels.js';
 import { stateDir, writeApplied } from '../state/store.js';
+import { readSecrets, secretsFile, writeSecrets } from '../state/secrets.js';
 import { diskWriter, RecordingWriter, type FileWriter } from '../util/file-writer.js';
 import { InterruptedError, LabError } from '../util/errors.js';
 import { contentHash } from './content-hash.js';
@@ -48,6 +49,8 @@ export interface UpOptions {
   publishPort?: number;
   /** Print the plan and change nothing. */
   dryRun?: boolean;
+  /** A stats password given for this run: stored for the lab (0600) and used from now on. */
+  statsPassword?: string;
   /** Ctrl-C: stop at once, release the lock, say what state the lab is in. */
   signal?: AbortSignal;
 }
@@ -72,6 +75,8 @@ export interface UpResult {
   provisioning: string[];
   /** A dry run: every engine call and file write the real run would have made. */
   recorded?: string[];
+  /** The lab has its own stats password (not the course's 123456). */
+  statsPasswordSet: boolean;
 }
 
 /** The lab belongs to another project folder: one lab name, two checkouts. */
@@ -147,6 +152,7 @@ export async function upLab(opts: UpOptions, deps: UpDeps): Promise<UpResult> {
   let workspaceDir = '';
   let certsDir = '';
   let seeded: string[] = [];
+  let statsPassword: string | undefined;
   let certChanges: string[] = [];
   let topology: Topology | undefined;
   let plan: Plan = { steps: [], unchanged: [] };
@@ -234,7 +240,11 @@ export async function upLab(opts: UpOptions, deps: UpDeps): Promise<UpResult> {
           opts.workspace ?? (same && view.experiment === lab.id && view.workspaceDir ? view.workspaceDir : defaultWorkspaceDir(opts.cwd, lab.id)),
         );
         certsDir = path.resolve(opts.cwd, opts.certsDir ?? (same && view.certsDir ? view.certsDir : 'certs'));
-        seeded = seedWorkspace(lab, workspaceDir, writer);
+        // A password given now is the lab's from now on; the workspace's start files are written with it.
+        if (opts.statsPassword && !dry) writeSecrets(rootDir, labName, { ...readSecrets(rootDir, labName), statsPassword: opts.statsPassword });
+        if (opts.statsPassword && dry) provisioning.push(`store the stats password in ${path.relative(opts.cwd, secretsFile(rootDir, labName))} (mode 0600)`);
+        statsPassword = opts.statsPassword ?? readSecrets(rootDir, labName).statsPassword;
+        seeded = seedWorkspace(lab, workspaceDir, writer, statsPassword);
         if (dry) for (const s of seeded) provisioning.push(`add start file ${path.join(path.relative(opts.cwd, workspaceDir), s)}`);
         const r = await ensureCerts({ outDir: certsDir, dryRun: dry, log: (s) => ctl.output(s) });
         certChanges = r.changed;
@@ -383,6 +393,7 @@ export async function upLab(opts: UpOptions, deps: UpDeps): Promise<UpResult> {
     certChanges,
     desktop,
     provisioning,
+    statsPasswordSet: !!statsPassword,
     recorded: dry ? [...(recordingRuntime?.recorded ?? []), ...(writer as RecordingWriter).recorded] : undefined,
   };
 }

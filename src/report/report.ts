@@ -17,6 +17,7 @@ import { walkFiles } from '../util/files.js';
 import { textProblem } from '../util/text.js';
 import { LAB_VERSION } from '../version.js';
 import { findSecrets, isKeyMaterial, maskText, passwordsIn } from './mask.js';
+import { readSecrets } from '../state/secrets.js';
 
 /** Lines of each node's log in the report. */
 export const LOG_LINES = 200;
@@ -97,6 +98,9 @@ export async function writeReport(runtime: Runtime, o: ReportOptions): Promise<R
       workspace.push({ rel: inReport, bytes });
     }
   }
+  // The lab's own stats password, and its Basic-auth form (admin:<pw> as a header would carry it).
+  const own = readSecrets(rootDir, o.labName).statsPassword;
+  if (own) for (const s of [own, Buffer.from(`admin:${own}`).toString('base64')]) secrets.add(s);
   for (const id of listLabs()) {
     try {
       for (const s of passwordsIn(loadLab(id).def)) secrets.add(s);

@@ -1,12 +1,13 @@
 // Changing the student's workspace safely: every change that would overwrite or remove a file the
 // student has is preceded by a complete, verified backup to <workspace>/../.backups/<exp>-<timestamp>/.
 // If the backup fails, nothing is changed.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { LabError } from '../util/errors.js';
 import type { Lab } from '../labs/load.js';
 import { assertWritableFolder, walkFiles } from '../util/files.js';
 import { startFiles } from './seed.js';
+import { courseFileBytes } from '../state/secrets.js';
 
 /** Files of the workspace that belong to the student (not backups, not the certs mount point). */
 export function workspaceFiles(dir: string): string[] {
@@ -79,14 +80,18 @@ export interface ReplaceResult {
 }
 
 /**
- * Makes the workspace hold exactly `target` (workspace-relative path → source file): changed files are
+ * Makes the workspace hold exactly `target` (workspace-relative path → source file or content): changed files are
  * rewritten, missing ones added, extra ones removed. Backs the workspace up first whenever a file the
  * student has would be overwritten or removed.
  */
-export function replaceWorkspace(workspaceDir: string, expId: string, target: Map<string, string>, now = new Date()): ReplaceResult {
+export function replaceWorkspace(workspaceDir: string, expId: string, target: Map<string, string | Buffer>, now = new Date()): ReplaceResult {
   assertWritableFolder(workspaceDir, '--workspace');
   const current = workspaceFiles(workspaceDir);
-  const differs = (rel: string) => !readFileSync(path.join(workspaceDir, rel)).equals(readFileSync(target.get(rel)!));
+  const bytes = (rel: string) => {
+    const v = target.get(rel)!;
+    return typeof v === 'string' ? readFileSync(v) : v;
+  };
+  const differs = (rel: string) => !readFileSync(path.join(workspaceDir, rel)).equals(bytes(rel));
   const toWrite = [...target.keys()].filter((rel) => !current.includes(rel) || differs(rel)).sort();
   const toRemove = current.filter((rel) => !target.has(rel));
   if (!toWrite.length && !toRemove.length) return { written: [], removed: [] };
@@ -96,20 +101,25 @@ export function replaceWorkspace(workspaceDir: string, expId: string, target: Ma
   for (const rel of toWrite) {
     const dest = path.join(workspaceDir, rel);
     mkdirSync(path.dirname(dest), { recursive: true });
-    copyFileSync(target.get(rel)!, dest);
+    writeFileSync(dest, bytes(rel));
   }
   if (existsSync(path.join(workspaceDir, 'haproxy'))) mkdirSync(path.join(workspaceDir, 'haproxy', 'certs'), { recursive: true });
   return { backup, written: toWrite, removed: toRemove };
 }
 
+/** Course files (rel → path) as the workspace gets them: with the lab's stats password where one is set. */
+export function courseFiles(files: Map<string, string>, statsPassword: string | undefined): Map<string, Buffer> {
+  return new Map([...files].map(([rel, src]) => [rel, courseFileBytes(src, statsPassword)]));
+}
+
 /** `lab reset`: the start files again, the student's work in a backup. */
-export function resetWorkspace(lab: Lab, workspaceDir: string, now = new Date()): ReplaceResult {
-  return replaceWorkspace(workspaceDir, lab.id, startFiles(lab), now);
+export function resetWorkspace(lab: Lab, workspaceDir: string, now = new Date(), statsPassword?: string): ReplaceResult {
+  return replaceWorkspace(workspaceDir, lab.id, courseFiles(startFiles(lab), statsPassword), now);
 }
 
 /** `lab solve`: the reference answer, the student's work in a backup. */
-export function solveWorkspace(lab: Lab, workspaceDir: string, now = new Date()): ReplaceResult {
-  return replaceWorkspace(workspaceDir, lab.id, solutionFiles(lab), now);
+export function solveWorkspace(lab: Lab, workspaceDir: string, now = new Date(), statsPassword?: string): ReplaceResult {
+  return replaceWorkspace(workspaceDir, lab.id, courseFiles(solutionFiles(lab), statsPassword), now);
 }
 
 /**

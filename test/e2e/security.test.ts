@@ -124,16 +124,7 @@ describe('containers', () => {
   });
 });
 
-describe('the stats password', () => {
-  // Design (the grader part belongs to src/checks, which is being rewritten): `lab up --stats-password`
-  // or LAB_STATS_PASSWORD sets it per lab; lab keeps it in .lab/<name>/secrets.json (0600, beside the
-  // state, never in a label, an env var of a container or the workspace) and renders it into the lab's
-  // own lab.cfg include; the grader reads it from there instead of lab.yaml's credentials, and every
-  // message, --json document, log line and error prints it as ********. `lab check --stats-auth` takes
-  // the password from LAB_STATS_PASSWORD or a file rather than the command line (ps shows arguments).
-  it.todo('lab up --stats-password / LAB_STATS_PASSWORD sets it per lab, stored 0600 in .lab/<name>/secrets.json');
-  it.todo('it never appears in lab logs, lab check --json, lab status --json, lab report or any error message');
-});
+// The stats password set per lab, and never shown: test/e2e/stats-password.test.ts (through the binary).
 
 describe('traffic', () => {
   let tcpdump = '';

@@ -28,7 +28,9 @@ export async function replaceAndApply(kind: 'reset' | 'solve', o: Options, deps:
     const ok = await confirm({ message: `Replace ${t.workspaceRoot} with ${what}? Your files are backed up first.`, default: true });
     if (!ok) throw new UsageError(`${kind} cancelled`, { hint: 'Nothing was changed.' });
   }
-  const r = kind === 'reset' ? resetWorkspace(t.lab, t.workspaceDir) : solveWorkspace(t.lab, t.workspaceDir);
+  const { readSecrets } = await import('../../state/secrets.js');
+  const pw = readSecrets(deps.cwd, deps.labName).statsPassword;
+  const r = kind === 'reset' ? resetWorkspace(t.lab, t.workspaceDir, undefined, pw) : solveWorkspace(t.lab, t.workspaceDir, undefined, pw);
   if (r.backup) say(io, `Backed up ${r.backup.files.length} file(s) to ${io.style.bold(r.backup.dir.replace(`${deps.cwd}/`, ''))}`);
   if (!r.written.length && !r.removed.length) say(io, `${t.workspaceRoot} already holds ${what}.`);
   else say(io, `${kind === 'reset' ? 'Restored' : 'Wrote'} ${what}: ${r.written.length} file(s) written${r.removed.length ? `, ${r.removed.length} removed (${r.removed.join(', ')})` : ''}.`);

@@ -1,5 +1,7 @@
 // `lab up [exp]`: provision, converge and wait (see src/lifecycle/up.ts); `--dry-run` changes nothing.
 import type { Command } from 'commander';
+import path from 'node:path';
+import { readSecrets, secretsFile, statsPasswordFrom, withStatsPassword } from '../../state/secrets.js';
 import { LabError, UsageError } from '../../util/errors.js';
 import { NETWORK_KEYS, type NetworkKey } from '../../topology/networks.js';
 import { overlaps, parseCidr, type Cidr } from '../../topology/cidr.js';
@@ -20,6 +22,8 @@ export interface Options {
   publishPort?: number;
   dryRun: boolean;
   json: boolean;
+  /** Where the stats password is (one line); LAB_STATS_PASSWORD otherwise. Never the password itself: ps shows arguments. */
+  statsPasswordFile?: string;
 }
 
 export function parseSubnets(pairs: string[]): Partial<Record<NetworkKey, string>> {
@@ -103,6 +107,9 @@ export async function run(o: Options, deps: Deps): Promise<number> {
   const { upLab } = await import('../../lifecycle/up.js');
   const { io } = deps;
   const s = io.style;
+  const { addSecret } = await import('../../util/redact.js');
+  const statsPassword = statsPasswordFrom(deps.env, o.statsPasswordFile);
+  addSecret(statsPassword);
   if (o.publishPort && !o.dryRun) await assertPublishFree(o.publishPort, deps);
   const experiment = o.experiment ?? (await runningExperiment(deps)) ?? 'exp2';
   const r = await interruptible(deps, 'lab up', (signal) =>
@@ -118,6 +125,7 @@ export async function run(o: Options, deps: Deps): Promise<number> {
         subnets: o.subnets,
         publishPort: o.publishPort,
         dryRun: o.dryRun,
+        statsPassword,
         signal,
       },
       deps,
@@ -136,6 +144,7 @@ export async function run(o: Options, deps: Deps): Promise<number> {
       recreated: r.recreated,
       workspace: r.workspaceDir,
       certificates: r.certChanges,
+      statsLogin: r.statsPasswordSet ? 'admin:<the lab\'s password>' : 'admin:123456',
       ...(r.recorded ? { recorded: r.recorded } : {}),
     });
     return 0;
@@ -151,6 +160,7 @@ export async function run(o: Options, deps: Deps): Promise<number> {
   say(io, `  VIP         ${t!.vip}  held by ${r.holder}`);
   say(io, `  forwarding  ${t!.forwarding === 'ipvs' ? 'IPVS (keepalived virtual_server, LVS-NAT)' : 'nftables (this kernel has no IPVS; keepalived does VRRP only)'}`);
   say(io, `  workspace   ${r.workspaceDir}${r.seeded.length ? `  (${r.seeded.length} start file(s) added)` : ''}`);
+  if (r.statsPasswordSet) say(io, `  stats page  admin with this lab's password (kept in ${path.relative(deps.cwd, secretsFile(deps.cwd, deps.labName))}, mode 0600)`);
   // Certificates lab had to repair (a swapped or damaged key, an expired leaf) are named; a first run's are counted.
   const made = r.certChanges.filter((c) => c.endsWith('generated (none found)') || c.endsWith('written (none found)'));
   for (const c of r.certChanges.filter((x) => !made.includes(x))) say(io, `  certificates ${c}`);
@@ -159,7 +169,8 @@ export async function run(o: Options, deps: Deps): Promise<number> {
   const tryIt = r.lab.def.try;
   if (tryIt && 'node' in tryIt) {
     say(io, 'Try it:');
-    say(io, `  lab exec ${tryIt.node} -- ${tryIt.cmd}`);
+    // With the lab's own password (which the terminal shows masked), not the course's.
+    say(io, `  lab exec ${tryIt.node} -- ${withStatsPassword(tryIt.cmd, statsPassword ?? readSecrets(deps.cwd, deps.labName).statsPassword)}`);
   } else if (tryIt) {
     const url = `${tryIt.scheme}://${tryIt.host}${tryIt.path}`;
     say(io, 'Reach it:');
@@ -190,7 +201,8 @@ export function define(program: Command, act: Act): void {
     .option('--publish [port]', 'publish VIP:80 and VIP:443 on 127.0.0.1:<port> and <port>+363 (for Docker Desktop)')
     .option('--dry-run', 'print what would be done and change nothing (on the engine or on disk)')
     .option('--json', 'print the result as JSON')
-    .action((exp: string | undefined, f: { workspace?: string; certs?: string; yes?: boolean; timeout: string; subnet: string[]; publish?: string | boolean; dryRun?: boolean; json?: boolean }, cmd: Command) =>
+    .option('--stats-password-file <file>', "this lab's stats page password, read from a file's first line (or env LAB_STATS_PASSWORD); default: the course's 123456")
+    .action((exp: string | undefined, f: { workspace?: string; certs?: string; yes?: boolean; timeout: string; subnet: string[]; publish?: string | boolean; dryRun?: boolean; json?: boolean; statsPasswordFile?: string }, cmd: Command) =>
       act(cmd, run, {
         experiment: exp,
         workspace: f.workspace,
@@ -201,6 +213,7 @@ export function define(program: Command, act: Act): void {
         publishPort: parsePublish(f.publish),
         dryRun: !!f.dryRun,
         json: !!f.json,
+        statsPasswordFile: f.statsPasswordFile,
       }),
     );
 }
