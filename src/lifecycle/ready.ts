@@ -62,12 +62,26 @@ export interface WaitTarget {
  * ready, backing off from 100 ms to 1 s. On timeout the error names the node that is not ready and
  * shows the end of its log, which usually says why.
  */
-export async function waitReady(runtime: Runtime, target: WaitTarget, opts: { timeoutMs: number; onWaiting?: (what: string) => void }): Promise<{ holder: string }> {
+export async function waitReady(
+  runtime: Runtime,
+  target: WaitTarget,
+  opts: {
+    timeoutMs: number;
+    onWaiting?: (what: string) => void;
+    /**
+     * After the last node is ready, give the directors this long to see it (one health check of a
+     * listening HAProxy: delay_loop 0.5 s, and the connect succeeds at once) before the VIP counts: the
+     * directors start first, and may have marked an HAProxy down before it existed. Usually the VIP
+     * comes later anyway. 0 when nothing was started.
+     */
+    settleMs?: number;
+  },
+): Promise<{ holder: string }> {
   const deadline = Date.now() + opts.timeoutMs;
+  let allReadyAt: number | undefined;
   const ready = new Set<string>();
   let delay = 100;
   let waitingFor = '';
-  let settledSince: number | undefined;
   for (;;) {
     const infos = await Promise.all(target.nodes.filter((n) => !ready.has(n.node)).map(async (n) => ({ n, info: await runtime.inspectContainer(n.container) })));
     const dead = infos.find(({ info }) => !info || info.state === 'exited' || info.state === 'dead');
@@ -83,11 +97,14 @@ export async function waitReady(runtime: Runtime, target: WaitTarget, opts: { ti
     if (pending.length === 0) {
       const directors = target.nodes.filter((n) => n.role === 'director');
       const holders = await vipHolders(runtime, directors, target.vip);
-      if (holders.length === 1) return { holder: holders[0]! };
+      allReadyAt ??= Date.now();
+      const settled = Date.now() - allReadyAt >= (opts.settleMs ?? 0);
+      if (holders.length === 1 && settled) return { holder: holders[0]! };
       // Where the student writes the VRRP config, any outcome is an answer; give VRRP a few adverts to settle first.
-      settledSince ??= Date.now();
-      if (target.requireVip === false && (holders.length > 0 || Date.now() - settledSince > 8000)) return { holder: holders.length ? holders.join(' and ') : 'nobody' };
-      waitingFor = holders.length === 0 ? `a director to take the VIP ${target.vip}` : `the VIP ${target.vip} to settle on one director (held by ${holders.join(' and ')})`;
+      if (target.requireVip === false && settled && (holders.length > 0 || Date.now() - allReadyAt > 8000)) return { holder: holders.length ? holders.join(' and ') : 'nobody' };
+      waitingFor = holders.length === 1
+        ? 'the directors to check the nodes that just started'
+        : holders.length === 0 ? `a director to take the VIP ${target.vip}` : `the VIP ${target.vip} to settle on one director (held by ${holders.join(' and ')})`;
     } else {
       waitingFor = pending.map((p) => `${p.node} (${p.state === 'running' ? 'starting' : p.state})`).join(', ');
     }
@@ -100,6 +117,8 @@ export async function waitReady(runtime: Runtime, target: WaitTarget, opts: { ti
       });
     }
     await sleep(delay);
-    delay = Math.min(1000, delay * 2);
+    // Waiting on the VIP alone: it comes at a moment VRRP fixes (about 3.6 s after the directors start),
+    // so look often rather than back off past it; two execs a look.
+    delay = pending.length === 0 ? 250 : Math.min(1000, delay * 2);
   }
 }

@@ -153,6 +153,7 @@ export async function upLab(opts: UpOptions, deps: UpDeps): Promise<UpResult> {
   let certsDir = '';
   let seeded: string[] = [];
   let statsPassword: string | undefined;
+  let probedForwarding: Forwarding | undefined;
   let certChanges: string[] = [];
   let topology: Topology | undefined;
   let plan: Plan = { steps: [], unchanged: [] };
@@ -165,7 +166,8 @@ export async function upLab(opts: UpOptions, deps: UpDeps): Promise<UpResult> {
   /** Desired state and plan from the current view; returns the forwarding mode. */
   const makePlan = async (): Promise<Forwarding> => {
     const seen = view!;
-    const forwarding: Forwarding = seen.forwarding ?? (await detectForwarding(runtime, images!.director!, labSelector(labName))).mode;
+    // Probed once per run (a throwaway container, 0.3 s): the plan made again under the lock reuses it.
+    const forwarding: Forwarding = seen.forwarding ?? (probedForwarding ??= (await detectForwarding(runtime, images!.director!, labSelector(labName))).mode);
     const subnets = chooseSubnets(labName, seen.allNetworks, { requested: opts.subnets });
     const { vip, gateways } = vrrpAddresses(subnets);
     bctx = {
@@ -343,7 +345,8 @@ export async function upLab(opts: UpOptions, deps: UpDeps): Promise<UpResult> {
           nodes: topology!.nodes.map((n) => ({ node: n.node, role: n.role, container: n.container.name })),
           requireVip: lab.def.topology.keepalived === 'lab',
         };
-        ({ holder } = await waitReady(runtime, target, { timeoutMs: opts.timeoutMs, onWaiting: (w) => ctl.output(`waiting for ${w}`) }));
+        const started = plan.steps.some((s) => s.op === 'start-container');
+        ({ holder } = await waitReady(runtime, target, { timeoutMs: opts.timeoutMs, settleMs: started ? 600 : 0, onWaiting: (w) => ctl.output(`waiting for ${w}`) }));
         ctl.title(`Ready: ${topology!.nodes.length} nodes, VIP ${topology!.vip} on ${holder}`);
       },
     },

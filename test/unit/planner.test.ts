@@ -55,7 +55,8 @@ describe('planUp', () => {
         'create network p-app 172.28.3.0/24 internal',
         'create network p-office 172.28.4.0/24',
         ...NODES.map((n) => `create container p-${n} (new)`),
-        ...NODES.map((n) => `start container p-${n}`),
+        // The directors first (their VRRP election overlaps the rest), then upstream-first.
+        ...['lvs1', 'lvs2', 'app1', 'app2', 'app3', 'client', 'office', 'nginx1', 'nginx2', 'nginx3', 'haproxy1', 'haproxy2'].map((n) => `start container p-${n}`),
       ].join('\n'),
     );
   });

@@ -6,7 +6,7 @@ export const app: NodeKind = {
   role: 'app',
   count: 3,
   name: (i) => `app${i + 1}`,
-  wave: 0,
+  wave: 1,
   order: 5,
   networks: ['app'],
   hostNumber: (i) => 31 + i,

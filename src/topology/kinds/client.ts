@@ -20,7 +20,7 @@ export const client: NodeKind = {
   role: 'client',
   count: 1,
   name: () => 'client',
-  wave: 4,
+  wave: 1, // resolves nothing at start
   order: 0,
   networks: ['edge'],
   hostNumber: () => 10,

@@ -19,7 +19,7 @@ export const haproxy: NodeKind = {
   role: 'haproxy',
   count: 2,
   name: (i) => `haproxy${i + 1}`,
-  wave: 2,
+  wave: 3,
   order: 3,
   networks: ['proxy', 'web'],
   hostNumber: (i) => 11 + i,

@@ -53,7 +53,10 @@ export interface NodeKind {
   count: number;
   /** Node name of instance i (0-based): haproxy1, lvs2, client. */
   name(i: number): string;
-  /** Start order: lower waves start first, so the names a service resolves exist when it starts. */
+  /**
+   * Start order: lower waves start first, so the names a service resolves exist when it starts (app,
+   * then Nginx, then HAProxy); the directors before all, so their VRRP election overlaps the rest.
+   */
   wave: number;
   /** Front to back, as a request travels: the order of `lab status` and of the graph's tiers. */
   order: number;

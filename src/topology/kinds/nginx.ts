@@ -9,7 +9,7 @@ export const nginx: NodeKind = {
   role: 'nginx',
   count: 3,
   name: (i) => `nginx${i + 1}`,
-  wave: 1,
+  wave: 2,
   order: 4,
   networks: ['web', 'app'],
   hostNumber: (i) => 21 + i,

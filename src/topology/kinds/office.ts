@@ -14,7 +14,7 @@ export const office: NodeKind = {
   role: 'office',
   count: 1,
   name: () => 'office',
-  wave: 4,
+  wave: 1, // resolves nothing at start
   order: 1,
   networks: ['office'],
   hostNumber: () => 10,
