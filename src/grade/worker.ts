@@ -21,6 +21,7 @@ import { silentProgress } from '../progress/progress.js';
 import type { Runtime } from '../runtime/types.js';
 import { kindOf } from '../topology/kinds/index.js';
 import { LABEL } from '../topology/labels.js';
+import { networkName } from '../topology/networks.js';
 import { LabError } from '../util/errors.js';
 import { sleep } from '../util/sleep.js';
 import { solutionFiles } from '../workspace/replace.js';
@@ -261,7 +262,11 @@ export class GradeWorker {
   private async settle(): Promise<void> {
     if (this.view?.forwarding !== 'nftables') return;
     const directors = (this.view.nodes ?? []).filter((n) => n.role === 'director' && n.state === 'running');
-    await Promise.all(directors.map((d) => this.runtime.exec(d.container, ['bash', '-c', SETTLE], { timeoutMs: 10_000 }).catch(() => undefined)));
+    const proxyNet = networkName(this.view.name, 'proxy');
+    const backends = this.view.nodes.filter((n) => n.role === 'haproxy').flatMap((n) => (n.addresses[proxyNet] ? [n.addresses[proxyNet]!] : []));
+    if (!this.view.vip || backends.length === 0) return;
+    const args = ['settle', this.view.vip, '80', '20', ...backends];
+    await Promise.all(directors.map((d) => this.runtime.exec(d.container, ['bash', '-c', SETTLE, ...args], { timeoutMs: 10_000 }).catch(() => undefined)));
   }
 
   /** Grades one student's experiment files on this worker. The worker must be at its start state (after startUp or reset). */
@@ -415,14 +420,19 @@ function readMarker(file: string): Marker | undefined {
   }
 }
 
-// In a director: until its nftables rule forwards to exactly the HAProxy nodes that accept a connection
-// on the check port (all of them when none does, as lab-l4-forward does), up to 4 s.
-const SETTLE = `
-for i in $(seq 1 20); do
+/**
+ * In a director, `bash -c SETTLE settle <vip> <port> <tries> <backend>...`: until its nftables rule for
+ * vip:port forwards to exactly the backends that accept a connection on that port (all of them when
+ * none does, as lab-l4-forward does); exit 0 then, 1 after <tries> looks 0.2 s apart. nft lists the
+ * forwarder's `dnat to` as `dnat ip to`; both are read. Exported for its unit test.
+ */
+export const SETTLE = `
+vip=$1 port=$2 tries=$3; shift 3
+for i in $(seq 1 "$tries"); do
   exp=""
-  for b in $LAB_BACKENDS; do timeout 1 bash -c "exec 3<>/dev/tcp/$b/\${LAB_CHECK_PORT:-80}" 2>/dev/null && exp="$exp $b"; done
-  [ -n "$exp" ] || exp="$LAB_BACKENDS"
-  cur=$(nft list table ip lab 2>/dev/null | grep -m1 'dnat to' | grep -oE '[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+' | grep -v "^$LAB_VIP$" | sort -u | tr '\\n' ' ')
+  for b in "$@"; do timeout 1 bash -c "exec 3<>/dev/tcp/$b/$port" 2>/dev/null && exp="$exp $b"; done
+  [ -n "$exp" ] || exp="$*"
+  cur=$(nft list table ip lab 2>/dev/null | grep -m1 -E "ip daddr $vip tcp dport $port dnat (ip )?to" | grep -oE '[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+' | grep -vxF "$vip" | sort -u | tr '\\n' ' ')
   want=$(echo $exp | tr ' ' '\\n' | sort -u | tr '\\n' ' ')
   [ "$cur" = "$want" ] && exit 0
   sleep 0.2
