@@ -164,3 +164,20 @@ describe('where it never shows', () => {
     expect(redact(`${PW}${PW}`)).toBe('****************');
   });
 });
+
+describe('lab check --target --stats-auth', () => {
+  it('USER alone takes LAB_STATS_PASSWORD (none set: a usage error); a malformed login is refused without echoing it', async () => {
+    const { lab } = await import('../helpers/cli.js');
+    const none = await lab(['check', 'exp2', '--target', '127.0.0.1', '--stats-auth', 'admin'], {}, { NO_COLOR: '1' });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/--stats-auth admin: no password/);
+    expect(none.stderr).toMatch(/LAB_STATS_PASSWORD/);
+    const bad = await lab(['check', 'exp2', '--target', '127.0.0.1', '--stats-auth', `:${PW}`], {}, { NO_COLOR: '1' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--stats-auth: expected USER or USER:PASSWORD/);
+    expect(bad.stderr).not.toContain(PW);
+    // With the variable set, the login is accepted and the run goes on (to the target check, which the fake engine fails otherwise).
+    const set = await lab(['check', 'exp2', '--target', '127.0.0.1', '--stats-auth', 'admin'], {}, { NO_COLOR: '1', LAB_STATS_PASSWORD: PW });
+    expect(set.stderr).not.toMatch(/no password|expected USER/);
+  });
+});

@@ -33,7 +33,18 @@ function port(flag: string, v: string): number {
 export async function run(opts: Options, deps: Deps): Promise<number> {
   const { io } = deps;
   const style = io.style;
-  if (opts.statsAuth !== undefined && !/^[^:]+:/.test(opts.statsAuth)) throw new UsageError(`--stats-auth ${opts.statsAuth}: expected USER:PASSWORD`, { hint: 'e.g. --stats-auth admin:123456' });
+  // USER alone takes the password from LAB_STATS_PASSWORD, off the command line (ps shows arguments).
+  if (opts.statsAuth !== undefined && !opts.statsAuth.includes(':') && /^[^:\s]+$/.test(opts.statsAuth)) {
+    const pw = deps.env.LAB_STATS_PASSWORD;
+    if (!pw) throw new UsageError(`--stats-auth ${opts.statsAuth}: no password`, { hint: 'Set LAB_STATS_PASSWORD (it stays off the command line), or give USER:PASSWORD.' });
+    opts = { ...opts, statsAuth: `${opts.statsAuth}:${pw}` };
+  }
+  if (opts.statsAuth !== undefined && !/^[^:]+:/.test(opts.statsAuth)) throw new UsageError(`--stats-auth: expected USER or USER:PASSWORD`, { hint: 'e.g. --stats-auth admin with LAB_STATS_PASSWORD set, or --stats-auth admin:123456' });
+  if (opts.statsAuth) {
+    // Never printed back: not in a message, not in --json.
+    const { addSecret } = await import('../../util/redact.js');
+    addSecret(opts.statsAuth.slice(opts.statsAuth.indexOf(':') + 1));
+  }
   if (opts.json && opts.tap) throw new UsageError('--json and --tap both write to stdout', { hint: 'Choose one; --junit FILE combines with either.' });
   if (opts.lang && opts.lang !== 'zh' && opts.lang !== 'en') throw new UsageError(`--lang ${opts.lang}: expected zh or en`, { hint: 'e.g. --lang zh' });
   const retries = opts.retries === undefined ? undefined : Number(opts.retries);
@@ -127,7 +138,7 @@ export function define(program: Command, act: Act): void {
     .option('--only <ids>', 'run only these checks (comma-separated ids)')
     .option('--retries <n>', 'retries per check after a failure (default: as in lab.yaml)')
     .option('--explain', "show the raw observations each check decided on (counters, per-server counts, status codes, certificates)")
-    .option('--stats-auth <user:password>', "with --target: credentials of the stats page, to grade routing, the default backend, servers UP and TLS termination from HAProxy's counters")
+    .option('--stats-auth <user[:password]>', "with --target: the stats page's login, to grade routing, the default backend, servers UP and TLS termination from HAProxy's counters (USER alone: the password from env LAB_STATS_PASSWORD, off the command line)")
     .option('--stats-uri <path>', 'with --target: path of the stats page (default /stats; its CSV is PATH;csv)')
     .action((exp: string | undefined, opts: Omit<Options, 'experiment'>, cmd: Command) => act(cmd, run, { ...opts, experiment: exp }));
 }
