@@ -191,7 +191,9 @@ export async function upLab(opts: UpOptions, deps: UpDeps): Promise<UpResult> {
     const desired = desiredState(bctx);
     topology = desired.topology;
     Object.assign(applied, seen.applied);
-    plan = planUp(desired, { networks: seen.networks, containers: seen.containers.filter((c) => !c.labels[LABEL.lock]), applied: seen.applied, ...observeFiles(desired) });
+    // The lab's nodes only: not its lock, and not the throwaway probes another lab process may be
+    // running right now (a forwarding probe, a config check): removing one fails that process.
+    plan = planUp(desired, { networks: seen.networks, containers: seen.containers.filter((c) => c.labels[LABEL.node] && !c.labels[LABEL.lock]), applied: seen.applied, ...observeFiles(desired) });
     return forwarding;
   };
 

@@ -125,8 +125,9 @@ describe('lab grade over two engines', () => {
     expect(stored[killedDuring!].grader.engine).toBe(unix.endpoint);
     expect(Object.values(stored).some((x) => x.grader.engine === tcp.endpoint)).toBe(true);
     // The same class, graded the same: the correct ones pass, the rejected nginx config is noted.
-    expect(stored['st1-solution'].report.passed).toBe(true);
-    expect(stored['st6-solution'].report.passed).toBe(true);
+    const why = (name: string) => stored[name].report.checks.filter((c: { status: string }) => c.status !== 'pass').map((c: { id: string; message: string }) => `${c.id}: ${c.message}`).join('; ');
+    expect(stored['st1-solution'].report.passed, why('st1-solution')).toBe(true);
+    expect(stored['st6-solution'].report.passed, why('st6-solution')).toBe(true);
     expect(stored['st4-broken-nginx'].applied).toEqual(expect.arrayContaining([expect.objectContaining({ role: 'nginx', status: 'invalid' })]));
     // The local worker's lab is gone; the lost engine's is left (it could not be reached) and says so.
     expect(r.leftLabs).toEqual([`${prefix}-w2`]);
