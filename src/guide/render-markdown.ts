@@ -1,6 +1,7 @@
 // `lab guide <exp> --print` (and any run without a terminal): the whole exercise as one Markdown
 // document, never waiting on a prompt. The commands come from instructions(), i.e. from the same
 // actions "run it for me" performs.
+import { withStatsPassword } from '../state/secrets.js';
 import type { Lab } from '../labs/load.js';
 import type { Step } from '../labs/steps-schema.js';
 import { labCmd } from './actions.js';
@@ -100,5 +101,7 @@ export function renderMarkdown(lab: Lab, where: Where, lang: Lang, findRef?: (s:
   out.push(`## ${w.finish}`, '');
   if (d.finish) out.push(pick(d.finish, lang).trimEnd(), '');
   out.push(w.score(labCmd(where.labName, `check ${lab.id}`)), '');
-  return out.join('\n');
+  // The whole document with the lab's own stats password where the course says admin:123456 (texts,
+  // hints, the reference answer), as the commands already have it; the terminal shows it masked.
+  return withStatsPassword(out.join('\n'), where.statsPassword);
 }

@@ -2,6 +2,7 @@
 // yourself; verification with escalating hints; retry, hint, skip or quit), then the finish text and
 // a summary with the `lab check` score. Side effects come in through GuideEnv and questions through a
 // Prompter, so the whole flow runs in unit tests against fakes.
+import { withStatsPassword } from '../state/secrets.js';
 import type { Lab } from '../labs/load.js';
 import type { Step } from '../labs/steps-schema.js';
 import { labCmd, stepActions, stepFiles } from './actions.js';
@@ -78,7 +79,7 @@ export async function runSession(o: SessionOptions, io: SessionIO, env: GuideEnv
       say(s.dim(m.noMoreHints));
       return shown;
     }
-    say(s.yellow(hintText(h, shown, ladder, o.lang, o.cwd)));
+    say(s.yellow(withStatsPassword(hintText(h, shown, ladder, o.lang, o.cwd), o.where.statsPassword)));
     if (h.kind === 'solution' && h.files.length && (await io.prompter.confirm(m.offerDiff, true))) {
       const diff = env.solutionDiff(step);
       say(diff ? colorDiff(diff, s) : s.dim(m.noDiff));
@@ -153,7 +154,7 @@ export async function runSession(o: SessionOptions, io: SessionIO, env: GuideEnv
   async function runStep(step: Step, i: number): Promise<StepEnd> {
     say();
     say(s.bold(`━━ ${m.stepHeader(i + 1, steps.length, pick(step.title, o.lang))} ━━`));
-    say(pick(step.text, o.lang).trimEnd());
+    say(withStatsPassword(pick(step.text, o.lang), o.where.statsPassword).trimEnd());
     if (step.tutorial) say(s.dim(m.tutorial(refLabel((o.findRef ?? tutorialRef)(step.tutorial)))));
     const canRun = stepActions(step).length > 0;
     const ladder = hintLadder(step, o.lang, o.findRef);

@@ -73,7 +73,9 @@ export function withStatsPassword(text: string, pw: string | undefined): string 
   return text.replace(COURSE_LOGIN_RE, () => `${COURSE_STATS_LOGIN.user}:${pw}`);
 }
 
-const COURSE_LOGIN_RE = new RegExp(`(?<![\\w.-])${COURSE_STATS_LOGIN.user}:${COURSE_STATS_LOGIN.password}(?![^\\s'"\`;|&)\\\\])`, 'g');
+// Ends where a word does (space, quote, `;`, `|`, `&`, `)`, a backslash, the end, or a colon then a
+// space as in curl's `-w 'admin:123456: %{http_code}'`).
+const COURSE_LOGIN_RE = new RegExp(`(?<![\\w.-])${COURSE_STATS_LOGIN.user}:${COURSE_STATS_LOGIN.password}(?=$|[\\s'"\`;|&)\\\\]|:(?:\\s|$))`, 'gm');
 
 /** A course file's bytes as lab copies them into a workspace: the lab's password in place of the course's. */
 export function courseFileBytes(src: string, pw: string | undefined): Buffer {

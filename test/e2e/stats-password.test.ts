@@ -84,7 +84,9 @@ describe('the stats password of one lab', () => {
     const guide = await lab(['guide', 'exp1', '--print']);
     expect(guide.exitCode, guide.stderr).toBe(0);
     expect(guide.stdout).toContain('-u admin:********');
-    expect(guide.stdout).not.toContain('-u admin:123456');
+    expect(guide.stdout).toContain('stats auth admin:********');
+    // Texts, hints, the reference answer and commands alike: the course's login is nowhere.
+    expect(guide.stdout).not.toContain('admin:123456');
     const exec = await lab(['exec', 'haproxy1', '--', 'grep', 'stats auth', '/etc/haproxy/haproxy.cfg']);
     expect(exec.stdout).toMatch(/stats auth admin:\*{8}/);
     const failing = await lab(['exec', 'haproxy1', '--', 'sh', '-c', `echo "no such user admin:${PW}" >&2; exit 3`]);

@@ -83,7 +83,8 @@ describe('how it is kept', () => {
 describe('where lab writes it', () => {
   it('replaces the course login admin:123456 only, as a pair', () => {
     expect(withStatsPassword('stats auth admin:123456\n  curl -u admin:123456 x', PW)).toBe(`stats auth admin:${PW}\n  curl -u admin:${PW} x`);
-    expect(withStatsPassword('maxconn 123456 weight 123456 admin:1234567 badmin:123456', PW)).toBe('maxconn 123456 weight 123456 admin:1234567 badmin:123456');
+    expect(withStatsPassword('maxconn 123456 weight 123456 admin:1234567 badmin:123456 admin:123456:x', PW)).toBe('maxconn 123456 weight 123456 admin:1234567 badmin:123456 admin:123456:x');
+    expect(withStatsPassword("-w 'admin:123456: %{http_code}'", PW)).toBe(`-w 'admin:${PW}: %{http_code}'`);
     expect(withStatsPassword("-u 'admin:123456' \"admin:123456\"\nadmin:123456;", PW)).toBe(`-u 'admin:${PW}' "admin:${PW}"\nadmin:${PW};`);
     expect(withStatsPassword('stats auth admin:123456', undefined)).toBe('stats auth admin:123456');
   });
