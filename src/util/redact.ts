@@ -19,6 +19,24 @@ export function redact(text: string): string {
   return out;
 }
 
+/** The same for bytes, replaced as bytes: binary output (`lab exec … cat file.bin`) passes unchanged elsewhere. */
+export function redactBytes(buf: Buffer): Buffer {
+  let out = buf;
+  for (const s of [...secrets].sort((a, b) => b.length - a.length)) {
+    const needle = Buffer.from(s, 'utf8');
+    if (!out.includes(needle)) continue;
+    const parts: Buffer[] = [];
+    let from = 0;
+    for (let i = out.indexOf(needle); i >= 0; i = out.indexOf(needle, from)) {
+      parts.push(out.subarray(from, i), Buffer.from(MASK));
+      from = i + needle.length;
+    }
+    parts.push(out.subarray(from));
+    out = Buffer.concat(parts);
+  }
+  return out;
+}
+
 const wrapped = new WeakSet<NodeJS.WriteStream>();
 
 /** Makes every string or buffer written to `stream` pass `redact` first (once per stream). */
@@ -29,7 +47,7 @@ export function redactStream(stream: NodeJS.WriteStream): void {
   stream.write = ((chunk: unknown, ...rest: unknown[]) => {
     if (secrets.size === 0) return write(chunk, ...rest);
     if (typeof chunk === 'string') return write(redact(chunk), ...rest);
-    if (Buffer.isBuffer(chunk) || chunk instanceof Uint8Array) return write(redact(Buffer.from(chunk).toString('utf8')), ...rest);
+    if (chunk instanceof Uint8Array) return write(redactBytes(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)), ...rest);
     return write(chunk, ...rest);
   }) as NodeJS.WriteStream['write'];
 }

@@ -14,7 +14,7 @@ import { instructions } from '../../src/guide/instructions.js';
 import { copyStepFiles } from '../../src/guide/run-step.js';
 import { loadLab } from '../../src/labs/load.js';
 import { checkStatsPassword, readSecrets, secretsFile, statsPasswordFrom, withStatsPassword, writeSecrets } from '../../src/state/secrets.js';
-import { addSecret, forgetSecrets, redact, redactStream } from '../../src/util/redact.js';
+import { addSecret, forgetSecrets, redact, redactBytes, redactStream } from '../../src/util/redact.js';
 import { seedWorkspace } from '../../src/workspace/seed.js';
 import { resetWorkspace, solveWorkspace } from '../../src/workspace/replace.js';
 import { UsageError } from '../../src/util/errors.js';
@@ -163,6 +163,11 @@ describe('where it never shows', () => {
     stream.write(Buffer.from(`{"password": "${PW}"} abc\n`));
     expect(got).toBe(`before: admin:${PW}\nerror: curl -u admin:******** failed\n{"password": "********"} abc\n`);
     expect(redact(`${PW}${PW}`)).toBe('****************');
+    // Bytes that are not UTF-8 pass unchanged around a masked secret.
+    const binary = Buffer.concat([Buffer.from([0xff, 0x00, 0xc3]), Buffer.from(PW), Buffer.from([0x80, 0xfe])]);
+    expect(redactBytes(binary)).toEqual(Buffer.concat([Buffer.from([0xff, 0x00, 0xc3]), Buffer.from('********'), Buffer.from([0x80, 0xfe])]));
+    const untouched = Buffer.from([0xff, 0xfe, 0x00, 0x01]);
+    expect(redactBytes(untouched)).toBe(untouched);
   });
 });
 
