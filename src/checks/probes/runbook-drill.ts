@@ -70,7 +70,11 @@ export interface DrillObservations {
   atReturn: Record<string, Record<string, { status: string; scur: number }>>;
   /** Nodes where lab took the server out itself before the restore (the drain had not). */
   forcedOut: string[];
-  maintenance: { stopped: boolean; skipped?: string; at?: number; back?: number };
+  /**
+   * inRotation: `node: server (status)` for every server at the target still taking new requests (not
+   * MAINT, DRAIN or DOWN, weight above 0) in the last reading before Nginx stopped.
+   */
+  maintenance: { stopped: boolean; skipped?: string; at?: number; back?: number; inRotation?: string[] };
   restore: Record<string, ScriptRun>;
   /** Per node, once the restore ran: the server's status and sessions it took afterwards (by counters). */
   afterRestore: Record<string, { status: string; newSessions: number }>;
@@ -107,6 +111,11 @@ export const MESSAGES = {
   drainRunFailed: (list: string) =>
     t(`the drain did not finish cleanly (${list}), so lab did not take the server down for maintenance`, `排空没有正常完成（${list}），因此 lab 没有停机维护该 server`),
   tooFew: (n: number) => t(`the request loop sent only ${n} requests; the drill could not be judged`, `请求循环只发出了 ${n} 个请求，无法评判`),
+  stillRouted: (list: string) =>
+    t(
+      `${list} when lab stopped Nginx: those requests fail or survive only by luck; drain the server on every node first`,
+      `lab 停止 Nginx 时 ${list}：这些请求会失败，能成功只是运气；应先在每个节点上排空该 server`,
+    ),
   dropped: (n: number, total: number, list: string) =>
     t(`${n} of ${total} requests failed during drain, maintenance and restore (${list})`, `在排空、维护和恢复期间，${total} 个请求中有 ${n} 个失败（${list}）`),
   noDrop: (total: number, server: string) =>
@@ -220,6 +229,10 @@ function judgeNoDrop(obs: DrillObservations, p: DrillParams): Outcome {
   });
   if (runs.length) return fail(MESSAGES.drainRunFailed(runs.join('; ')));
   if (obs.loop.sent < 10) return fail(MESSAGES.tooFew(obs.loop.sent));
+  // Whether a request was caught in flight is timing; a node still sending the server new requests
+  // when it stops is not (a runbook that skips a node would otherwise pass whenever none was caught).
+  const routed = obs.maintenance.stopped ? (obs.maintenance.inRotation ?? []) : [];
+  if (routed.length) return fail(MESSAGES.stillRouted(routed.map((r) => `${r} still took new requests`).join('; ')));
   const f = obs.loop.failures;
   if (f.length) {
     const t0 = Math.min(...Object.values(obs.drain).map((r) => r.start));
@@ -580,13 +593,14 @@ export async function runDrill(ctx: ProbeContext, p: DrillParams): Promise<Drill
       const exposedUntil = Date.now() + p.slowMs + 1000;
       for (;;) {
         const rows = await nodeServers(lab);
-        const idle = lab.haproxy.some((h) =>
-          (obs.live[h.node] ?? []).some((k) => {
+        const routed = lab.haproxy.flatMap((h) =>
+          (obs.live[h.node] ?? []).flatMap((k) => {
             const r = rows[h.node]?.[k];
-            return r !== undefined && !isOut(r.status) && r.weight !== 0 && r.scur === 0;
+            return r !== undefined && !isOut(r.status) && !/^DOWN/.test(r.status) && r.weight !== 0 ? [{ node: h.node, key: k, r }] : [];
           }),
         );
-        if (!idle || Date.now() > exposedUntil) break;
+        obs.maintenance.inRotation = routed.map((x) => `${x.node}: ${x.key} (${normState(x.r.status)})`);
+        if (!routed.some((x) => x.r.scur === 0) || Date.now() > exposedUntil) break;
         await sleep(100);
       }
       obs.maintenance.at = Date.now();
