@@ -265,7 +265,7 @@ export class GradeWorker {
     const proxyNet = networkName(this.view.name, 'proxy');
     const backends = this.view.nodes.filter((n) => n.role === 'haproxy').flatMap((n) => (n.addresses[proxyNet] ? [n.addresses[proxyNet]!] : []));
     if (!this.view.vip || backends.length === 0) return;
-    const args = ['settle', this.view.vip, '80', '20', ...backends];
+    const args = ['settle', this.view.vip, this.spec.lab.def.topology.ports.join(' '), '20', ...backends];
     await Promise.all(directors.map((d) => this.runtime.exec(d.container, ['bash', '-c', SETTLE, ...args], { timeoutMs: 10_000 }).catch(() => undefined)));
   }
 
@@ -421,20 +421,26 @@ function readMarker(file: string): Marker | undefined {
 }
 
 /**
- * In a director, `bash -c SETTLE settle <vip> <port> <tries> <backend>...`: until its nftables rule for
- * vip:port forwards to exactly the backends that accept a connection on that port (all of them when
- * none does, as lab-l4-forward does); exit 0 then, 1 after <tries> looks 0.2 s apart. nft lists the
+ * In a director, `bash -c SETTLE settle <vip> "<port>..." <tries> <backend>...`: until, for every port,
+ * its nftables rule for vip:port forwards to exactly the backends that accept a connection on that port
+ * (all of them when none does, as lab-l4-forward does); exit 0 then, 1 after <tries> looks 0.2 s apart.
+ * Every port the experiment serves: after a reload, 443 may converge later than 80. nft lists the
  * forwarder's `dnat to` as `dnat ip to`; both are read. Exported for its unit test.
  */
 export const SETTLE = `
-vip=$1 port=$2 tries=$3; shift 3
+vip=$1 ports=$2 tries=$3; shift 3
+settled() {
+  for port in $ports; do
+    exp=""
+    for b in "$@"; do timeout 1 bash -c "exec 3<>/dev/tcp/$b/$port" 2>/dev/null && exp="$exp $b"; done
+    [ -n "$exp" ] || exp="$*"
+    cur=$(nft list table ip lab 2>/dev/null | grep -m1 -E "ip daddr $vip tcp dport $port dnat (ip )?to" | grep -oE '[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+' | grep -vxF "$vip" | sort -u | tr '\\n' ' ')
+    want=$(echo $exp | tr ' ' '\\n' | sort -u | tr '\\n' ' ')
+    [ "$cur" = "$want" ] || return 1
+  done
+}
 for i in $(seq 1 "$tries"); do
-  exp=""
-  for b in "$@"; do timeout 1 bash -c "exec 3<>/dev/tcp/$b/$port" 2>/dev/null && exp="$exp $b"; done
-  [ -n "$exp" ] || exp="$*"
-  cur=$(nft list table ip lab 2>/dev/null | grep -m1 -E "ip daddr $vip tcp dport $port dnat (ip )?to" | grep -oE '[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+' | grep -vxF "$vip" | sort -u | tr '\\n' ' ')
-  want=$(echo $exp | tr ' ' '\\n' | sort -u | tr '\\n' ' ')
-  [ "$cur" = "$want" ] && exit 0
+  settled "$@" && exit 0
   sleep 0.2
 done
 exit 1`;

@@ -13,12 +13,14 @@ const VIP = '127.0.0.100'; // only text in the rule: no traffic goes to it
 let dir: string;
 let server: net.Server;
 let port: number;
+/** A port nobody listens on (bound once, then closed). */
+let closed: number;
 
 /** Runs the script with a stub nft that lists `rule` in table ip lab; returns its exit code. */
-function settle(rule: string, backends: string[]): number {
-  writeFileSync(path.join(dir, 'nft'), `#!/bin/sh\ncat <<'EOF'\ntable ip lab {\n\tchain pre {\n\t\ttype nat hook prerouting priority dstnat; policy accept;\n\t\t${rule}\n\t}\n}\nEOF\n`);
+function settle(rule: string, backends: string[], ports = [port]): number {
+  writeFileSync(path.join(dir, 'nft'), `#!/bin/sh\ncat <<'EOF'\ntable ip lab {\n\tchain pre {\n\t\ttype nat hook prerouting priority dstnat; policy accept;\n\t\t${rule.split('\n').join('\n\t\t')}\n\t}\n}\nEOF\n`);
   chmodSync(path.join(dir, 'nft'), 0o755);
-  const r = spawnSync('bash', ['-c', SETTLE, 'settle', VIP, String(port), '2', ...backends], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, encoding: 'utf8' });
+  const r = spawnSync('bash', ['-c', SETTLE, 'settle', VIP, ports.join(' '), '2', ...backends], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, encoding: 'utf8' });
   return r.status ?? -1;
 }
 
@@ -28,6 +30,10 @@ beforeAll(async () => {
   server = net.createServer((s) => s.destroy());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as net.AddressInfo).port;
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  closed = (probe.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
 });
 afterAll(() => {
   server?.close();
@@ -44,6 +50,13 @@ describe('grade settle script', () => {
   it('not settled: the rule still forwards to a backend that refuses, or names another port only', () => {
     expect(settle(`ip daddr ${VIP} tcp dport ${port} dnat ip to numgen inc mod 2 map { 0 : 127.0.0.1 . ${port}, 1 : 127.0.0.2 . ${port} }`, ['127.0.0.1', '127.0.0.2'])).toBe(1);
     expect(settle(`ip daddr ${VIP} tcp dport 443 dnat ip to 127.0.0.1:443`, ['127.0.0.1', '127.0.0.2'])).toBe(1);
+  });
+
+  it('every port must be settled: one that still forwards to a refusing backend holds the answer', () => {
+    const other = closed; // nobody listens there: forwarding to all is its settled state
+    const good = `ip daddr ${VIP} tcp dport ${port} dnat ip to 127.0.0.1:${port}`;
+    expect(settle(`${good}\nip daddr ${VIP} tcp dport ${other} dnat ip to numgen inc mod 2 map { 0 : 127.0.0.1 . ${other}, 1 : 127.0.0.2 . ${other} }`, ['127.0.0.1', '127.0.0.2'], [port, other])).toBe(0);
+    expect(settle(`${good}\nip daddr ${VIP} tcp dport ${other} dnat ip to 127.0.0.1:${other}`, ['127.0.0.1', '127.0.0.2'], [port, other])).toBe(1);
   });
 
   it('when no backend listens, forwarding to all of them is settled (as lab-l4-forward does)', () => {
