@@ -245,9 +245,10 @@ export async function upLab(opts: UpOptions, deps: UpDeps): Promise<UpResult> {
         );
         certsDir = path.resolve(opts.cwd, opts.certsDir ?? (same && view.certsDir ? view.certsDir : 'certs'));
         // A password given now is the lab's from now on; the workspace's start files are written with it.
-        if (opts.statsPassword && !dry) writeSecrets(rootDir, labName, { ...readSecrets(rootDir, labName), statsPassword: opts.statsPassword });
+        const stored = readSecrets(rootDir, labName);
+        if (opts.statsPassword && !dry) writeSecrets(rootDir, labName, { ...stored, statsPassword: opts.statsPassword });
         if (opts.statsPassword && dry) provisioning.push(`store the stats password in ${path.relative(opts.cwd, secretsFile(rootDir, labName))} (mode 0600)`);
-        statsPassword = opts.statsPassword ?? readSecrets(rootDir, labName).statsPassword;
+        statsPassword = opts.statsPassword ?? stored.statsPassword;
         seeded = seedWorkspace(lab, workspaceDir, writer, statsPassword);
         if (dry) for (const s of seeded) provisioning.push(`add start file ${path.join(path.relative(opts.cwd, workspaceDir), s)}`);
         const r = await ensureCerts({ outDir: certsDir, dryRun: dry, log: (s) => ctl.output(s) });

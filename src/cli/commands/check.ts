@@ -34,7 +34,7 @@ export async function run(opts: Options, deps: Deps): Promise<number> {
   const { io } = deps;
   const style = io.style;
   // USER alone takes the password from LAB_STATS_PASSWORD, off the command line (ps shows arguments).
-  if (opts.statsAuth !== undefined && !opts.statsAuth.includes(':') && /^[^:\s]+$/.test(opts.statsAuth)) {
+  if (opts.statsAuth !== undefined && /^[^:\s]+$/.test(opts.statsAuth)) {
     const pw = deps.env.LAB_STATS_PASSWORD;
     if (!pw) throw new UsageError(`--stats-auth ${opts.statsAuth}: no password`, { hint: 'Set LAB_STATS_PASSWORD (it stays off the command line), or give USER:PASSWORD.' });
     opts = { ...opts, statsAuth: `${opts.statsAuth}:${pw}` };
