@@ -184,7 +184,7 @@ export async function run(o: Options, deps: Deps): Promise<number> {
   say(io, 'Next:');
   say(io, `  lab guide ${experiment}     step-by-step exercise`);
   say(io, `  lab check ${experiment}     grade what the lab does now`);
-  say(io, '  lab status          nodes, addresses and the VIP holder');
+  say(io, '  lab status         nodes, addresses and the VIP holder');
   return 0;
 }
 
