@@ -23,6 +23,7 @@ import { LABEL } from '../topology/labels.js';
 import { FileError, UsageError } from '../util/errors.js';
 import { walkFiles } from '../util/files.js';
 import { textProblem } from '../util/text.js';
+import { settleForwarding } from '../forwarding/settle.js';
 import { failureToError, validateInContainer, type PathMap, type ValidationFailure } from './validate.js';
 
 export interface Target {
@@ -274,5 +275,12 @@ export async function applyTarget(
     }),
   );
   outcomes.sort((a, b) => roles.indexOf(a.role) - roles.indexOf(b.role));
+  // A reloaded HAProxy may listen on a port it did not before (443 in exp2), and a reloaded director
+  // checks its real servers afresh: return once the directors forward to what listens, so the student's
+  // next request meets the config just applied rather than the health check's half-second lag.
+  if (outcomes.some((o) => o.status === 'reloaded' && (o.role === 'haproxy' || o.role === 'director'))) {
+    opts.onProgress?.('wait for the directors to check the reloaded nodes');
+    await settleForwarding(runtime, t.view, t.lab.def.topology.ports);
+  }
   return { target: t, outcomes, warnings, ok: outcomes.every((o) => o.status === 'unchanged' || o.status === 'reloaded') };
 }

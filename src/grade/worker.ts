@@ -21,9 +21,9 @@ import { silentProgress } from '../progress/progress.js';
 import type { Runtime } from '../runtime/types.js';
 import { kindOf } from '../topology/kinds/index.js';
 import { LABEL } from '../topology/labels.js';
-import { networkName } from '../topology/networks.js';
 import { LabError } from '../util/errors.js';
 import { sleep } from '../util/sleep.js';
+import { settleForwarding } from '../forwarding/settle.js';
 import { solutionFiles } from '../workspace/replace.js';
 import type { EngineEndpoint } from './engine-endpoint.js';
 import {
@@ -260,13 +260,7 @@ export class GradeWorker {
 
   /** Waits until the directors forward VIP traffic to exactly the HAProxy nodes that accept it now (nftables mode). */
   private async settle(): Promise<void> {
-    if (this.view?.forwarding !== 'nftables') return;
-    const directors = (this.view.nodes ?? []).filter((n) => n.role === 'director' && n.state === 'running');
-    const proxyNet = networkName(this.view.name, 'proxy');
-    const backends = this.view.nodes.filter((n) => n.role === 'haproxy').flatMap((n) => (n.addresses[proxyNet] ? [n.addresses[proxyNet]!] : []));
-    if (!this.view.vip || backends.length === 0) return;
-    const args = ['settle', this.view.vip, this.spec.lab.def.topology.ports.join(' '), '20', ...backends];
-    await Promise.all(directors.map((d) => this.runtime.exec(d.container, ['bash', '-c', SETTLE, ...args], { timeoutMs: 10_000 }).catch(() => undefined)));
+    await settleForwarding(this.runtime, this.view, this.spec.lab.def.topology.ports);
   }
 
   /** Grades one student's experiment files on this worker. The worker must be at its start state (after startUp or reset). */
@@ -419,28 +413,3 @@ function readMarker(file: string): Marker | undefined {
     return undefined;
   }
 }
-
-/**
- * In a director, `bash -c SETTLE settle <vip> "<port>..." <tries> <backend>...`: until, for every port,
- * its nftables rule for vip:port forwards to exactly the backends that accept a connection on that port
- * (all of them when none does, as lab-l4-forward does); exit 0 then, 1 after <tries> looks 0.2 s apart.
- * Every port the experiment serves: after a reload, 443 may converge later than 80. nft lists the
- * forwarder's `dnat to` as `dnat ip to`; both are read. Exported for its unit test.
- */
-export const SETTLE = `
-vip=$1 ports=$2 tries=$3; shift 3
-settled() {
-  for port in $ports; do
-    exp=""
-    for b in "$@"; do timeout 1 bash -c "exec 3<>/dev/tcp/$b/$port" 2>/dev/null && exp="$exp $b"; done
-    [ -n "$exp" ] || exp="$*"
-    cur=$(nft list table ip lab 2>/dev/null | grep -m1 -E "ip daddr $vip tcp dport $port dnat (ip )?to" | grep -oE '[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+' | grep -vxF "$vip" | sort -u | tr '\\n' ' ')
-    want=$(echo $exp | tr ' ' '\\n' | sort -u | tr '\\n' ' ')
-    [ "$cur" = "$want" ] || return 1
-  done
-}
-for i in $(seq 1 "$tries"); do
-  settled "$@" && exit 0
-  sleep 0.2
-done
-exit 1`;

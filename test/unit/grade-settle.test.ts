@@ -7,7 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SETTLE } from '../../src/grade/worker.js';
+import { SETTLE } from '../../src/forwarding/settle.js';
 
 const VIP = '127.0.0.100'; // only text in the rule: no traffic goes to it
 let dir: string;

@@ -2,6 +2,9 @@ import path from 'node:path';
 import { MiB } from './kind.js';
 import type { BuildContext, NodePart, NodeKind } from './kind.js';
 
+/** The client image's entrypoint writes this once its CA, addresses and published ports are in place. */
+export const CLIENT_READY = ['test', '-e', '/run/lab-client.ready'];
+
 /** What both client kinds share: curl, openssl and ab, the lab CA trusted, the seven domains at the VIP. */
 export function clientPart(ctx: BuildContext, env: Record<string, string> = {}): NodePart {
   return {
@@ -25,6 +28,7 @@ export const client: NodeKind = {
   networks: ['edge'],
   hostNumber: () => 10,
   image: 'client',
+  ready: CLIENT_READY,
   container: (ctx) => {
     const part = clientPart(ctx, ctx.publishPort ? { LAB_PUBLISH: `${ctx.publishPort}:80 ${ctx.publishPort + 363}:443` } : {});
     return {

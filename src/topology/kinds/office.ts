@@ -1,5 +1,5 @@
 import { host } from '../cidr.js';
-import { clientPart } from './client.js';
+import { CLIENT_READY, clientPart } from './client.js';
 import type { NodeKind } from './kind.js';
 
 /** Extra source addresses the office node holds (host numbers), for grading per-source behaviour. */
@@ -19,6 +19,7 @@ export const office: NodeKind = {
   networks: ['office'],
   hostNumber: () => 10,
   image: 'client',
+  ready: CLIENT_READY,
   container: (ctx) => ({
     ...clientPart(ctx, { LAB_EXTRA_ADDRS: OFFICE_EXTRA_ADDRESSES.map((n) => `${host(ctx.subnets.office, n)}/${ctx.subnets.office.split('/')[1]}`).join(' ') }),
     capAdd: ['NET_ADMIN'],

@@ -16,4 +16,13 @@ done
 for pair in ${LAB_PUBLISH:-}; do
   socat "TCP-LISTEN:${pair%%:*},fork,reuseaddr" "TCP:${LAB_VIP}:${pair##*:}" &
 done
+# Ready (kinds/client.ts probes this file) once the CA is trusted, the addresses are held and every
+# published port listens: a probe or a host request sent before that would fail for lab's reason.
+for pair in ${LAB_PUBLISH:-}; do
+  for _ in $(seq 1 50); do
+    [ -n "$(ss -Hltn "sport = :${pair%%:*}" 2>/dev/null)" ] && break
+    sleep 0.1
+  done
+done
+touch /run/lab-client.ready
 exec sleep infinity
