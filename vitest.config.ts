@@ -34,7 +34,8 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
         },
       },
-      { test: { ...e2e, name: 'e2e-alone', include: E2E_ALONE, fileParallelism: false, sequence: { groupOrder: 2 } } },
+      // maxConcurrency: the tests a file marks concurrent (reliability's interrupted ups), three at a time.
+      { test: { ...e2e, name: 'e2e-alone', include: E2E_ALONE, fileParallelism: false, maxConcurrency: 3, sequence: { groupOrder: 2 } } },
     ],
   },
 });

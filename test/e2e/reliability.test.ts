@@ -153,9 +153,9 @@ function runBin(args: string[], cwd: string, killAt?: { line: RegExp; signal: No
   );
 }
 
+// Three cases at a time (the project's maxConcurrency), each with a lab and a folder of its own: the
+// cases wait mostly on the engine and on VRRP, and one after another they took half of this file's time.
 describe('lab up interrupted at many points, then up again, then down', () => {
-  const cwd = mkdtempSync(path.join(os.tmpdir(), 'lab-interrupt-'));
-  afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
   // Markers are lines the simple (CI) renderer prints as work starts.
   const points: { at: string; line: RegExp }[] = [
@@ -172,8 +172,9 @@ describe('lab up interrupted at many points, then up again, then down', () => {
     ...points.filter((p) => /network|container|readiness/.test(p.at)).map((p) => ({ ...p, signal: 'SIGKILL' as const })),
   ];
 
-  it.each(cases)('$signal during $at: the next lab up converges to a healthy lab, lab down leaves nothing', async ({ line, signal }) => {
+  it.concurrent.each(cases)('$signal during $at: the next lab up converges to a healthy lab, lab down leaves nothing', async ({ line, signal }) => {
     const name = uniqueLabName('intr');
+    const cwd = mkdtempSync(path.join(os.tmpdir(), 'lab-interrupt-'));
     try {
       const first = await runBin(['-n', name, 'up', 'exp2', '--yes'], cwd, { line, signal });
       if (first.killed && signal === 'SIGINT') {
@@ -190,6 +191,7 @@ describe('lab up interrupted at many points, then up again, then down', () => {
       await expectHealthy(name);
     } finally {
       await downLab(runtime, name);
+      rmSync(cwd, { recursive: true, force: true });
       expect(await leftovers(name)).toEqual([]);
     }
   }, 600_000);
