@@ -4,8 +4,8 @@ import LongestFirst from './test/helpers/sequencer.js';
 // Three groups, one after the other:
 //   0. unit: no engine, every core.
 //   1. e2e: files that each stand up labs of their own (unique names, subnets allocated per lab) run
-//      four at a time. An idle lab costs almost nothing (bench/idle.mjs), and most of an e2e file's time
-//      is waiting on HAProxy's timers, so four overlap well on two cores.
+//      five at a time. An idle lab costs almost nothing (bench/idle.mjs), and most of an e2e file's time
+//      is waiting on HAProxy's timers, so five overlap well on two cores.
 //   2. e2e-alone: what must not share the machine: restarting the engine every lab uses; the fault
 //      drills, whose figures (failed requests, time to recover) are the subject of the test; and the
 //      reliability file, whose eighteen `lab up` runs load the engine enough (load 14 on two cores) that
@@ -30,7 +30,7 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           exclude: E2E_ALONE,
-          maxWorkers: 4,
+          maxWorkers: 5,
           sequence: { groupOrder: 1 },
         },
       },
