@@ -74,7 +74,8 @@ export async function realDeps(cmd: Command): Promise<Deps> {
   const { addSecret, redactStream } = await import('../util/redact.js');
   const { readSecrets } = await import('../state/secrets.js');
   addSecret(process.env.LAB_STATS_PASSWORD);
-  addSecret(readSecrets(process.cwd(), labName).statsPassword);
+  // Tolerant: a damaged file is the command's to report (with its file and fix), not the redactor's.
+  addSecret(readSecrets(process.cwd(), labName, { tolerant: true }).statsPassword);
   redactStream(process.stdout);
   redactStream(process.stderr);
   return {

@@ -245,7 +245,8 @@ export async function upLab(opts: UpOptions, deps: UpDeps): Promise<UpResult> {
         );
         certsDir = path.resolve(opts.cwd, opts.certsDir ?? (same && view.certsDir ? view.certsDir : 'certs'));
         // A password given now is the lab's from now on; the workspace's start files are written with it.
-        const stored = readSecrets(rootDir, labName);
+        // A new password replaces a damaged file; without one, a damaged file stops here with its fix.
+        const stored = readSecrets(rootDir, labName, { tolerant: !!opts.statsPassword });
         if (opts.statsPassword && !dry) writeSecrets(rootDir, labName, { ...stored, statsPassword: opts.statsPassword });
         if (opts.statsPassword && dry) provisioning.push(`store the stats password in ${path.relative(opts.cwd, secretsFile(rootDir, labName))} (mode 0600)`);
         statsPassword = opts.statsPassword ?? stored.statsPassword;

@@ -7,7 +7,7 @@
 import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { stateDir, writeAtomic } from './store.js';
-import { UsageError } from '../util/errors.js';
+import { FileError, UsageError } from '../util/errors.js';
 
 /** The course's stats login (tutorial 6.2), the default of every lab. */
 export const COURSE_STATS_LOGIN = { user: 'admin', password: '123456' } as const;
@@ -18,14 +18,43 @@ export interface LabSecrets {
 
 export const secretsFile = (cwd: string, lab: string) => path.join(stateDir(cwd, lab), 'secrets.json');
 
-/** The lab's secrets; none when the file is absent or damaged (the course default applies). */
-export function readSecrets(cwd: string, lab: string): LabSecrets {
+/**
+ * The lab's secrets; none when the file is absent. A damaged file is a FileError naming it: read as "no
+ * password", the grader would log in with the course's 123456 while the student's HAProxy asks for the
+ * teacher's, and every stats check would fail for no reason the student could see. `tolerant` (the
+ * redactor's setup, and `lab up` given a new password that will replace the file) reads it as none.
+ */
+export function readSecrets(cwd: string, lab: string, opts: { tolerant?: boolean } = {}): LabSecrets {
+  const file = secretsFile(cwd, lab);
+  const damaged = (line: number | undefined, what: string) => {
+    if (opts.tolerant) return {};
+    throw new FileError(file, line, what, {
+      hint: `Set the password again with \`LAB_STATS_PASSWORD=… lab up\` (or --stats-password-file), or delete the file to go back to the course's ${COURSE_STATS_LOGIN.password}.`,
+    });
+  };
+  let text: string;
   try {
-    const v = JSON.parse(readFileSync(secretsFile(cwd, lab), 'utf8')) as LabSecrets;
-    return typeof v.statsPassword === 'string' && PASSWORD.test(v.statsPassword) ? { statsPassword: v.statsPassword } : {};
-  } catch {
-    return {};
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    return damaged(undefined, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    // Node 20: "Unexpected token } in JSON at position 42"; the line is what an editor shows.
+    const pos = /position (\d+)/.exec((e as Error).message);
+    return damaged(pos ? text.slice(0, Number(pos[1])).split('\n').length : undefined, 'is not valid JSON');
+  }
+  const pw = v && typeof v === 'object' ? (v as Record<string, unknown>).statsPassword : undefined;
+  if (pw === undefined) return {};
+  if (typeof pw !== 'string' || !PASSWORD.test(pw)) {
+    // Never the value itself: it may be most of the real password.
+    const line = text.split('\n').findIndex((l) => l.includes('"statsPassword"')) + 1;
+    return damaged(line || undefined, 'statsPassword is not 8 to 64 characters of letters, digits and . _ + = , @ % -');
+  }
+  return { statsPassword: pw };
 }
 
 /** Writes the secrets with mode 0600 (also when an older file had looser permissions). */

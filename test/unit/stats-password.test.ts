@@ -17,7 +17,7 @@ import { checkStatsPassword, readSecrets, secretsFile, statsPasswordFrom, withSt
 import { addSecret, forgetSecrets, redact, redactBytes, redactStream } from '../../src/util/redact.js';
 import { seedWorkspace } from '../../src/workspace/seed.js';
 import { resetWorkspace, solveWorkspace } from '../../src/workspace/replace.js';
-import { UsageError } from '../../src/util/errors.js';
+import { FileError, UsageError } from '../../src/util/errors.js';
 
 const PW = 'Lab-pw.2026x';
 let cwd: string;
@@ -58,7 +58,7 @@ describe('where the password comes from', () => {
 });
 
 describe('how it is kept', () => {
-  it('secrets.json is 0600 under any umask and over a looser file; read back; a damaged or invalid file is no password', () => {
+  it('secrets.json is 0600 under any umask and over a looser file; read back; read back', () => {
     const old = process.umask(0);
     try {
       writeSecrets(cwd, 'lab', { statsPassword: PW });
@@ -73,9 +73,25 @@ describe('how it is kept', () => {
     writeSecrets(cwd, 'lab', { statsPassword: 'Second-pw-99' });
     expect((statSync(f).mode & 0o777).toString(8)).toBe('600');
     expect(readSecrets(cwd, 'other')).toEqual({});
-    writeFileSync(f, '{"statsPassword": "x y"}');
+  });
+
+  it('a damaged secrets.json is an error naming the file, the line and the fix, never the value; tolerant readers see no password', () => {
+    const f = secretsFile(cwd, 'lab');
+    writeSecrets(cwd, 'lab', { statsPassword: PW });
+    writeFileSync(f, '{\n  "statsPassword": "Almost-the-pw 1"\n}\n');
+    let e = (() => { try { readSecrets(cwd, 'lab'); } catch (x) { return x as FileError; } })();
+    expect(e).toBeInstanceOf(FileError);
+    expect(e!.message).toBe(`${f}:2: statsPassword is not 8 to 64 characters of letters, digits and . _ + = , @ % -`);
+    expect(e!.message).not.toContain('Almost');
+    expect(e!.hint).toMatch(/LAB_STATS_PASSWORD=… lab up.*delete the file/);
+    writeFileSync(f, '{\n  "statsPassword": "x",\n  oops\n}\n');
+    e = (() => { try { readSecrets(cwd, 'lab'); } catch (x) { return x as FileError; } })();
+    expect(e!.message).toBe(`${f}:3: is not valid JSON`);
+    expect(readSecrets(cwd, 'lab', { tolerant: true })).toEqual({});
+    // No password in it is no password; an absent file too.
+    writeFileSync(f, '{}\n');
     expect(readSecrets(cwd, 'lab')).toEqual({});
-    writeFileSync(f, '{not json');
+    rmSync(f);
     expect(readSecrets(cwd, 'lab')).toEqual({});
   });
 });
