@@ -73,6 +73,8 @@ export interface ClassOptions {
   progress: Progress;
   signal?: AbortSignal;
   readyTimeoutMs: number;
+  /** The class's stats password, where the teacher set one (see WorkerSpec.statsPassword). */
+  statsPassword?: string;
   /** An images bundle (`lab images save`) for engines without the images. */
   bundle?: string;
   limits?: Partial<IntakeLimits>;
@@ -335,6 +337,7 @@ async function gradeLocked(o: ClassOptions, result: ClassResult, t0: number, now
         engine: e.endpoint,
         lang: o.lang,
         readyTimeoutMs: o.readyTimeoutMs,
+        statsPassword: o.statsPassword,
       });
       let started = false;
       // The operation a stop (Ctrl-C, lost engine) abandoned: the lab is not touched again until it settles.

@@ -11,6 +11,7 @@ import { workspaceFiles } from '../workspace/replace.js';
 import { startFiles } from '../workspace/seed.js';
 import type { Lab } from '../labs/load.js';
 import { normalizeEntryPath } from './entry-path.js';
+import { courseFileBytes } from '../state/secrets.js';
 
 export interface SwapResult {
   written: string[];
@@ -22,16 +23,16 @@ export function matcher(globs: string[]): (rel: string) => boolean {
   return (rel) => res.some((re) => re.test(rel));
 }
 
-/** The experiment's start files (the ones its globs match), as a swap-in set. */
-export function startSet(lab: Lab): Map<string, Buffer> {
+/** The experiment's start files (the ones its globs match), as a swap-in set; with the class's stats password where one is set. */
+export function startSet(lab: Lab, statsPassword?: string): Map<string, Buffer> {
   const isExp = matcher(lab.def.workspace);
-  return new Map([...startFiles(lab)].filter(([rel]) => isExp(rel)).map(([rel, src]) => [rel, readFileSync(src)]));
+  return new Map([...startFiles(lab)].filter(([rel]) => isExp(rel)).map(([rel, src]) => [rel, courseFileBytes(src, statsPassword)]));
 }
 
 /** The reference solution's experiment files (start files for what solution/ leaves out). */
-export function solutionSet(lab: Lab, solution: Map<string, string>): Map<string, Buffer> {
+export function solutionSet(lab: Lab, solution: Map<string, string>, statsPassword?: string): Map<string, Buffer> {
   const isExp = matcher(lab.def.workspace);
-  return new Map([...solution].filter(([rel]) => isExp(rel)).map(([rel, src]) => [rel, readFileSync(src)]));
+  return new Map([...solution].filter(([rel]) => isExp(rel)).map(([rel, src]) => [rel, courseFileBytes(src, statsPassword)]));
 }
 
 /** Makes the workspace's experiment files exactly `files` (workspace-relative path → content). */

@@ -24,6 +24,7 @@ import { LABEL } from '../topology/labels.js';
 import { LabError } from '../util/errors.js';
 import { sleep } from '../util/sleep.js';
 import { settleForwarding } from '../forwarding/settle.js';
+import { MASK } from '../report/mask.js';
 import { solutionFiles } from '../workspace/replace.js';
 import type { EngineEndpoint } from './engine-endpoint.js';
 import {
@@ -45,6 +46,12 @@ export interface WorkerSpec {
   lang: Lang;
   /** How long `lab up` may wait for the lab to become ready. */
   readyTimeoutMs: number;
+  /**
+   * The stats password the class's labs were given (`lab up` with LAB_STATS_PASSWORD): the students'
+   * files say `stats auth admin:<it>`, so the grader logs in with it, and the start and reference files
+   * the worker loads carry it too. Kept in the worker lab's own secrets.json, where the checks read it.
+   */
+  statsPassword?: string;
 }
 
 /** What apply did with one service of the submission, for the student's result. */
@@ -91,7 +98,7 @@ export class GradeWorker {
 
   constructor(readonly spec: WorkerSpec) {
     this.workspaceDir = path.join(spec.rootDir, 'workspace', spec.lab.id);
-    this.start = startSet(spec.lab);
+    this.start = startSet(spec.lab, spec.statsPassword);
   }
 
   private get runtime(): Runtime {
@@ -134,6 +141,7 @@ export class GradeWorker {
         yes: false,
         interactive: false,
         timeoutMs: this.spec.readyTimeoutMs,
+        statsPassword: this.spec.statsPassword,
         signal,
       },
       { runtime: this.runtime, progress: silentProgress(), labName: this.spec.labName },
@@ -177,7 +185,7 @@ export class GradeWorker {
   /** The baseline: each student node after loading the solution and then the start files again. */
   private async calibrate(say: (s: string) => void): Promise<void> {
     say('baseline: solution files');
-    swapFiles(this.workspaceDir, this.spec.lab.def.workspace, solutionSet(this.spec.lab, solutionFiles(this.spec.lab)));
+    swapFiles(this.workspaceDir, this.spec.lab.def.workspace, solutionSet(this.spec.lab, solutionFiles(this.spec.lab), this.spec.statsPassword));
     const sol = await this.apply();
     const bad = sol.find((o) => o.status !== 'reloaded' && o.status !== 'unchanged');
     if (bad) throw new LabError(`${this.spec.labName}: the reference solution does not load (${bad.role}: ${bad.message ?? bad.status})`, { hint: 'The lab images or the experiment are broken; `lab up` and `lab apply` show the same error.' });
@@ -295,7 +303,11 @@ export class GradeWorker {
     const { report, meta } = await time('checks', () =>
       runChecks(this.spec.lab.id, this.spec.lab.def.checks, labContext(this.runtime, this.view!, this.spec.lab.id), { lang: this.spec.lang }),
     );
-    return { report, meta, applied, phases };
+    // The results go to files a student may be shown (JUnit, the HTML report), where no redactor runs:
+    // a message that quotes the login (`admin:<password>`) keeps the user and masks the rest.
+    const pw = this.spec.statsPassword;
+    const masked = pw ? (JSON.parse(JSON.stringify(report).split(pw).join(MASK)) as Report) : report;
+    return { report: masked, meta, applied, phases };
   }
 
   /**

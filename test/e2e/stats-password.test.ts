@@ -4,7 +4,7 @@
 // not by lab up, lab check --json, lab guide, lab exec, an error, lab report, nor in any container's
 // inspect data.
 import { execa } from 'execa';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -80,6 +80,22 @@ describe('the stats password of one lab', () => {
     expect(JSON.parse(readFileSync(path.join(cwd, '.lab', name, 'secrets.json'), 'utf8')).statsPassword).toBe(PW);
   });
 
+  it('a damaged secrets.json: lab check and lab up stop with one line naming the file, the line and the fix; lab up with the password repairs it', async () => {
+    const f = path.join(cwd, '.lab', name, 'secrets.json');
+    writeFileSync(f, `{\n  "statsPassword": "${PW}\n}\n`, { mode: 0o600 }); // the closing quote lost
+    for (const args of [['check', 'exp1'], ['up', 'exp1']]) {
+      const r = await lab(args);
+      expect(r.exitCode, args.join(' ')).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`error: .*\\.lab/${name}/secrets\\.json:\\d+: is not valid JSON`));
+      expect(r.stderr).toMatch(/hint: .*LAB_STATS_PASSWORD=… lab up/);
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack
+    }
+    const fixed = await lab(['up', 'exp1', '--stats-password-file', pwFile]);
+    expect(fixed.exitCode, fixed.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(f, 'utf8'))).toEqual({ statsPassword: PW });
+    expect(await statusWith(`admin:${PW}`)).toBe('200');
+  });
+
   it('is masked wherever lab prints it: guide commands, lab exec output, an error that quotes it', async () => {
     const guide = await lab(['guide', 'exp1', '--print']);
     expect(guide.exitCode, guide.stderr).toBe(0);
@@ -125,6 +141,30 @@ describe('the stats password of one lab', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("lab grade with the class's password: the grader logs in with it, a submission still on 123456 loses the login checks, and no result file holds it", async () => {
+    const subs = path.join(cwd, 'subs');
+    const put = (who: string, cfg: string) => {
+      mkdirSync(path.join(subs, who, 'haproxy'), { recursive: true });
+      writeFileSync(path.join(subs, who, 'haproxy', 'haproxy.cfg'), cfg);
+    };
+    // The solution as this class's students have it (lab solve wrote the password in), and as the course prints it.
+    put('alice', readFileSync(path.join(cwd, 'workspace', 'exp1', 'haproxy', 'haproxy.cfg'), 'utf8'));
+    put('bob', readFileSync(path.join(root, 'labs', 'exp1', 'solution', 'haproxy', 'haproxy.cfg'), 'utf8'));
+    const out = path.join(cwd, 'grades');
+    const r = await execa('node', [bin, '-n', uniqueLabName('spg'), 'grade', 'exp1', path.join(subs, 'alice'), path.join(subs, 'bob'), '--jobs', '1', '-o', out, '--stats-password-file', pwFile, '--json'], {
+      cwd, reject: false, env: { NO_COLOR: '1', LAB_STATS_PASSWORD: '' },
+    });
+    printed.push(`$ lab grade …\n${r.stdout}\n${r.stderr}`);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const book = JSON.parse(readFileSync(path.join(out, 'gradebook.json'), 'utf8')) as { students: { name: string; score: number; maxScore: number; status: Record<string, string> }[] };
+    const by = Object.fromEntries(book.students.map((x) => [x.name, x]));
+    expect(by.alice!.score, JSON.stringify(by.alice!.status)).toBe(by.alice!.maxScore);
+    // bob's page asks for 123456; the grader, told the class's password, is refused like any visitor.
+    expect(by.bob!.status['stats-auth']).toBe('fail');
+    expect(by.bob!.status['config-valid']).toBe('pass');
+    for (const f of walkFiles(out)) expect(readFileSync(path.join(out, f), 'latin1').includes(PW), `${f} holds the password`).toBe(false);
   });
 
   it('nothing lab printed in this file showed it', () => {

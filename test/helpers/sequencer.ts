@@ -16,6 +16,7 @@ const SECONDS: Record<string, number> = {
   'check-exp2.test.ts': 88,
   'check-exp3.test.ts': 79,
   'grade-engines.test.ts': 75,
+  'stats-password.test.ts': 95,
 };
 
 export default class LongestFirst extends BaseSequencer {

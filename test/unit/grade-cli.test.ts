@@ -7,6 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadLab } from '../../src/labs/load.js';
 import { writeResult } from '../../src/grade/results.js';
+import { solutionSet, startSet } from '../../src/grade/swap.js';
+import { solutionFiles } from '../../src/workspace/replace.js';
 import { lab } from '../helpers/cli.js';
 import { record } from '../fixtures/grade/records.js';
 
@@ -28,10 +30,33 @@ describe('lab grade: flags', () => {
     [['grade', 'exp2', 'a', '--lang', 'fr'], /--lang fr/],
     [['grade', 'nope', 'a'], /unknown experiment "nope"/],
     [['-n', 'a-very-long-lab-name-of-29chars', 'grade', 'exp2', 'a', '--jobs', '2'], /longer than a lab name may be/],
+    [['grade', 'exp2', 'a', '--stats-password-file', 'no-such-file'], /--stats-password-file .*no-such-file: no such file/],
   ])('%j is refused: %s', async (argv, msg) => {
     const r = await lab(argv as string[], { cwd: tmp() });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(msg as RegExp);
+  });
+});
+
+describe("lab grade with the class's stats password", () => {
+  it('a malformed LAB_STATS_PASSWORD is refused before anything starts, without echoing it', async () => {
+    const r = await lab(['grade', 'exp2', 'a'], { cwd: tmp() }, { NO_COLOR: '1', LAB_STATS_PASSWORD: 'has space 1' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/LAB_STATS_PASSWORD: the stats password must be 8 to 64 characters/);
+    expect(r.stderr).not.toContain('has space');
+  });
+
+  it("the worker's start and reference files carry it, as the class's students have them", () => {
+    const exp1 = loadLab('exp1');
+    const pw = 'Class-pw-2026';
+    const plain = solutionSet(exp1, solutionFiles(exp1)).get('haproxy/haproxy.cfg')!.toString();
+    const withPw = solutionSet(exp1, solutionFiles(exp1), pw).get('haproxy/haproxy.cfg')!.toString();
+    expect(plain).toMatch(/stats auth admin:123456$/m);
+    expect(withPw).toBe(plain.replace(/admin:123456(?=\s|$)/gm, `admin:${pw}`));
+    const start = startSet(exp2, pw).get('haproxy/haproxy.cfg')!.toString();
+    expect(startSet(exp2).get('haproxy/haproxy.cfg')!.toString()).toContain('admin:123456');
+    expect(start).toContain(`admin:${pw}`);
+    expect(start).not.toContain('admin:123456');
   });
 });
 

@@ -23,6 +23,7 @@ export interface Options {
   lang?: string;
   json: boolean;
   timeout: string;
+  statsPasswordFile?: string;
 }
 
 function positiveInt(flag: string, v: string, max: number): number {
@@ -47,6 +48,8 @@ export async function run(o: Options, deps: Deps): Promise<number> {
   const entries = o.roster ? readRoster(path.resolve(deps.cwd, o.roster)) : rosterFromPaths(o.submissions.map((p) => path.resolve(deps.cwd, p)));
   const gradesDir = path.resolve(deps.cwd, o.out ?? path.join('grades', lab.id));
   const timeoutMs = positiveInt('--timeout', o.timeout, 3600) * 1000;
+  const { statsPasswordFrom } = await import('../../state/secrets.js');
+  const statsPassword = statsPasswordFrom(deps.env, o.statsPasswordFile === undefined ? undefined : path.resolve(deps.cwd, o.statsPasswordFile));
   const prefix = deps.labName === 'lab' ? `grade-${lab.id}` : deps.labName;
 
   // The engines: --engine ENDPOINT…, or the one every other command uses.
@@ -86,6 +89,7 @@ export async function run(o: Options, deps: Deps): Promise<number> {
       progress: deps.progress,
       signal,
       readyTimeoutMs: timeoutMs,
+      statsPassword,
       bundle: o.images ? path.resolve(deps.cwd, o.images) : undefined,
     }),
   );
@@ -180,6 +184,7 @@ export function define(program: Command, act: Act): void {
     .option('--images <bundle>', 'a `lab images save` bundle to load into engines that lack the images')
     .option('--lang <zh|en>', 'language of messages and hints (default: zh when LANG starts with zh, else en)')
     .option('--timeout <seconds>', 'how long a worker lab may take to become ready', '180')
+    .option('--stats-password-file <file>', "the stats password the class's labs were given (first line; or LAB_STATS_PASSWORD): the grader logs in with it")
     .option('--json', 'print the run summary as JSON')
     .action((exp: string, subs: string[], f: Omit<Options, 'experiment' | 'submissions' | 'engines' | 'resume' | 'fresh' | 'keep' | 'json'> & { engine: string[]; resume?: boolean; fresh?: boolean; keep?: boolean; json?: boolean }, cmd: Command) =>
       act(cmd, run, {
@@ -196,6 +201,7 @@ export function define(program: Command, act: Act): void {
         lang: f.lang,
         json: !!f.json,
         timeout: f.timeout,
+        statsPasswordFile: f.statsPasswordFile,
       }),
     );
   grade
