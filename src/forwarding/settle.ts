@@ -10,8 +10,9 @@ import { networkName } from '../topology/networks.js';
  * Run in a director: `settle VIP "PORTS" TRIES BACKEND…`. Exits 0 once, for every port, the VIP's DNAT
  * rule names exactly the backends that accept a connection on it (all of them when none does: the
  * forwarder then sends to all, a refusal saying more than a silent VIP), 1 after TRIES looks 0.2 s apart.
- * Every port the experiment serves: 443 may converge later than 80. nft lists the forwarder's `dnat to`
- * as `dnat ip to`; both are read.
+ * Every port the experiment serves: 443 may converge later than 80; a port with no rule at all is not
+ * forwarded (exp7's directors before the student writes its virtual_server), so nothing waits on it.
+ * nft lists the forwarder's `dnat to` as `dnat ip to`; both are read.
  */
 export const SETTLE = `
 vip=$1 ports=$2 tries=$3; shift 3
@@ -20,7 +21,9 @@ settled() {
     exp=""
     for b in "$@"; do timeout 1 bash -c "exec 3<>/dev/tcp/$b/$port" 2>/dev/null && exp="$exp $b"; done
     [ -n "$exp" ] || exp="$*"
-    cur=$(nft list table ip lab 2>/dev/null | grep -m1 -E "ip daddr $vip tcp dport $port dnat (ip )?to" | grep -oE '[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+' | grep -vxF "$vip" | sort -u | tr '\\n' ' ')
+    rule=$(nft list table ip lab 2>/dev/null | grep -m1 -E "ip daddr $vip tcp dport $port dnat (ip )?to")
+    [ -n "$rule" ] || continue
+    cur=$(echo "$rule" | grep -oE '[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+' | grep -vxF "$vip" | sort -u | tr '\\n' ' ')
     want=$(echo $exp | tr ' ' '\\n' | sort -u | tr '\\n' ' ')
     [ "$cur" = "$want" ] || return 1
   done

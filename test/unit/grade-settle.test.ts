@@ -47,9 +47,14 @@ describe('grade settle script', () => {
     expect(settle(`ip daddr ${VIP} tcp dport ${port} dnat to 127.0.0.1:${port}`, ['127.0.0.1', '127.0.0.2'])).toBe(0);
   });
 
-  it('not settled: the rule still forwards to a backend that refuses, or names another port only', () => {
+  it('not settled: the rule still forwards to a backend that refuses', () => {
     expect(settle(`ip daddr ${VIP} tcp dport ${port} dnat ip to numgen inc mod 2 map { 0 : 127.0.0.1 . ${port}, 1 : 127.0.0.2 . ${port} }`, ['127.0.0.1', '127.0.0.2'])).toBe(1);
-    expect(settle(`ip daddr ${VIP} tcp dport 443 dnat ip to 127.0.0.1:443`, ['127.0.0.1', '127.0.0.2'])).toBe(1);
+  });
+
+  it('a port the directors do not forward at all (no rule for it) has nothing to wait for; the ports they do forward still count', () => {
+    expect(settle(`ip daddr ${VIP} tcp dport 443 dnat ip to 127.0.0.1:443`, ['127.0.0.1', '127.0.0.2'])).toBe(0);
+    expect(settle('', ['127.0.0.1', '127.0.0.2'])).toBe(0);
+    expect(settle(`ip daddr ${VIP} tcp dport ${closed} dnat ip to 127.0.0.1:${closed}`, ['127.0.0.1', '127.0.0.2'], [port, closed])).toBe(1);
   });
 
   it('every port must be settled: one that still forwards to a refusing backend holds the answer', () => {
