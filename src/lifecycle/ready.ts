@@ -55,6 +55,14 @@ export interface WaitTarget {
    * writes the directors' config (exp7): a split brain is then the exercise's start, not a fault of lab.
    */
   requireVip?: boolean;
+  /**
+   * With lab's own keepalived config: the director that ends up holding the VIP (the MASTER by priority,
+   * which preempts). A lower-priority director may hold it for a moment first, while the other starts
+   * (recreated directors, a restart after a drill); until the preferred one has it alone, the VIP is
+   * about to move, and for an instant both hold it. Seen: `lab status` right after `lab up` found the VIP
+   * on lvs1 and lvs2.
+   */
+  preferredHolder?: string;
 }
 
 /**
@@ -99,11 +107,12 @@ export async function waitReady(
       const holders = await vipHolders(runtime, directors, target.vip);
       allReadyAt ??= Date.now();
       const settled = Date.now() - allReadyAt >= (opts.settleMs ?? 0);
-      if (holders.length === 1 && settled) return { holder: holders[0]! };
+      const preferred = !target.preferredHolder || holders[0] === target.preferredHolder;
+      if (holders.length === 1 && settled && preferred) return { holder: holders[0]! };
       // Where the student writes the VRRP config, any outcome is an answer; give VRRP a few adverts to settle first.
       if (target.requireVip === false && settled && (holders.length > 0 || Date.now() - allReadyAt > 8000)) return { holder: holders.length ? holders.join(' and ') : 'nobody' };
       waitingFor = holders.length === 1
-        ? 'the directors to check the nodes that just started'
+        ? preferred ? 'the directors to check the nodes that just started' : `the VIP to move to ${target.preferredHolder} (the MASTER by priority; held by ${holders[0]})`
         : holders.length === 0 ? `a director to take the VIP ${target.vip}` : `the VIP ${target.vip} to settle on one director (held by ${holders.join(' and ')})`;
     } else {
       waitingFor = pending.map((p) => `${p.node} (${p.state === 'running' ? 'starting' : p.state})`).join(', ');

@@ -19,7 +19,7 @@ import { loadLab, type Lab } from '../labs/load.js';
 import { defaultWorkspaceDir, seedWorkspace } from '../workspace/seed.js';
 import { buildTopology, generatedFiles } from '../topology/build.js';
 import { kindOf } from '../topology/kinds/index.js';
-import { vrrpAddresses } from '../topology/kinds/director.js';
+import { PREFERRED_MASTER, vrrpAddresses } from '../topology/kinds/director.js';
 import type { BuildContext } from '../topology/kinds/kind.js';
 import type { Forwarding, Topology } from '../topology/model.js';
 import type { NetworkKey } from '../topology/networks.js';
@@ -348,6 +348,7 @@ export async function upLab(opts: UpOptions, deps: UpDeps): Promise<UpResult> {
           vip: topology!.vip,
           nodes: topology!.nodes.map((n) => ({ node: n.node, role: n.role, container: n.container.name })),
           requireVip: lab.def.topology.keepalived === 'lab',
+          preferredHolder: lab.def.topology.keepalived === 'lab' ? PREFERRED_MASTER : undefined,
         };
         const started = plan.steps.some((s) => s.op === 'start-container');
         ({ holder } = await waitReady(runtime, target, { timeoutMs: opts.timeoutMs, settleMs: started ? 600 : 0, onWaiting: (w) => ctl.output(`waiting for ${w}`) }));

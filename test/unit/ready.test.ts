@@ -12,7 +12,7 @@ const NODES = [
   { node: 'haproxy1', role: 'haproxy', container: 'p-haproxy1' },
 ];
 
-function engine(opts: { haproxyReadyAt: number }) {
+function engine(opts: { haproxyReadyAt: number; holders?: (msSinceStart: number) => string[] }) {
   const rt = new FakeRuntime();
   for (const n of NODES) {
     rt.containers.set(n.container, { id: n.container, name: n.container, image: 'x', labels: {}, state: 'running', health: 'none', addresses: {} });
@@ -20,7 +20,10 @@ function engine(opts: { haproxyReadyAt: number }) {
   const t0 = Date.now();
   let readyAt: number | undefined;
   rt.execResults.push((name, cmd) => {
-    if (name === 'p-lvs1' && cmd[0] === 'ip') return { exitCode: 0, stdout: `2: eth0    inet ${VIP}/24 scope global eth0\n`, stderr: '' };
+    if (cmd[0] === 'ip' && name.startsWith('p-lvs')) {
+      const holds = (opts.holders?.(Date.now() - t0) ?? ['lvs1']).includes(name.slice(2));
+      return { exitCode: 0, stdout: holds ? `2: eth0    inet ${VIP}/24 scope global eth0\n` : '', stderr: '' };
+    }
     if (name === 'p-haproxy1') {
       const ok = Date.now() - t0 >= opts.haproxyReadyAt;
       if (ok) readyAt ??= Date.now();
@@ -46,5 +49,19 @@ describe('waitReady', () => {
     expect(Date.now() - readyAt()!).toBeGreaterThanOrEqual(800);
     expect(waiting).toContain('haproxy1 (starting)');
     expect(waiting).toContain('the directors to check the nodes that just started');
+  });
+
+  it("with lab's VRRP config, waits until the preferred MASTER holds the VIP alone: a BACKUP holding it first, then both, is a VIP about to move", async () => {
+    // lvs2 took the VIP while lvs1 was starting; lvs1 preempts at 400 ms, and lvs2 lets go at 700 ms.
+    const { rt } = engine({ haproxyReadyAt: 0, holders: (ms) => (ms < 400 ? ['lvs2'] : ms < 700 ? ['lvs1', 'lvs2'] : ['lvs1']) });
+    const waiting: string[] = [];
+    const t0 = Date.now();
+    expect(await waitReady(rt, { vip: VIP, nodes: NODES, preferredHolder: 'lvs1' }, { timeoutMs: 5000, onWaiting: (w) => waiting.push(w) })).toEqual({ holder: 'lvs1' });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(700);
+    expect(waiting).toContain('the VIP to move to lvs1 (the MASTER by priority; held by lvs2)');
+    expect(waiting).toContain(`the VIP ${VIP} to settle on one director (held by lvs1 and lvs2)`);
+    // Without a preferred holder (the student's VRRP config), lvs2 alone is an answer.
+    const other = engine({ haproxyReadyAt: 0, holders: () => ['lvs2'] });
+    expect(await waitReady(other.rt, { vip: VIP, nodes: NODES }, { timeoutMs: 5000 })).toEqual({ holder: 'lvs2' });
   });
 });

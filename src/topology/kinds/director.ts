@@ -29,14 +29,17 @@ function keepalivedConf(ctx: BuildContext, i: number): string {
 /** What a student's config depends on: the lab's addresses and where the workspace is. */
 export type StudentConfContext = Pick<BuildContext, 'subnets' | 'vip' | 'gateways' | 'workspaceDir'>;
 
+/** lab's own VRRP config makes the first director MASTER with the higher priority (and preempts). */
+const MASTER_INDEX = 0;
+
 /** What varies per director in lab's files (both the full config and the student's include). */
 function vrrpValues(ctx: StudentConfContext, i: number) {
   const me = director.hostNumber(i);
   const [haproxy1, haproxy2] = realServers(ctx);
   return {
     node: director.name(i),
-    state: i === 0 ? 'MASTER' : 'BACKUP',
-    priority: i === 0 ? 100 : 50,
+    state: i === MASTER_INDEX ? 'MASTER' : 'BACKUP',
+    priority: i === MASTER_INDEX ? 100 : 50,
     edgeIp: host(ctx.subnets.edge, me),
     proxyIp: host(ctx.subnets.proxy, me),
     officeIp: host(ctx.subnets.office, me),
@@ -154,3 +157,6 @@ export function vrrpAddresses(subnets: Record<string, string>): { vip: string; g
     gateways: { proxy: host(subnets.proxy!, NET_ADDR.vrrpGateway), office: host(subnets.office!, NET_ADDR.vrrpGateway) },
   };
 }
+
+/** The director that holds the VIP once lab's own VRRP config has settled (lvs1). */
+export const PREFERRED_MASTER = director.name(MASTER_INDEX);
