@@ -6,6 +6,8 @@
 #    route to container addresses (Docker Desktop) reaches the lab through published ports.
 # `exec sleep` makes sleep the process Docker's init signals: a stop takes no time.
 set -u
+# A restarted container keeps its file system: not ready again until this start has done its work.
+rm -f /run/lab-client.ready
 if [ -f /etc/lab/ca.crt ]; then
   cp /etc/lab/ca.crt /usr/local/share/ca-certificates/lab-ca.crt && update-ca-certificates >/dev/null 2>&1 || true
 fi
