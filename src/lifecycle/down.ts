@@ -26,7 +26,8 @@ export async function downLab(runtime: Runtime, labName: string | undefined, opt
     // e2e runs; one at a time costs nothing measurable (2.3 s for twelve, about what the parallel took).
     for (const c of nodes) await runtime.removeContainer(c.name);
     const networks = await runtime.listNetworks(selector);
-    for (const n of networks) await runtime.removeNetwork(n.name);
+    // By ID: the name is ambiguous when two networks share it (see topology/plan.ts).
+    for (const n of networks) await runtime.removeNetwork(n.id);
     return { containers: nodes.filter((c) => !c.labels[LABEL.lock]).map((c) => c.name), networks: networks.map((n) => n.name) };
   } finally {
     await lock?.release();

@@ -37,7 +37,7 @@ async function runOneStep(runtime: Runtime, step: Step, hooks: ExecuteHooks): Pr
     case 'make-dir': return hooks.writer.mkdir(step.dir);
     case 'write-file': return hooks.writer.write(step.file, step.content);
     case 'remove-container': return runtime.removeContainer(step.name);
-    case 'remove-network': return runtime.removeNetwork(step.name);
+    case 'remove-network': return runtime.removeNetwork(step.id);
     case 'create-network': return runtime.createNetwork(step.spec);
     case 'create-container': return runtime.createContainer(step.node.container);
     case 'start-container':
@@ -69,6 +69,17 @@ export function planTasks(runtime: Runtime, plan: Plan, hooks: ExecuteHooks): Ta
     }));
 }
 
+/**
+ * When a step fails, its phase's other steps may still be under way (the progress task rejects at the
+ * first failure). The caller must not look at the engine again until they end: `lab up` re-plans after a
+ * subnet clash, and a network still being created looked missing, so it was created twice.
+ */
 export async function executePlan(runtime: Runtime, plan: Plan, hooks: ExecuteHooks, progress: Progress): Promise<void> {
-  await progress.run(planTasks(runtime, plan, hooks));
+  const steps = hooks.steps ?? { running: 0 };
+  try {
+    await progress.run(planTasks(runtime, plan, { ...hooks, steps }));
+  } catch (e) {
+    for (const until = Date.now() + 120_000; steps.running > 0 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+    throw e;
+  }
 }

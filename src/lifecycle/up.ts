@@ -168,7 +168,7 @@ export async function upLab(opts: UpOptions, deps: UpDeps): Promise<UpResult> {
     const seen = view!;
     // Probed once per run (a throwaway container, 0.3 s): the plan made again under the lock reuses it.
     const forwarding: Forwarding = seen.forwarding ?? (probedForwarding ??= (await detectForwarding(runtime, images!.director!, labSelector(labName))).mode);
-    const subnets = chooseSubnets(labName, seen.allNetworks, { requested: opts.subnets });
+    const subnets = chooseSubnets(labName, seen.allNetworks, { requested: opts.subnets, current: seen.subnets });
     const { vip, gateways } = vrrpAddresses(subnets);
     bctx = {
       lab: labName,

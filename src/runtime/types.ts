@@ -112,7 +112,8 @@ export interface Runtime {
 
   listNetworks(labels?: Labels): Promise<NetworkInfo[]>;
   createNetwork(spec: NetworkSpec): Promise<void>;
-  removeNetwork(name: string): Promise<void>;
+  /** By ID or name; lab code passes the ID (a name can be ambiguous). Missing is not an error. */
+  removeNetwork(idOrName: string): Promise<void>;
 
   listContainers(labels: Labels): Promise<ContainerInfo[]>;
   inspectContainer(name: string): Promise<ContainerInfo | undefined>;

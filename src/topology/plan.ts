@@ -9,7 +9,7 @@ export type Step =
   | { op: 'make-dir'; dir: string; reason: string }
   | { op: 'write-file'; file: string; content: string | Buffer; reason: string }
   | { op: 'remove-container'; name: string; reason: string }
-  | { op: 'remove-network'; name: string; reason: string }
+  | { op: 'remove-network'; name: string; /** By ID: two networks of one name (an interrupted create) make the name ambiguous. */ id: string; reason: string }
   | { op: 'create-network'; spec: NetworkSpec }
   | { op: 'create-container'; node: LabNode; reason: string }
   | { op: 'start-container'; node: LabNode }
@@ -92,8 +92,22 @@ export function planUp(desired: Desired, observed: Observed): Plan {
   const unchanged: string[] = [];
   const recreateNets = new Map<string, string>();
 
+  // Docker 20.10 lets two networks share a name when both are created at once, and a `lab up` that
+  // re-planned while a create was still under way once did just that. Keep the one that matches the
+  // spec (else the first); the others are removed by ID.
+  const keptNet = new Map<string, NetworkInfo>();
+  const extraNets: NetworkInfo[] = [];
+  for (const n of observed.networks) {
+    const spec = topo.networks.find((x) => x.spec.name === n.name)?.spec;
+    const kept = keptNet.get(n.name);
+    if (!kept) keptNet.set(n.name, n);
+    else if (spec && networkDiffers(spec, kept) && !networkDiffers(spec, n)) {
+      keptNet.set(n.name, n);
+      extraNets.push(kept);
+    } else extraNets.push(n);
+  }
   for (const net of topo.networks) {
-    const seen = observed.networks.find((n) => n.name === net.spec.name);
+    const seen = keptNet.get(net.spec.name);
     const why = seen ? networkDiffers(net.spec, seen) : 'network was missing';
     if (why) recreateNets.set(net.spec.name, why);
   }
@@ -121,13 +135,13 @@ export function planUp(desired: Desired, observed: Observed): Plan {
   }
 
   const desiredNets = new Set(topo.networks.map((n) => n.spec.name));
-  for (const seen of observed.networks) {
-    if (!desiredNets.has(seen.name)) steps.push({ op: 'remove-network', name: seen.name, reason: 'no longer used' });
-    else if (recreateNets.has(seen.name)) steps.push({ op: 'remove-network', name: seen.name, reason: recreateNets.get(seen.name)! });
+  for (const seen of keptNet.values()) {
+    if (!desiredNets.has(seen.name)) steps.push({ op: 'remove-network', name: seen.name, id: seen.id, reason: 'no longer used' });
+    else if (recreateNets.has(seen.name)) steps.push({ op: 'remove-network', name: seen.name, id: seen.id, reason: recreateNets.get(seen.name)! });
   }
+  for (const extra of extraNets) steps.push({ op: 'remove-network', name: extra.name, id: extra.id, reason: 'a second network of this name' });
   for (const net of topo.networks) {
-    const seen = observed.networks.find((n) => n.name === net.spec.name);
-    if (!seen || recreateNets.has(net.spec.name)) steps.push({ op: 'create-network', spec: net.spec });
+    if (!keptNet.has(net.spec.name) || recreateNets.has(net.spec.name)) steps.push({ op: 'create-network', spec: net.spec });
   }
 
   // Stable order: by phase, then as generated (which follows the kinds' start order).

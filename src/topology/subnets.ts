@@ -11,6 +11,8 @@ export const SUBNET_POOL = '172.28.0.0/14';
 export interface SubnetRequest {
   /** Subnets the user asked for, by network key. */
   requested?: Partial<Record<NetworkKey, string>>;
+  /** The subnets the lab's nodes are on now (observe.ts), where two networks share a name. */
+  current?: Partial<Record<NetworkKey, string>>;
 }
 
 /** Pure: picks subnets given every network on the engine. */
@@ -27,7 +29,8 @@ export function chooseSubnets(labName: string, all: NetworkInfo[], req: SubnetRe
   const result = {} as Record<NetworkKey, string>;
   // Keep the subnets a running lab already has: changing them would recreate everything.
   for (const key of NETWORK_KEYS) {
-    const existing = all.find((n) => ours(n) && n.name === networkName(labName, key));
+    const existing = all.find((n) => ours(n) && n.name === networkName(labName, key) && (!req.current?.[key] || n.subnets[0] === req.current[key]))
+      ?? all.find((n) => ours(n) && n.name === networkName(labName, key));
     const wanted = req.requested?.[key];
     if (wanted) {
       const cidr = parseCidr(wanted);

@@ -26,6 +26,6 @@ export async function teardown(): Promise<void> {
   const leftovers = (await runtime.listContainers({ 'lab.name': '' })).filter((c) => c.labels['lab.name']?.startsWith(runPrefix(runId)));
   await Promise.all(leftovers.map((c) => runtime.removeContainer(c.name)));
   for (const n of await runtime.listNetworks({ 'lab.name': '' })) {
-    if (n.labels['lab.name']?.startsWith(runPrefix(runId))) await runtime.removeNetwork(n.name);
+    if (n.labels['lab.name']?.startsWith(runPrefix(runId))) await runtime.removeNetwork(n.id);
   }
 }

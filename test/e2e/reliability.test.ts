@@ -7,6 +7,7 @@ import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clearContextCache, imageRefs, imagesTemplateDir, resolveBaseRef } from '../../src/images/index.js';
@@ -132,7 +133,36 @@ describe('one lab through a week of accidents', () => {
     expect(r.recreated.sort()).toEqual([`${lab.name}-haproxy2`, `${lab.name}-lvs1`, `${lab.name}-lvs2`, `${lab.name}-office`]);
     await expectHealthy(lab.name);
   });
+
+  it('a second network of one name (two creates raced): lab up removes the twin by its ID and recreates nothing', async () => {
+    const office = (await runtime.listNetworks({ 'lab.name': lab.name })).find((n) => n.name === `${lab.name}-office`)!;
+    const twin = await createTwinNetwork(office.name, office.labels, '10.254.77.0/24');
+    expect((await runtime.listNetworks({ 'lab.name': lab.name })).filter((n) => n.name === office.name)).toHaveLength(2);
+    const r = await lab.up();
+    expect(r.recreated).toEqual([]);
+    const left = (await runtime.listNetworks({ 'lab.name': lab.name })).filter((n) => n.name === office.name);
+    expect(left.map((n) => n.id)).toEqual([office.id]);
+    expect(left.map((n) => n.id)).not.toContain(twin);
+    await expectHealthy(lab.name);
+  });
 });
+
+/**
+ * A network named like one of the lab's, made as two racing creates make one: straight on the engine's
+ * API with CheckDuplicate off (the docker CLI refuses a taken name). A subnet outside lab's range.
+ */
+function createTwinNetwork(name: string, labels: Record<string, string>, subnet: string): Promise<string> {
+  const body = JSON.stringify({ Name: name, CheckDuplicate: false, Labels: labels, IPAM: { Config: [{ Subnet: subnet }] } });
+  return new Promise((resolve, reject) => {
+    const req = http.request({ socketPath: '/var/run/docker.sock', path: '/networks/create', method: 'POST', headers: { 'Content-Type': 'application/json' } }, (res) => {
+      let out = '';
+      res.on('data', (c: Buffer) => (out += c.toString()));
+      res.on('end', () => (res.statusCode === 201 ? resolve(JSON.parse(out).Id as string) : reject(new Error(`${res.statusCode} ${out}`))));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 /** Runs the built binary; resolves with its exit code and output. `killAt` sends a signal when stderr shows a line. */
 function runBin(args: string[], cwd: string, killAt?: { line: RegExp; signal: NodeJS.Signals }) {
@@ -195,6 +225,23 @@ describe('lab up interrupted at many points, then up again, then down', () => {
       expect(await leftovers(name)).toEqual([]);
     }
   }, 600_000);
+});
+
+describe('lab down and two networks of one name', () => {
+  it('removes both (by ID; the name alone is ambiguous to the engine)', async () => {
+    const name = uniqueLabName('twin');
+    const labels = { 'lab.name': name, 'lab.network': 'office' };
+    try {
+      await createTwinNetwork(`${name}-office`, labels, '10.254.78.0/24');
+      await createTwinNetwork(`${name}-office`, labels, '10.254.79.0/24');
+      expect(await leftovers(name)).toEqual([`network ${name}-office`, `network ${name}-office`]);
+      const r = await downLab(runtime, name);
+      expect(r.networks).toEqual([`${name}-office`, `${name}-office`]);
+      expect(await leftovers(name)).toEqual([]);
+    } finally {
+      for (const n of await runtime.listNetworks({ 'lab.name': name })) await runtime.removeNetwork(n.id);
+    }
+  });
 });
 
 describe('two commands on one lab at once', () => {

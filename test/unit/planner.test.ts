@@ -9,6 +9,8 @@ import { chooseSubnets } from '../../src/topology/subnets.js';
 import { silentProgress } from '../../src/progress/progress.js';
 import { RecordingWriter } from '../../src/util/file-writer.js';
 import { FakeRuntime } from '../helpers/fake-runtime.js';
+import { listrProgress } from '../../src/cli/progress.js';
+import { PassThrough } from 'node:stream';
 
 const SUBNETS = { edge: '172.28.0.0/24', proxy: '172.28.1.0/24', web: '172.28.2.0/24', app: '172.28.3.0/24', office: '172.28.4.0/24' };
 const NODES = ['app1', 'app2', 'app3', 'nginx1', 'nginx2', 'nginx3', 'haproxy1', 'haproxy2', 'lvs1', 'lvs2', 'client', 'office'];
@@ -206,6 +208,53 @@ describe('planUp', () => {
   });
 });
 
+describe('two networks of one name (two creates raced)', () => {
+  it('keeps the one that matches, removes the other by its ID, and recreates nothing', async () => {
+    const rt = new FakeRuntime();
+    await run(rt, desired());
+    const office = rt.networks.get('p-office')!;
+    // A stale twin on another subnet, under its own ID (the name alone is ambiguous to the engine).
+    rt.networks.set('twin', { ...office, id: 'twin', subnets: ['172.28.14.0/24'], labels: { ...office.labels, 'lab.config-hash': 'old' } });
+    const plan = planUp(desired(), await observe(rt));
+    expect(planToString(plan)).toBe(['remove network p-office (a second network of this name)', `unchanged: ${NODES.map((n) => `p-${n}`).join(', ')}`].join('\n'));
+    expect(plan.steps).toEqual([expect.objectContaining({ op: 'remove-network', id: 'twin' })]);
+    await executePlan(rt, plan, hooks, silentProgress());
+    expect(rt.calls.at(-1)).toBe('removeNetwork twin');
+    expect([...rt.networks.keys()]).toContain('p-office');
+  });
+
+  it('when neither matches, both go and one is made', async () => {
+    const rt = new FakeRuntime();
+    await run(rt, desired());
+    const office = rt.networks.get('p-office')!;
+    rt.networks.set('p-office', { ...office, subnets: ['172.28.13.0/24'] });
+    rt.networks.set('twin', { ...office, id: 'twin', subnets: ['172.28.14.0/24'] });
+    const text = planToString(planUp(desired(), await observe(rt)));
+    expect(text).toContain('remove network p-office (subnet 172.28.13.0/24 → 172.28.4.0/24)');
+    expect(text).toContain('remove network p-office (a second network of this name)');
+    expect(text.match(/create network p-office/g)).toHaveLength(1);
+  });
+});
+
+describe('executePlan', () => {
+  it('a failed step rejects only after the other steps of its phase have ended', async () => {
+    // The bug this guards: lab up re-planned after a subnet clash while a network create was still under
+    // way, saw the network missing, and created it a second time.
+    const rt = new FakeRuntime();
+    let slowDone = false;
+    rt.createNetwork = async (spec) => {
+      if (spec.name === 'p-edge') throw new Error('Pool overlaps with other one on this address space');
+      await new Promise((r) => setTimeout(r, 300));
+      slowDone = true;
+    };
+    // The CLI's listr2 progress: it rejects at a phase's first failure, before the others end.
+    const quiet = listrProgress(new PassThrough() as unknown as NodeJS.WriteStream);
+    const plan = planUp(desired(), await observe(rt));
+    await expect(executePlan(rt, plan, hooks, quiet)).rejects.toThrow(/Pool overlaps/);
+    expect(slowDone).toBe(true);
+  });
+});
+
 describe('chooseSubnets', () => {
   const net = (name: string, subnet: string, labels: Record<string, string> = {}) => ({ id: name, name, subnets: [subnet], labels });
 
@@ -218,6 +267,12 @@ describe('chooseSubnets', () => {
     const s = chooseSubnets('a', [net('a-edge', '172.30.0.0/24', { 'lab.name': 'a' }), net('b-edge', '172.28.0.0/24', { 'lab.name': 'b' })]);
     expect(s.edge).toBe('172.30.0.0/24');
     expect(s.proxy).toBe('172.28.1.0/24');
+  });
+
+  it('of two networks of one name, keeps the subnet its nodes are on', () => {
+    const all = [net('a-edge', '10.254.77.0/24', { 'lab.name': 'a' }), net('a-edge', '172.30.0.0/24', { 'lab.name': 'a' })];
+    expect(chooseSubnets('a', all).edge).toBe('10.254.77.0/24');
+    expect(chooseSubnets('a', all, { current: { edge: '172.30.0.0/24' } }).edge).toBe('172.30.0.0/24');
   });
 
   it('names the network that holds a requested subnet', () => {
