@@ -10,6 +10,7 @@ import { contains } from '../topology/cidr.js';
 import { SUBNET_POOL } from '../topology/subnets.js';
 import { host } from '../topology/cidr.js';
 import { OFFICE_EXTRA_ADDRESSES } from '../topology/kinds/office.js';
+import { CLIENT_EXTRA_ADDRESSES } from '../topology/kinds/client.js';
 import type { LabView } from '../lifecycle/observe.js';
 import { UsageError } from '../util/errors.js';
 import { CurlClient, NodeClient } from './http.js';
@@ -70,6 +71,7 @@ export function labContext(runtime: Runtime, view: LabView, experiment: string):
     edgeAddress: vip,
     ports: { http: 80, https: 443 },
     clientAddress: client.addresses[networkName(view.name, 'edge')],
+    clientNeighbours: view.subnets.edge ? CLIENT_EXTRA_ADDRESSES.map((h) => host(view.subnets.edge!, h)) : undefined,
     officeAddress: officeOwn,
     officeSources,
     edge: new CurlClient(runtime, client.container, vip, 'client'),

@@ -32,7 +32,8 @@ export interface HttpRequest {
   connectTo?: string;
 }
 
-export type HttpErrorCode = 'refused' | 'timeout' | 'tls' | 'too-many-redirects' | 'other';
+/** `source`: the sender does not hold the source address asked for (curl exit 45, EADDRNOTAVAIL). */
+export type HttpErrorCode = 'refused' | 'timeout' | 'tls' | 'too-many-redirects' | 'source' | 'other';
 
 export interface HttpResponse {
   /** An HTTP response arrived (possibly after redirects). */
@@ -118,6 +119,7 @@ function codeOf(exit: number): HttpErrorCode | undefined {
   if (exit === 28) return 'timeout';
   if (exit === 35 || exit === 60 || exit === 58 || exit === 59 || exit === 51) return 'tls';
   if (exit === 47) return 'too-many-redirects';
+  if (exit === 45) return 'source';
   return 'other';
 }
 
@@ -197,6 +199,7 @@ export class CurlClient implements HttpClient {
 
 function nodeErrorCode(e: NodeJS.ErrnoException): HttpErrorCode {
   if (e.code === 'ECONNREFUSED') return 'refused';
+  if (e.code === 'EADDRNOTAVAIL') return 'source';
   if (e.code === 'ETIMEDOUT' || e.code === 'LAB_TIMEOUT') return 'timeout';
   if (/SSL|TLS|CERT|EPROTO/i.test(`${e.code ?? ''} ${e.message}`)) return 'tls';
   return 'other';

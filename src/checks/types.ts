@@ -85,6 +85,11 @@ export interface ProbeContext {
    * from `office`: many clients of one network, for hashes and `src` ACLs. Lab only.
    */
   officeSources?: string[];
+  /**
+   * The client's extra addresses in its own network (not its own), for `source` in requests from
+   * `edge`: a neighbour of the client, for per-source limits. Lab only.
+   */
+  clientNeighbours?: string[];
   /** HAProxy's counters (lab: master socket; --target: the stats page with --stats-auth); absent when unknown. */
   stats?: StatsSource;
   /** Why `stats` is absent (learner-facing, says which flag would give it). */

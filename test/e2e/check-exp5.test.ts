@@ -68,6 +68,15 @@ describeExperimentContract('exp5', {
       cfg: (s) => mutate(s, LIMIT, '    tcp-request connection reject if { fe_sess_rate gt 20 }\n'),
     },
     {
+      // Never refuses the office (another network), and refuses the client while the frontend's rate is
+      // still high: only a neighbour in the client's own network tells it from a per-source limit.
+      source: 'hostile review',
+      name: "the frontend's rate, applied to the client network only",
+      only: ['rate-limit'],
+      fails: ['rate-limit'],
+      cfg: (s) => mutate(s, LIMIT, '    tcp-request connection reject if { src "${LAB_CLIENT_NET}" } { fe_sess_rate gt 20 }\n'),
+    },
+    {
       source: 'hostile review',
       name: 'a blocklist: /admin denied to the client network only, open to every other network',
       only: ['admin-denied'],

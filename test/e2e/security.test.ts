@@ -91,7 +91,7 @@ describe('containers', () => {
   });
 
   it('each role has exactly the capabilities it needs', () => {
-    const want: Record<string, string[]> = { director: ['NET_ADMIN', 'NET_RAW'], office: ['NET_ADMIN'], client: [], haproxy: [], nginx: [], app: [] };
+    const want: Record<string, string[]> = { director: ['NET_ADMIN', 'NET_RAW'], office: ['NET_ADMIN'], client: ['NET_ADMIN'], haproxy: [], nginx: [], app: [] };
     for (const c of inspected) {
       expect([...(c.HostConfig.CapAdd ?? [])].map((x) => x.replace(/^CAP_/, '')).sort(), `${c.Name} (${role(c)})`).toEqual(want[role(c)]);
     }

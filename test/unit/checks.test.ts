@@ -20,7 +20,7 @@ import { judgeChain, nameMatches, parseS_client } from '../../src/checks/tls.js'
 import { hopOf } from '../../src/checks/probes/server-counters.js';
 import { decideDistribution, parseRawHttp } from '../../src/checks/probes/lb-distribution.js';
 import { stride } from '../../src/checks/probes/lb-sticky.js';
-import { firstRun } from '../../src/checks/probes/rate-limit.js';
+import { decideRateLimit, firstRun } from '../../src/checks/probes/rate-limit.js';
 import { decideRouting } from '../../src/checks/probes/routing.js';
 import type { ProbeImpl } from '../../src/checks/types.js';
 import { t } from '../../src/checks/types.js';
@@ -419,6 +419,27 @@ describe('decisions on hand-made observations', () => {
     const a = (ok: boolean, ms: number) => ({ ms, res: { ok: true, status: ok ? 200 : 429, redirects: 0, app: ok ? app('x', 'y') : null } });
     expect(firstRun([a(false, 0), a(true, 1000), a(false, 2000), a(true, 3000), a(true, 4000), a(true, 5000)], 3)).toBe(3);
     expect(firstRun([a(true, 0), a(false, 1000)], 2)).toBe(-1);
+  });
+
+  it('rate-limit: a neighbour of the client refused right after its burst fails (a limit on the client network); one not sent says to run lab up', () => {
+    const ok = { ok: true, status: 200, redirects: 0, app: app('x', 'y') };
+    const refused = { ok: false, status: 0, redirects: 0, app: null, errorCode: 'refused' as const };
+    const params = { path: '/', burst: 20, minRefused: 5, slow: 2, intervalMs: 500, recoverWithinMs: 10_000, otherSource: true };
+    const obs = (neighbour: { address: string; res: typeof ok | typeof refused | Record<string, unknown> }[]) => ({
+      origin: 'client',
+      burst: [...Array(10).fill(ok), ...Array(10).fill(refused)],
+      during: { neighbour, office: [ok, ok, ok], client: [refused, refused] },
+      after: [{ ms: 1000, res: ok }, { ms: 1500, res: ok }],
+    });
+    expect(decideRateLimit(obs([{ address: '172.28.0.50', res: ok }]) as never, params).status).toBe('pass');
+    // Recorded before neighbours existed: judged on the office alone, as then.
+    expect(decideRateLimit({ ...obs([]), during: { office: [ok, ok, ok], client: [refused, refused] } } as never, params).status).toBe('pass');
+    expect(decideRateLimit(obs([{ address: '172.28.0.50', res: refused }]) as never, params)).toMatchObject({
+      status: 'fail',
+      message: { en: expect.stringMatching(/172\.28\.0\.50 \(another address in the client's own network.*not each source/) },
+    });
+    const lost = { ok: false, status: 0, redirects: 0, app: null, errorCode: 'source' as const };
+    expect(decideRateLimit(obs([{ address: '172.28.0.50', res: lost }]) as never, params)).toMatchObject({ status: 'fail', message: { en: expect.stringContaining('run `lab up`') } });
   });
 
   it('routing: an HTTP answer that redirects to HTTPS is graded where HTTPS goes; HTTPS not terminated by HAProxy fails', () => {

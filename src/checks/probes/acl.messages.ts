@@ -58,6 +58,17 @@ export const M = {
       `the client's burst was limited, but meanwhile the office (another source address) was refused too (${s2.en}): the limit is not per source`,
       `客户端的突发被限制了，但同时 office（另一个源地址）也被拒绝了（${s2.zh}）：限速不是按源地址的`,
     ),
+  neighbourLimited: (address: string, s2: Text) =>
+    t(
+      `the client's burst was limited, but right after it ${address} (another address in the client's own network, ` +
+        `which had sent nothing) was refused too (${s2.en}): the limit counts the network or the frontend, not each source`,
+      `客户端的突发被限制了，但紧接着 ${address}（客户端所在网段的另一个地址，此前没有发过请求）也被拒绝了（${s2.zh}）：限速按网段或整个 frontend 计数，而不是按每个源地址`,
+    ),
+  noNeighbour: (address: string) =>
+    t(
+      `could not send from ${address}, the client's second address: this lab was started before the client had one; run \`lab up\` to update it, then check again`,
+      `无法从客户端的第二个地址 ${address} 发请求：这个实验环境启动时客户端还没有该地址；运行 \`lab up\` 更新后再评分`,
+    ),
   perSourceHint: t(
     'Count each source address on its own (a stick-table keyed by ip, tracked with track-sc0 src), not the frontend as a whole (fe_sess_rate, fe_req_rate).',
     '要按每个源地址分别计数（以 ip 为键的 stick-table，用 track-sc0 src 跟踪），而不是整个 frontend（fe_sess_rate、fe_req_rate）。',
@@ -76,10 +87,12 @@ export const M = {
       `the client was answered again, but requests ${s(interval)} s apart kept being refused now and then (${s2.en}); expected ${slow} in a row to get through`,
       `客户端恢复后，每隔 ${s(interval)} 秒的请求仍时而被拒绝（${s2.zh}）；应能连续 ${slow} 个都通过`,
     ),
-  limitOk: (n: number, limited: number, how: string, office: number, after: number, slow: number, interval: number) =>
+  limitOk: (n: number, limited: number, how: string, near: number, office: number, after: number, slow: number, interval: number) =>
     t(
-      `a burst of ${n} new connections: ${limited} refused (${how}); meanwhile ${office} requests from the office got through; ` +
+      `a burst of ${n} new connections: ${limited} refused (${how}); meanwhile ` +
+        `${near ? `${near} requests from the client's neighbours and ` : ''}${office} requests from the office got through; ` +
         `the client was answered again after ${s(after)} s, and ${slow} requests ${s(interval)} s apart all reached the app`,
-      `突发 ${n} 个新连接：拒绝 ${limited} 个（${how}）；同时 office 的 ${office} 个请求都通过了；客户端 ${s(after)} 秒后恢复，之后每隔 ${s(interval)} 秒一个的 ${slow} 个请求都到达了应用`,
+      `突发 ${n} 个新连接：拒绝 ${limited} 个（${how}）；同时${near ? `客户端邻居的 ${near} 个请求和` : ''} office 的 ${office} 个请求都通过了；` +
+        `客户端 ${s(after)} 秒后恢复，之后每隔 ${s(interval)} 秒一个的 ${slow} 个请求都到达了应用`,
     ),
 };

@@ -1,7 +1,8 @@
 // exp5 (tutorial 5.3.3): a per-source rate limit. A burst of new connections from the client must be
-// partly refused (reset, closed, or answered with an error instead of the app); right after, the office
-// (another source address) must get through and then the client still be limited — so a limit on the
-// frontend as a whole (fe_sess_rate, fe_req_rate) fails; then, one request every intervalMs, the client
+// partly refused (reset, closed, or answered with an error instead of the app); right after, a neighbour
+// of the client (another address in its own network) and the office (another network) must get through
+// and then the client still be limited — so a limit on the frontend as a whole (fe_sess_rate,
+// fe_req_rate), or on the client's network, fails; then, one request every intervalMs, the client
 // must be answered `slow` times in a row, a run that starts within recoverWithinMs (whatever the window:
 // conn_rate(3s), http_req_rate(10s)), so "refuse everything" fails. Through the VIP each connection
 // alternates between the HAProxy nodes, so each node sees about half of the burst, and the two nodes
@@ -17,8 +18,11 @@ import { brief, fail, pass, seen, type Brief } from './util.js';
 export interface RateObs {
   origin: string;
   burst: Brief[];
-  /** Right after the burst, at the same time: the office's requests and the client's. */
-  during: { office: Brief[]; client: Brief[] } | null;
+  /**
+   * Right after the burst, in this order: a neighbour's requests (another address in the client's
+   * network; absent in older observations), the office's, then the client's.
+   */
+  during: { neighbour?: { address: string; res: Brief }[]; office: Brief[]; client: Brief[] } | null;
   /** One client request every intervalMs after the burst: ms after the burst, and the answer. */
   after: { ms: number; res: Brief }[];
 }
@@ -51,13 +55,17 @@ export function decideRateLimit(o: RateObs, p: Pick<ProbeOf<'rate-limit'>, 'path
     return fail(M.notLimited(p.burst, o.origin, p.path, o.burst.length - limited.length, limited.length, how, p.minRefused), M.trackHint);
   }
   if (p.otherSource && o.during) {
+    const lost = o.during.neighbour?.find((r) => r.res.errorCode === 'source');
+    if (lost) return fail(M.noNeighbour(lost.address));
+    const near = o.during.neighbour?.find((r) => !r.res.app);
+    if (near) return fail(M.neighbourLimited(near.address, seen(near.res)), M.perSourceHint);
     const refused = o.during.office.find((r) => !r.app);
     if (refused) return fail(M.officeLimited(seen(refused)), M.perSourceHint);
     if (!o.during.client.some((r) => !r.app)) return fail(M.inconclusive);
   }
   const run = firstRun(o.after, p.slow);
   if (run >= 0 && o.after[run]!.ms <= p.recoverWithinMs) {
-    return pass(M.limitOk(p.burst, limited.length, how, o.during?.office.length ?? 0, o.after[run]!.ms, p.slow, p.intervalMs));
+    return pass(M.limitOk(p.burst, limited.length, how, o.during?.neighbour?.length ?? 0, o.during?.office.length ?? 0, o.after[run]!.ms, p.slow, p.intervalMs));
   }
   const answered = o.after.findIndex((a) => a.res.app);
   const last = o.after[o.after.length - 1];
@@ -87,13 +95,18 @@ export const rateLimit = defineProbe<ProbeOf<'rate-limit'>, RateObs>({
       // through and a global limit passed as per-source. Office first, client after: a client still
       // refused after the office was answered cannot be a frontend-wide rate (it only falls once the
       // burst is over); a client answered by then is "could not tell", never a pass.
+      //
+      // Before the office, a neighbour of the client (one of its extra addresses, same network): a
+      // limit keyed on the client's network, or on the frontend's rate for that network, refuses it.
+      const near = ctx.clientNeighbours?.slice(0, 2) ?? [];
+      const n = near.length ? await ctx.edge.batch(near.map((s) => ({ ...one(s), group: 'neighbour' }))) : [];
       const office = ctx.officeSources!.slice(0, 3).map((s) => ({ ...one(s), group: 'office' }));
       const client = [one(), one()].map((r) => ({ ...r, group: 'client' }));
       const a = await ctx.office!.batch(office);
       const b = await ctx.edge.batch(client);
-      o.during = { office: a.map(brief), client: b.map(brief) };
+      o.during = { neighbour: near.map((address, i) => ({ address, res: brief(n[i]!) })), office: a.map(brief), client: b.map(brief) };
       // Already decided (the office was refused, or the client was not limited any more): no need to wait for recovery.
-      if (o.during.office.some((r) => !r.app) || !o.during.client.some((r) => !r.app)) return o;
+      if (o.during.neighbour!.some((r) => !r.res.app) || o.during.office.some((r) => !r.app) || !o.during.client.some((r) => !r.app)) return o;
     }
     // Until a run of `slow` answers in a row, or no run can start within recoverWithinMs any more.
     let run = 0;

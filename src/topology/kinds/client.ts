@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { host } from '../cidr.js';
 import { MiB } from './kind.js';
 import type { BuildContext, NodePart, NodeKind } from './kind.js';
 
@@ -18,6 +19,13 @@ export function clientPart(ctx: BuildContext, env: Record<string, string> = {}):
   };
 }
 
+/**
+ * Extra source addresses the client holds in its own network (host numbers). A limit that is per
+ * source must leave a neighbour of a limited client alone; one keyed on the client's network (or on
+ * the frontend's rate for that network) refuses it. NET_ADMIN is for `ip addr add` alone.
+ */
+export const CLIENT_EXTRA_ADDRESSES = [50, 51];
+
 /** Where probes run and the student's shell lives, on the edge network beside the VIP. */
 export const client: NodeKind = {
   role: 'client',
@@ -30,9 +38,14 @@ export const client: NodeKind = {
   image: 'client',
   ready: CLIENT_READY,
   container: (ctx) => {
-    const part = clientPart(ctx, ctx.publishPort ? { LAB_PUBLISH: `${ctx.publishPort}:80 ${ctx.publishPort + 363}:443` } : {});
+    const bits = ctx.subnets.edge.split('/')[1];
+    const part = clientPart(ctx, {
+      LAB_EXTRA_ADDRS: CLIENT_EXTRA_ADDRESSES.map((n) => `${host(ctx.subnets.edge, n)}/${bits}`).join(' '),
+      ...(ctx.publishPort ? { LAB_PUBLISH: `${ctx.publishPort}:80 ${ctx.publishPort + 363}:443` } : {}),
+    });
     return {
       ...part,
+      capAdd: ['NET_ADMIN'],
       publish: ctx.publishPort
         ? [
             { hostPort: ctx.publishPort, containerPort: ctx.publishPort },

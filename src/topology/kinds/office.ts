@@ -8,7 +8,8 @@ export const OFFICE_EXTRA_ADDRESSES = Array.from({ length: 10 }, (_, i) => 50 + 
 /**
  * A second vantage point: a client in another network (the tutorial's "allowed office network"),
  * reaching the VIP through the active director. It holds ten extra addresses so the grader can tell
- * a hash of the source address from any other rule; that is the one reason it has NET_ADMIN.
+ * a hash of the source address from any other rule; that is the one reason it has NET_ADMIN (as the
+ * client has, for its neighbours: kinds/client.ts).
  */
 export const office: NodeKind = {
   role: 'office',

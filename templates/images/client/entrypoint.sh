@@ -1,7 +1,8 @@
 #!/bin/bash
 # Keeps a client node (client, office) alive for `lab shell` and the grader's probes.
-#  - LAB_EXTRA_ADDRS ("172.28.4.50/24 …"): extra source addresses (the office node, which has NET_ADMIN
-#    for this alone), so the grader can send from many clients of one network.
+#  - LAB_EXTRA_ADDRS ("172.28.4.50/24 …"): extra source addresses (both client nodes have NET_ADMIN for
+#    this alone), so the grader can send from many clients of one network. Added as secondaries: the
+#    node's own address stays the one its requests come from.
 #  - LAB_PUBLISH ("8080:80 8443:443"): forwards those container ports to the VIP, so a host without a
 #    route to container addresses (Docker Desktop) reaches the lab through published ports.
 # `exec sleep` makes sleep the process Docker's init signals: a stop takes no time.
