@@ -66,8 +66,9 @@ export const M = {
     ),
   noNeighbour: (address: string) =>
     t(
-      `could not send from ${address}, the client's second address: this lab was started before the client had one; run \`lab up\` to update it, then check again`,
-      `无法从客户端的第二个地址 ${address} 发请求：这个实验环境启动时客户端还没有该地址；运行 \`lab up\` 更新后再评分`,
+      `could not send from ${address}, the client's second address: the lab was started before the client had one (run \`lab up\`), ` +
+        `or it was removed by hand (\`lab down\`, then \`lab up\`); then check again`,
+      `无法从客户端的第二个地址 ${address} 发请求：实验环境启动时客户端还没有该地址（运行 \`lab up\`），或该地址被手工删除了（先 \`lab down\` 再 \`lab up\`）；然后再评分`,
     ),
   perSourceHint: t(
     'Count each source address on its own (a stick-table keyed by ip, tracked with track-sc0 src), not the frontend as a whole (fe_sess_rate, fe_req_rate).',

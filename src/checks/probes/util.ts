@@ -64,8 +64,8 @@ export function seen(r: Brief): Text {
         return t(`TLS handshake failed (${r.error ?? ''})`, `TLS 握手失败（${r.error ?? ''}）`);
       case 'source':
         return t(
-          'not sent: the sender does not hold that source address (a lab from before it had one: `lab up` updates it)',
-          '未发出：发送方没有该源地址（实验环境早于此功能：运行 `lab up` 更新）',
+          'not sent: the sender does not hold that source address (a lab from before it had one: `lab up`; removed by hand: `lab down`, `lab up`)',
+          '未发出：发送方没有该源地址（实验环境早于此功能：运行 `lab up`；被手工删除：`lab down` 后 `lab up`）',
         );
       case 'too-many-redirects':
         return t(`a redirect loop (${r.redirects} redirects, last ${r.finalUrl})`, `重定向循环（已跳转 ${r.redirects} 次，最后到 ${r.finalUrl}）`);
