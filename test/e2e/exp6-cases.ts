@@ -21,12 +21,15 @@ const lab6 = loadLab('exp6');
 const STOT = `awk -F, -v b="$BACKEND" -v s="$NAME" '$1 == b && $2 == s { print $8 }'`;
 const WAIT_LOOP = /    while :; do\n[\s\S]*?    done\n/;
 
-// A runbook written differently: bash, the socket at another path, drain by weight 0, sessions counted
-// in `show sess`, `disable server` / `enable server`, the weight set back on restore.
+// A runbook written differently: bash, the socket at another path, drain by weight 0 (and the command
+// echoed, a line that ends in 0 but is no reading), sessions counted in `show sess`, `disable server` /
+// `enable server`, the weight set back on restore.
 const OTHER_RUNBOOK = `#!/bin/bash
 sock=/run/haproxy/admin.sock
 say() { socat stdio "UNIX-CONNECT:$sock" <<< "$1"; }
 if [[ "$1" == drain ]]; then
+  # A log of the commands it runs: lines that end in a number but are not readings.
+  echo "$(hostname): set weight web-backend/web2 0"
   say "set weight web-backend/web2 0" > /dev/null
   for ((i = 0; i < 100; i++)); do
     n=$(say "show sess" | grep -c ' be=web-backend srv=web2 ' || true)
@@ -86,6 +89,14 @@ export const MUTATIONS: Case[] = [
           ),
       },
       only: ['runbook-drain', 'runbook-restore'],
+      fails: ['runbook-restore'],
+    },
+    {
+      // Found by a hostile review: 100 without % is an absolute weight (the servers have 1), so web2 came
+      // back with about 98 % of the traffic, and the drill's cleanup set it right without a word.
+      name: 'restore sets weight 100 (absolute, where 100% was meant)',
+      edits: { [RUNBOOK]: swap('    cli "set server $SERVER state ready" >/dev/null', '    cli "set server $SERVER state ready" >/dev/null\n    cli "set weight $SERVER 100" >/dev/null') },
+      only: ['runbook-restore'],
       fails: ['runbook-restore'],
     },
     { name: 'no Prometheus exporter', edits: { [CFG]: swap(/    http-request use-service prometheus-exporter.*\n/, '') }, only: ['prometheus-state', 'runbook-drain'], fails: ['prometheus-state'] },

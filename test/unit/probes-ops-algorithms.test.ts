@@ -287,6 +287,28 @@ describe('hostile review', () => {
     expect(judge(obs, 'sessions').message.en).toMatch(/printed 9 at \+\d+\.\d s, but HAProxy reported/);
   });
 
+  it('a drain that also echoes its commands (`set weight web2 0`) is judged on its readings alone', () => {
+    const obs = drill().observed as runbookDrill.DrillObservations;
+    for (const run of Object.values(obs.drain)) run.lines = [{ t: run.start + 1, text: 'haproxy1: set weight web-backend/web2 0' }, ...run.lines];
+    expect(judge(obs, 'sessions').status).toBe('pass');
+    expect(runbookDrill.readings([{ t: 1, text: 'set weight web2 0' }, { t: 2, text: 'web2 sessions: 3' }, { t: 3, text: '2' }])).toEqual([{ t: 2, n: 3 }, { t: 3, n: 2 }]);
+    // No line names the sessions: every line that ends in a number is a reading, as before.
+    expect(runbookDrill.readings([{ t: 1, text: 'web2: 3' }, { t: 2, text: 'timeout 30' }])).toEqual([{ t: 1, n: 3 }, { t: 2, n: 30 }]);
+  });
+
+  it('a restore that brings the server back heavier than before (`set weight … 100`, absolute) fails restore; lighter (slowstart) does not', () => {
+    const withWeights = (now: number) => {
+      const obs = drill().observed as runbookDrill.DrillObservations;
+      for (const [node, a] of Object.entries(obs.afterRestore)) a.weights = (obs.live[node] ?? []).map((key) => ({ key, now, was: 1 }));
+      return obs;
+    };
+    expect(judge(withWeights(1), 'restore').status).toBe('pass');
+    expect(judge(withWeights(0), 'restore').status).toBe('pass');
+    const out = judge(withWeights(100), 'restore');
+    expect(out.status).toBe('fail');
+    expect(out.message.en).toMatch(/web-backend\/web2 is back with weight 100, but it had 1 before the drain/);
+  });
+
   it('a drain whose runbook exits non-zero fails drain and no-drop, whatever it did', () => {
     const obs = drill().observed as runbookDrill.DrillObservations;
     obs.drain.haproxy2!.exit = 1;

@@ -77,7 +77,7 @@ export interface DrillObservations {
   maintenance: { stopped: boolean; skipped?: string; at?: number; back?: number; inRotation?: string[] };
   restore: Record<string, ScriptRun>;
   /** Per node, once the restore ran: the server's status and sessions it took afterwards (by counters). */
-  afterRestore: Record<string, { status: string; newSessions: number }>;
+  afterRestore: Record<string, { status: string; newSessions: number; weights?: { key: string; now: number; was: number }[] }>;
   samples: Record<string, Sample[]>;
   loop: { sent: number; failures: { t: number; code: string; what: string }[]; viaServerAfterRestore: Record<string, number> };
   metrics: { during: Record<string, MetricRead>; after: Record<string, MetricRead> };
@@ -127,6 +127,11 @@ export const MESSAGES = {
     t(`printed only 0 while the server still had ${n} session(s) for over a second: print the count while you wait`, `服务器仍有 ${n} 个会话超过一秒时却只打印了 0：等待期间应打印会话数`),
   numbers: (list: string) => t(`printed session counts ${list}, as HAProxy reported them`, `打印的会话数 ${list} 与 HAProxy 报告的一致`),
   restoreForced: () => t(' (lab had taken it out itself first, since the drain had not)', '（由于排空没有做到，lab 先自行把它移出了轮转）'),
+  heavier: (s: string, now: number, was: number) =>
+    t(
+      `${s} is back with weight ${now}, but it had ${was} before the drain: \`set weight\` without % is absolute (100% is the configured weight)`,
+      `${s} 恢复后权重为 ${now}，而下线前是 ${was}：\`set weight\` 不带 % 是绝对值（100% 才是配置的权重）`,
+    ),
   stillOut: (s: string, st: string) => t(`${s} is still ${st} after the restore`, `恢复后 ${s} 仍处于 ${st}`),
   noTraffic: (s: string, ms: number) => t(`${s} took no new request within ${secs(ms)} after the restore`, `恢复后 ${secs(ms)} 内 ${s} 没有接收任何新请求`),
   appNotSeen: (server: string) => t(`the app saw no request through ${server} after the restore`, `恢复后应用没有看到经由 ${server} 的请求`),
@@ -151,6 +156,17 @@ export function lastNumber(text: string): number | null {
   // host:port (nginx2:10080, 10.0.0.5:10080) is an address, not a count.
   if (m[1] === ':' && /\d$/.test(before.slice(0, -1))) return null;
   return Number(m[2]);
+}
+
+/**
+ * The session counts a drain printed: the last number of each line that reads like one (it names the
+ * sessions, or is a bare number), so a runbook that also echoes its commands (`set weight web2 0`) or a
+ * limit (`timeout 30`) is not judged on those; with no such line, every line that ends in a number.
+ */
+export function readings(lines: { t: number; text: string }[]): { t: number; n: number }[] {
+  const numbered = lines.map((l) => ({ t: l.t, text: l.text, n: lastNumber(l.text) })).filter((x): x is { t: number; text: string; n: number } => x.n !== null);
+  const named = numbered.filter((x) => /sess|scur|会话|连接/i.test(x.text) || /^\s*\d+\s*$/.test(x.text));
+  return (named.length ? named : numbered).map(({ t, n }) => ({ t, n }));
 }
 
 /** Total scur of the given servers at time t (the last sample at or before t). */
@@ -255,7 +271,7 @@ function judgeSessions(obs: DrillObservations, p: DrillParams): Outcome {
     }
     const keys = obs.live[node] ?? [];
     const samples = obs.samples[node] ?? [];
-    const printed = run.lines.map((l) => ({ t: l.t, n: lastNumber(l.text) })).filter((x): x is { t: number; n: number } => x.n !== null);
+    const printed = readings(run.lines);
     if (printed.length === 0) {
       problems.push({ node, msg: MESSAGES.noNumbers() });
       continue;
@@ -291,6 +307,11 @@ function judgeRestore(obs: DrillObservations, p: DrillParams): Outcome {
     else if (keys.length === 0) problems.push(msg(MESSAGES.noLive(p.server)));
     else if (!after || isOut(after.status)) problems.push(msg(MESSAGES.stillOut(name, after?.status ?? '?')));
     else if (after.newSessions <= 0) problems.push(msg(MESSAGES.noTraffic(name, p.restoreWithinMs)));
+    // Only above: a weight below the start's can be slowstart still ramping up, a weight above it cannot.
+    else if (after.weights?.some((w) => w.now > w.was)) {
+      const w = after.weights.find((x) => x.now > x.was)!;
+      problems.push(msg(MESSAGES.heavier(w.key, w.now, w.was)));
+    }
     else if (!obs.loop.viaServerAfterRestore[node]) problems.push(msg(MESSAGES.appNotSeen(p.server)));
     else good.push({ node, msg: MESSAGES.restored(name, after.newSessions) });
   }
@@ -635,7 +656,14 @@ export async function runDrill(ctx: ProbeContext, p: DrillParams): Promise<Drill
       for (const h of lab.haproxy) {
         const keys = obs.live[h.node] ?? [];
         const added = keys.reduce((a, k) => a + (rows[h.node]?.[k]?.stot ?? 0) - (before[h.node]?.[k]?.stot ?? 0), 0);
-        obs.afterRestore[h.node] = { status: keys.map((k) => rows[h.node]?.[k]?.status ?? '?').join(', '), newSessions: added };
+        // The weights too: `set weight … 100` (absolute, where `100%` was meant) takes the server back with
+        // 100 times its share, and the cleanup below would set it right without a word.
+        const weights = keys.flatMap((k) => {
+          const now = rows[h.node]?.[k]?.weight;
+          const was = start[h.node]?.[k]?.weight;
+          return now === undefined || was === undefined ? [] : [{ key: k, now, was }];
+        });
+        obs.afterRestore[h.node] = { status: keys.map((k) => rows[h.node]?.[k]?.status ?? '?').join(', '), newSessions: added, weights };
       }
       if (Object.values(obs.afterRestore).every((x) => x.newSessions > 0) || Date.now() > deadline) break;
       await sleep(500);
