@@ -224,6 +224,8 @@ export const PROBE_SCHEMAS = [
     .object({
       kind: z.literal('l4-health'),
       stop: z.string().min(1).default('haproxy1'),
+      /** VIP ports asked in each round: every virtual server must take the stopped node out (a 443 without checks would not). */
+      ports: z.array(z.number().int().min(1).max(65535)).min(1).default([80, 443]),
       withinMs: z.number().int().min(1000).max(60_000).default(10_000),
       /** Requests in a row that must succeed for the stopped node to count as taken out. */
       okRun: z.number().int().min(2).max(20).default(6),

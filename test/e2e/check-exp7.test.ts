@@ -67,7 +67,11 @@ describe('exp7 mistakes, each caught by its check', () => {
     { name: 'the wrong address as the VIP', lvs1: (s) => mutate(s, '${VIP}/24\n', '${MY_EDGE_IP}/32\n'), lvs2: (s) => mutate(s, '${VIP}/24\n', '${MY_EDGE_IP}/32\n'), check: 'vip-holder' },
     { name: 'only one HAProxy behind VIP:80', lvs1: (s) => dropRealServer(s, 80), lvs2: (s) => dropRealServer(s, 80), check: 'l4-spread' },
     { name: 'no virtual_server for 443', lvs1: (s) => dropVirtualServer(s, 443), lvs2: (s) => dropVirtualServer(s, 443), check: 'l4-spread' },
+    // Hostile review: lvs2 forwards only after a failover, which l4-spread does not cause; it read lvs1 alone.
+    { name: 'lvs2 without the 443 virtual_server (HTTPS stops after a failover)', lvs2: (s) => dropVirtualServer(s, 443), check: 'l4-spread' },
     { name: 'no health checks on the real servers', lvs1: dropChecks, lvs2: dropChecks, check: 'l4-health' },
+    // Hostile review: l4-health asked port 80 alone, so checks missing from the 443 virtual server passed.
+    { name: 'health checks on VIP:80 only, none on VIP:443', lvs1: dropChecksOn443, lvs2: dropChecksOn443, check: 'l4-health' },
     { name: 'adverts every 10 s: the BACKUP takes over too late', lvs1: (s) => mutate(s, /advert_int 1\n/g, 'advert_int 10\n'), lvs2: (s) => mutate(s, /advert_int 1\n/g, 'advert_int 10\n'), check: 'vip-failover' },
   ];
   for (const c of cases) {
@@ -89,6 +93,20 @@ describe('exp7 correct configs written differently score full', () => {
     const r = await grade(lab, EXP, checks, ['l4-spread', 'vip-holder']);
     expect(failing(r), explain(r)).toEqual([]);
     expect(r.checks.find((c) => c.id === 'l4-spread')!.message).toMatch(/VIP:80 wrr haproxy1 18\/haproxy2 6/);
+  });
+  it('wrr with weights 2:1, each request a new connection: 16/8 exactly (curl reusing a connection made it 18/6)', async () => {
+    const wrr = (s: string) => mutate(mutate(s, /lb_algo rr/g, 'lb_algo wrr'), /real_server \$HAPROXY1 (80|443) \{\n {8}weight 1/g, 'real_server $HAPROXY1 $1 {\n        weight 2');
+    await useConfigs(wrr(solution(1)), wrr(solution(2)));
+    const r = await grade(lab, EXP, checks, ['l4-spread']);
+    expect(failing(r), explain(r)).toEqual([]);
+    expect(r.checks.find((c) => c.id === 'l4-spread')!.message).toMatch(/VIP:80 wrr haproxy1 16\/haproxy2 8; VIP:443 wrr haproxy1 16\/haproxy2 8/);
+  });
+  it('rr with weights 3:1: rr takes turns whatever the weights (as IPVS does), graded as an even split', async () => {
+    const rr31 = (s: string) => mutate(s, /real_server \$HAPROXY1 (80|443) \{\n {8}weight 1/g, 'real_server $HAPROXY1 $1 {\n        weight 3');
+    await useConfigs(rr31(solution(1)), rr31(solution(2)));
+    const r = await grade(lab, EXP, checks, ['l4-spread']);
+    expect(failing(r), explain(r)).toEqual([]);
+    expect(r.checks.find((c) => c.id === 'l4-spread')!.message).toMatch(/VIP:80 rr haproxy1 12\/haproxy2 12/);
   });
   it('both BACKUP with nopreempt: after the failover the VIP stays where it went', async () => {
     // nopreempt needs state BACKUP on both (keepalived ignores it on a MASTER).
@@ -137,6 +155,11 @@ function dropRealServer(s: string, port: number): string {
 }
 function dropVirtualServer(s: string, port: number): string {
   return mutate(s, new RegExp(`\\nvirtual_server \\$\\{?VIP\\}? ${port} \\{[\\s\\S]*?\\n\\}\\n`), '\n');
+}
+function dropChecksOn443(s: string): string {
+  const at = s.indexOf('virtual_server $VIP 443 {');
+  if (at < 0) throw new Error('the reference has no virtual_server $VIP 443');
+  return s.slice(0, at) + dropChecks(s.slice(at));
 }
 function dropChecks(s: string): string {
   return mutate(s, / {8}TCP_CHECK \{[\s\S]*?\n {8}\}\n/g, '');

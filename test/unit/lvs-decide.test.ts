@@ -71,8 +71,22 @@ describe('l4-spread', () => {
     expect(decideSpread([rr, { ...rr, port: 443, algo: undefined, perNode: { haproxy1: 0, haproxy2: 0 } }]).message.en).toContain('no virtual_server for VIP:443');
     expect(decideSpread([{ ...rr, weights: { haproxy1: 1, haproxy2: 0 }, perNode: { haproxy1: 24, haproxy2: 0 } }]).message.en).toContain('does not forward to haproxy2');
   });
+  it('rr with unequal weights takes turns (as IPVS does): an even split passes, a weighted one fails', () => {
+    const w31 = { ...rr, weights: { haproxy1: 3, haproxy2: 1 } };
+    expect(decideSpread([w31]).status).toBe('pass');
+    expect(decideSpread([{ ...w31, perNode: { haproxy1: 18, haproxy2: 6 } }]).status).toBe('fail');
+  });
+  it('fails when the director not holding the VIP lacks the virtual_server or a real server (after a failover it would not forward)', () => {
+    const ok = { ...rr, standby: [{ node: 'lvs2', hasVs: true, missing: [] }] };
+    expect(decideSpread([ok]).status).toBe('pass');
+    expect(decideSpread([ok, { ...ok, port: 443, standby: [{ node: 'lvs2', hasVs: false, missing: ['haproxy1', 'haproxy2'] }] }]).message.en).toContain(
+      "lvs2's config has no virtual_server for VIP:443: after a failover to lvs2, VIP:443 stops answering",
+    );
+    expect(decideSpread([{ ...ok, standby: [{ node: 'lvs2', hasVs: true, missing: ['haproxy2'] }] }]).message.en).toContain("lvs2's virtual_server for VIP:80 does not forward to haproxy2");
+  });
   it('fails a spread that does not follow the weights, and requests that never reached HAProxy', () => {
-    expect(decideSpread([{ ...rr, perNode: { haproxy1: 20, haproxy2: 4 } }]).message.en).toContain('your weights say haproxy1 12, haproxy2 12');
+    expect(decideSpread([{ ...rr, perNode: { haproxy1: 20, haproxy2: 4 } }]).message.en).toContain('(rr, which takes turns whatever the weights): haproxy1 20, haproxy2 4; expected haproxy1 12, haproxy2 12');
+    expect(decideSpread([{ ...rr, algo: 'wrr', weights: { haproxy1: 2, haproxy2: 1 }, perNode: { haproxy1: 18, haproxy2: 6 } }]).message.en).toContain('your weights say haproxy1 16, haproxy2 8');
     expect(decideSpread([{ ...rr, perNode: { haproxy1: 3, haproxy2: 3 } }]).message.en).toContain('only 6 reached HAProxy');
   });
 });
@@ -83,6 +97,7 @@ describe('l4-health', () => {
   });
   it('fails without a health check (never taken out) and when it never serves again', () => {
     expect(decideHealth({ stopped: 'haproxy1', okRun: 6, servedAfterReturn: 3 }, 10_000).message.en).toContain('still sent it new connections');
+    expect(decideHealth({ stopped: 'haproxy1', okRun: 6, servedAfterReturn: 3, failingPorts: [443] }, 10_000).message.en).toContain('(requests to VIP:443 kept failing)');
     expect(decideHealth({ stopped: 'haproxy1', takenOutAtMs: 2000, okRun: 6, servedAfterReturn: 0 }, 10_000).message.en).toContain('got no traffic again');
   });
 });

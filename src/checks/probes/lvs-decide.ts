@@ -78,6 +78,8 @@ export interface SpreadObservation {
   weights: Record<string, number>;
   /** lb_algo of that virtual_server; undefined: there is none for this port. */
   algo?: string;
+  /** The directors not holding the VIP: whether their config has this virtual_server, and the HAProxy nodes it lacks (absent in older observations). */
+  standby?: { node: string; hasVs: boolean; missing: string[] }[];
 }
 
 /** Whole cycles of rr/wrr are exact: each HAProxy node gets exactly its weight's share (±1 for a stray request). */
@@ -88,11 +90,16 @@ export function decideSpread(obs: SpreadObservation[]): Outcome {
     if (missing.length) return [M.missingReal(o.port, missing)];
     const total = Object.values(o.perNode).reduce((a, b) => a + b, 0);
     if (total < o.requests - 1) return [M.fewArrived(o.port, o.requests, total)];
-    const sum = Object.values(o.weights).reduce((a, b) => a + b, 0);
-    const want = (n: string) => (total * o.weights[n]!) / sum;
+    const standby = (o.standby ?? []).flatMap((d) => (!d.hasVs ? [M.standbyNoVs(d.node, o.port)] : d.missing.length ? [M.standbyMissing(d.node, o.port, d.missing)] : []));
+    if (standby.length) return standby;
+    // rr takes turns whatever the weights say (IPVS's rr, and the forwarder's); wrr follows them.
+    const eff = (n: string) => (o.algo === 'rr' ? 1 : o.weights[n]!);
+    const sum = Object.keys(o.weights).reduce((a, n) => a + eff(n), 0);
+    const want = (n: string) => (total * eff(n)) / sum;
     if (Object.keys(o.weights).every((n) => Math.abs((o.perNode[n] ?? 0) - want(n)) <= 1)) return [];
     const got = Object.keys(o.weights).map((n) => `${n} ${o.perNode[n] ?? 0}`).join(', ');
-    return [M.wrongSpread(o.port, o.algo, got, Object.keys(o.weights).map((n) => `${n} ${want(n).toFixed(0)}`).join(', '))];
+    const wanted = Object.keys(o.weights).map((n) => `${n} ${want(n).toFixed(0)}`).join(', ');
+    return [o.algo === 'rr' ? M.wrongTurns(o.port, got, wanted) : M.wrongSpread(o.port, o.algo, got, wanted)];
   });
   if (problems.length) return fail({ en: problems.map((p) => p.en).join('; '), zh: problems.map((p) => p.zh).join('；') }, obs);
   const text = obs.map((o) => `VIP:${o.port} ${o.algo} ${Object.entries(o.perNode).map(([n, c]) => `${n} ${c}`).join('/')}`).join('; ');
@@ -106,10 +113,12 @@ export interface HealthObservation {
   okRun: number;
   /** Requests the stopped node's HAProxy served after it came back (its backend counters). */
   servedAfterReturn: number;
+  /** The VIP ports whose requests failed in the last round that failed (absent in older observations). */
+  failingPorts?: number[];
 }
 
 export function decideHealth(o: HealthObservation, withinMs: number): Outcome {
-  if (o.takenOutAtMs === undefined || o.takenOutAtMs > withinMs) return fail(M.notTakenOut(o.stopped, withinMs), o);
+  if (o.takenOutAtMs === undefined || o.takenOutAtMs > withinMs) return fail(M.notTakenOut(o.stopped, withinMs, o.failingPorts ?? []), o);
   if (o.servedAfterReturn <= 0) return fail(M.notBack(o.stopped), o);
   return pass(M.healthOk(o.stopped, o.takenOutAtMs, o.servedAfterReturn), o);
 }

@@ -42,12 +42,24 @@ export const M = {
     t(`of ${sent} requests to VIP:${port}, only ${got} reached HAProxy`, `发往 VIP:${port} 的 ${sent} 个请求中只有 ${got} 个到达 HAProxy`),
   wrongSpread: (port: number, algo: string, got: string, want: string) =>
     t(`VIP:${port} (${algo}): ${got}; your weights say ${want}`, `VIP:${port}（${algo}）：${got}；按你的权重应为 ${want}`),
+  wrongTurns: (port: number, got: string, want: string) =>
+    t(`VIP:${port} (rr, which takes turns whatever the weights): ${got}; expected ${want}`, `VIP:${port}（rr 轮流分配，不看权重）：${got}；应为 ${want}`),
+  standbyNoVs: (node: string, port: number) =>
+    t(
+      `${node}'s config has no virtual_server for VIP:${port}: after a failover to ${node}, VIP:${port} stops answering`,
+      `${node} 的配置里没有 VIP:${port} 的 virtual_server：切换到 ${node} 之后，VIP:${port} 就不再应答`,
+    ),
+  standbyMissing: (node: string, port: number, who: string[]) =>
+    t(
+      `${node}'s virtual_server for VIP:${port} does not forward to ${who.join(' and ')}: after a failover to ${node}, only part of HAProxy is used`,
+      `${node} 的 VIP:${port} virtual_server 没有转发到 ${who.join(' 和 ')}：切换到 ${node} 之后只用到部分 HAProxy`,
+    ),
   spreadOk: (text: string) => t(`both HAProxy nodes share the traffic as configured: ${text}`, `两台 HAProxy 按配置分担流量：${text}`),
   noNode: (node: string) => t(`the lab has no running ${node}`, `实验环境中没有运行中的 ${node}`),
-  notTakenOut: (node: string, ms: number) =>
+  notTakenOut: (node: string, ms: number, ports: number[]) =>
     t(
-      `stopped ${node}: after ${ms / 1000} s the directors still sent it new connections (requests kept failing)`,
-      `停止了 ${node}：${ms / 1000} 秒后 director 仍把新连接发给它（请求持续失败）`,
+      `stopped ${node}: after ${ms / 1000} s the directors still sent it new connections (requests${ports.length ? ` to ${ports.map((x) => `VIP:${x}`).join(' and ')}` : ''} kept failing)`,
+      `停止了 ${node}：${ms / 1000} 秒后 director 仍把新连接发给它（${ports.length ? `发往 ${ports.map((x) => `VIP:${x}`).join(' 和 ')} 的` : ''}请求持续失败）`,
     ),
   notBack: (node: string) => t(`${node} was taken out, but after it came back it got no traffic again`, `${node} 被摘除后恢复运行，却再也没有收到流量`),
   healthOk: (node: string, ms: number, served: number) =>

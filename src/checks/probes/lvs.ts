@@ -57,9 +57,14 @@ async function backendSessions(lab: LabHandle): Promise<Record<string, number>> 
   return out;
 }
 
+/**
+ * One new connection per request (Connection: close): the directors schedule connections, not requests,
+ * and curl keeps one connection for the transfers it chains (three requests on one pick made 2:1 weights
+ * look like 18/6 where 16/8 was due).
+ */
 function requests(ctx: ProbeContext, port: number, n: number): HttpRequest[] {
   const scheme = port === 443 ? 'https' : 'http';
-  return Array.from({ length: n }, (_, i) => ({ scheme, host: ctx.domains[0]!, port, path: `/lvs-check/${i}`, timeoutMs: 3000 }) as HttpRequest);
+  return Array.from({ length: n }, (_, i) => ({ scheme, host: ctx.domains[0]!, port, path: `/lvs-check/${i}`, headers: { Connection: 'close' }, timeoutMs: 3000 }) as HttpRequest);
 }
 
 export const vipHolder = defineProbe<ProbeOf<'vip-holder'>, HolderObservation>({
@@ -147,24 +152,34 @@ export const l4Spread = defineProbe<ProbeOf<'l4-spread'>, SpreadObservation[]>({
   async observe(ctx, p) {
     const lab = labOf(ctx);
     const vip = ctx.edgeAddress;
-    // What the config of the director that holds the VIP says (both should say the same).
+    // What the config of the director that holds the VIP says; the traffic goes through it.
     const holder = (await holders(lab, vip))[0];
     const i = Math.max(0, lab.directors.findIndex((d) => d.node === holder));
-    const vss = virtualServers(studentConfigs(lab)[i]!);
+    const configs = studentConfigs(lab);
+    const vss = virtualServers(configs[i]!);
     const obs: SpreadObservation[] = [];
     for (const port of p.ports) {
       const vs = vss.find((v) => v.vip === vip && v.port === port);
       const weights: Record<string, number> = {};
       for (const h of lab.haproxy) weights[h.node] = vs?.realServers.find((r) => r.ip === h.address)?.weight ?? 0;
-      // Whole cycles of the weights, so rr and wrr are exact.
-      const sum = Object.values(weights).reduce((a, b) => a + b, 0) || 1;
+      // The other director forwards only after a failover, which this check does not cause: what its
+      // config would forward, read as it reads it (a 443 left out of lvs2 stops HTTPS after a failover).
+      const standby = lab.directors.flatMap((d, j) => {
+        if (j === i) return [];
+        const svs = virtualServers(configs[j]!).find((v) => v.vip === vip && v.port === port);
+        const missing = lab.haproxy.filter((h) => !((svs?.realServers.find((r) => r.ip === h.address)?.weight ?? 0) > 0)).map((h) => h.node);
+        return [{ node: d.node, hasVs: !!svs, missing }];
+      });
+      // Whole cycles of the scheduler, so rr and wrr are exact (rr ignores weights, as IPVS's does).
+      const eff = Object.values(weights).map((w) => (vs?.lbAlgo === 'rr' ? (w > 0 ? 1 : 0) : w));
+      const sum = eff.reduce((a, b) => a + b, 0) || 1;
       const n = sum * Math.ceil(p.requests / sum);
       const before = await backendSessions(lab);
       await ctx.edge.batch(requests(ctx, port, n));
       await sleep(200);
       const afterCounts = await backendSessions(lab);
       const perNode = Object.fromEntries(lab.haproxy.map((h) => [h.node, (afterCounts[h.node] ?? 0) - (before[h.node] ?? 0)]));
-      obs.push({ port, requests: n, perNode, weights, algo: vs?.lbAlgo });
+      obs.push({ port, requests: n, perNode, weights, algo: vs?.lbAlgo, standby });
     }
     return obs;
   },
@@ -182,13 +197,18 @@ export const l4Health = defineProbe<ProbeOf<'l4-health'>, HealthObservation>({
     if (!node) return early(fail(M.noNode(p.stop)));
     let takenOutAtMs: number | undefined;
     let servedAfterReturn = 0;
+    let failingPorts: number[] = [];
     try {
       await lab.runtime.stopContainer(node.container, 2);
       const stoppedAt = Date.now();
       let run = 0;
       while (Date.now() - stoppedAt < p.withinMs + 2000) {
-        const [r] = await ctx.edge.batch(requests(ctx, 80, 1).map((x) => ({ ...x, timeoutMs: 1000 })));
-        run = r!.ok && r!.status < 500 ? run + 1 : 0;
+        // One request per port per round: a virtual server whose real servers have no check keeps
+        // sending that port's connections to the stopped node.
+        const rs = await ctx.edge.batch(p.ports.flatMap((port) => requests(ctx, port, 1)).map((x) => ({ ...x, timeoutMs: 1000 })));
+        const bad = p.ports.filter((_, k) => !(rs[k]!.ok && rs[k]!.status < 500));
+        if (bad.length) failingPorts = bad;
+        run = bad.length ? 0 : run + 1;
         if (run >= p.okRun) {
           takenOutAtMs = Date.now() - stoppedAt;
           break;
@@ -212,7 +232,7 @@ export const l4Health = defineProbe<ProbeOf<'l4-health'>, HealthObservation>({
       }
       await sleep(500);
     }
-    return { stopped: p.stop, takenOutAtMs, okRun: p.okRun, servedAfterReturn };
+    return { stopped: p.stop, takenOutAtMs, okRun: p.okRun, servedAfterReturn, failingPorts };
   },
   decide: (o, p) => decideHealth(o, p.withinMs),
 });
