@@ -11,9 +11,11 @@ import LongestFirst from './test/helpers/sequencer.js';
 //   2. e2e-alone: what must not share the machine: restarting the engine every lab uses; the fault
 //      drills, whose figures (failed requests, time to recover) are the subject of the test; and the
 //      reliability file, whose eighteen `lab up` runs load the engine enough (load 14 on two cores) that
-//      probes in the labs beside it time out.
+//      probes in the labs beside it time out; and `lab images load`'s round trip, which untags the app
+//      image the other labs are created from until the load puts it back (a lab up beside it failed
+//      with "No such image").
 // Projects of one group must agree on maxWorkers, hence a group each.
-const E2E_ALONE = ['test/e2e/reliability.test.ts', 'test/e2e/drill.test.ts', 'test/e2e/engine-restart.test.ts'];
+const E2E_ALONE = ['test/e2e/reliability.test.ts', 'test/e2e/drill.test.ts', 'test/e2e/engine-restart.test.ts', 'test/e2e/images-bundle.test.ts'];
 const e2e = {
   globalSetup: ['test/e2e/global-setup.ts'],
   testTimeout: 300_000,
@@ -25,7 +27,7 @@ export default defineConfig({
     reporters: ['default', './test/helpers/summary-reporter.ts'],
     sequence: { sequencer: LongestFirst },
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 60_000, maxWorkers: os.availableParallelism(), sequence: { groupOrder: 0 } } },
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000, maxWorkers: os.availableParallelism(), sequence: { groupOrder: 0 } } },
       {
         test: {
           ...e2e,

@@ -115,6 +115,18 @@ describeContractLite({
       fails: ['tcp-check'],
     },
     { name: 'the TLS backend with a plain (connect-only) check', edits: { [CFG]: swap('    option ssl-hello-chk\n', '') }, fails: ['ssl-hello'] },
+    {
+      // Hostile review: ssl-hello-chk still reads L6OK from Nginx's 10443, but HAProxy terminates TLS and
+      // sends plain HTTP there, so every HTTPS request gets Nginx's 400.
+      name: 'TLS terminated in HAProxy (as in exp2), plain HTTP to Nginx\'s 10443, ssl-hello-chk kept',
+      edits: {
+        [CFG]: (s) =>
+          inSection('backend tls-backend', '    mode tcp\n', '    mode http\n')(
+            inSection('frontend tls-in', '    bind *:443\n    mode tcp\n    option tcplog\n', '    bind *:443 ssl crt /etc/haproxy/certs/\n    mode http\n')(s),
+          ),
+      },
+      fails: ['ssl-hello'],
+    },
   ],
   variants: [{ name: 'other names, ACLs, default hash, send-binary, frontend/backend for RDP, check-ssl', edits: { [CFG]: OTHER } }],
 });

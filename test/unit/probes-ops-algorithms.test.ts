@@ -287,6 +287,16 @@ describe('hostile review', () => {
     expect(judge(obs, 'sessions').message.en).toMatch(/printed 9 at \+\d+\.\d s, but HAProxy reported/);
   });
 
+  it('ssl-hello: checks that read TLS on a backend the app is not reached through (TLS terminated, plain HTTP to 10443) fail', () => {
+    const f = recorded('health-check-answers', 'ssl-hello-solution');
+    const p = params<never>('health-check-answers', f.params);
+    const obs = f.observed as healthCheckAnswers.CheckAnswersObservations;
+    expect(healthCheckAnswers.decide({ ...obs, answered: 3, sent: 3 }, p).status).toBe('pass');
+    const out = healthCheckAnswers.decide({ ...obs, answered: 0, sent: 3, seen: '400 from nginx/1.22.1' }, p);
+    expect(out.status).toBe('fail');
+    expect(out.message.en).toMatch(/the app answered none of them \(400 from nginx\/1\.22\.1\): the backend must still serve \(TLS passed through/);
+  });
+
   it('a drain that also echoes its commands (`set weight web2 0`) is judged on its readings alone', () => {
     const obs = drill().observed as runbookDrill.DrillObservations;
     for (const run of Object.values(obs.drain)) run.lines = [{ t: run.start + 1, text: 'haproxy1: set weight web-backend/web2 0' }, ...run.lines];

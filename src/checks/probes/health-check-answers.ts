@@ -22,6 +22,9 @@ export interface CheckAnswersObservations {
   /** The backend that served the requests, or null (then `seen` says what came back). */
   backend: string | null;
   seen?: string;
+  /** Of the requests sent, how many the app answered (absent in older observations). */
+  answered?: number;
+  sent?: number;
   /** Per server of that backend: address and, per HAProxy node, status/check columns of `show stat`. */
   servers: { key: string; addr: string; nodes: Record<string, Pick<NodeServer, 'status' | 'checkStatus' | 'checkCode'>> }[];
   /** The server at the frozen Nginx's address (null when the backend has none). */
@@ -44,6 +47,13 @@ export const MESSAGES = {
   failing: (s: string, st: string, node: string) => t(`${s}: its check fails on ${node} (${st})`, `${s}：在 ${node} 上检查失败（${st}）`),
   badChecks: (be: string, want: string, list: Text) =>
     t(`expected every server of backend ${be} to pass a check that reads an answer (${want}); ${list.en}`, `backend ${be} 的每个 server 都应通过读取应答的检查（${want}）；${list.zh}`),
+  notServed: (path: string, scheme: string, be: string, what: string) =>
+    t(
+      `${scheme.toUpperCase()} requests for ${path} went to backend ${be}, but the app answered none of them (${what}): the backend must still serve` +
+        (scheme === 'https' ? ' (TLS passed through to Nginx on 10443, in mode tcp)' : ''),
+      `${path} 的 ${scheme.toUpperCase()} 请求到了 backend ${be}，但应用一个也没有应答（${what}）：这个 backend 仍必须能正常服务` +
+        (scheme === 'https' ? '（在 mode tcp 下把 TLS 透传到 Nginx 的 10443）' : ''),
+    ),
   noTarget: (be: string, node: string) => t(`backend ${be} has no server at ${node}'s address`, `backend ${be} 中没有指向 ${node} 地址的 server`),
   stayedUp: (node: string, s: string, secs: number, st: string) =>
     t(`froze ${node} (its port still accepts connections, nothing answers): after ${secs} s HAProxy still had ${s} UP (${st})`,
@@ -82,6 +92,9 @@ export function decide(obs: CheckAnswersObservations, p: Pick<Params, 'expect' |
   const out = (o: Outcome): Outcome => ({ ...o, observed: obs });
   const problem = checksProblem(obs, p);
   if (problem) return out(problem);
+  // A check that reads the right answer on a backend that does not serve the site is not the lesson
+  // (HAProxy terminating TLS and sending plain HTTP to 10443: Nginx's 400 to every request, L6OK still).
+  if (obs.answered === 0) return out(fail(MESSAGES.notServed(obs.path, obs.scheme, obs.backend!, obs.seen ?? '?')));
   if (!obs.target) return out(fail(MESSAGES.noTarget(obs.backend!, p.pause)));
   if (!obs.paused || !obs.paused.down) {
     const st = Object.entries(obs.paused?.statuses ?? {}).map(([n, s]) => `${n}: ${s || '?'}`).join(', ');
@@ -101,6 +114,8 @@ async function observe(ctx: Parameters<ProbeImpl<Params>['run']>[0], p: Params):
   const hits = new Map<string, number>();
   for (const [k, v] of serverDeltas(before, after)) if (v > 0) hits.set(after.get(k)!.pxname, (hits.get(after.get(k)!.pxname) ?? 0) + v);
   obs.seen = seen(brief(res[0]!)).en;
+  obs.sent = res.length;
+  obs.answered = res.filter((r) => brief(r).app).length;
   obs.backend = [...hits.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
   if (!obs.backend) return obs;
   const perNode = await nodeServers(lab);

@@ -119,10 +119,15 @@ async function observe(ctx: Parameters<ProbeImpl<Params>['run']>[0], p: Params):
       if (obs.holdsSeen >= p.hold || Date.now() > deadline) break;
       await sleep(300);
     }
-    const busyRows = Object.values(mid).flatMap((rows) => Object.values(rows).filter((r) => r.scur > 0));
-    const backends = [...new Set(busyRows.map((r) => r.pxname))];
-    if (backends.length !== 1) return obs;
-    const be = backends[0]!;
+    // The backend the held requests went to: the one whose servers' current sessions grew the most
+    // since before them. (Asking for the one backend with any session failed when a session of an
+    // earlier check still lingered in another backend, seen in CI at load 16.)
+    const grown = new Map<string, number>();
+    for (const [node, rows] of Object.entries(mid)) {
+      for (const r of Object.values(rows)) grown.set(r.pxname, (grown.get(r.pxname) ?? 0) + r.scur - (before[node]?.[r.key]?.scur ?? 0));
+    }
+    const [be, by] = [...grown.entries()].sort((a, b) => b[1] - a[1])[0] ?? ['', 0];
+    if (!be || by <= 0) return obs;
     obs.backend = be;
     const keys = [...new Set(Object.values(mid).flatMap((rows) => Object.values(rows).filter((r) => r.pxname === be).map((r) => r.key)))];
     obs.servers = keys.map((key) => ({ key, addr: Object.values(mid).map((rows) => rows[key]?.addr).find(Boolean) ?? '' }));
