@@ -7,6 +7,7 @@ import { describeStep, phaseOf, type Plan, type Step } from '../topology/plan.js
 import type { FileWriter } from '../util/file-writer.js';
 import { validateInContainer, failureToError } from '../apply/validate.js';
 import { InterruptedError } from '../util/errors.js';
+import { sleep } from '../util/sleep.js';
 
 export interface ExecuteHooks {
   writer: FileWriter;
@@ -19,6 +20,11 @@ export interface ExecuteHooks {
   signal?: AbortSignal;
   /** Steps under way, so an interrupted `lab up` can let them finish before the process exits. */
   steps?: { running: number };
+}
+
+/** Waits (at most `ms`) until no step is under way: the engine finishes a call it has begun anyway. */
+export async function stepsEnded(steps: { running: number }, ms: number): Promise<void> {
+  for (const until = Date.now() + ms; steps.running > 0 && Date.now() < until; ) await sleep(50);
 }
 
 async function runStep(runtime: Runtime, step: Step, hooks: ExecuteHooks): Promise<void> {
@@ -79,7 +85,7 @@ export async function executePlan(runtime: Runtime, plan: Plan, hooks: ExecuteHo
   try {
     await progress.run(planTasks(runtime, plan, { ...hooks, steps }));
   } catch (e) {
-    for (const until = Date.now() + 120_000; steps.running > 0 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+    await stepsEnded(steps, 120_000);
     throw e;
   }
 }

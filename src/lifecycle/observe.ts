@@ -3,7 +3,7 @@
 // the grader ask here, so they never disagree about which experiment is running or where its files are.
 import type { ContainerInfo, ContainerState, NetworkInfo, Runtime } from '../runtime/types.js';
 import { readApplied } from '../state/store.js';
-import { host, overlaps, parseCidr } from '../topology/cidr.js';
+import { contains, host } from '../topology/cidr.js';
 import { DISPLAY_KINDS } from '../topology/kinds/index.js';
 import { LABEL, labSelector } from '../topology/labels.js';
 import type { Forwarding } from '../topology/model.js';
@@ -64,8 +64,7 @@ export async function observeLab(runtime: Runtime, name: string): Promise<LabVie
   const subnets: Partial<Record<NetworkKey, string>> = {};
   // Two networks of one name (two creates raced; topology/plan.ts removes the extra): the subnet that
   // counts is the one the nodes have addresses in, so the twin does not move the lab.
-  const holdsNodes = (n: NetworkInfo) =>
-    n.subnets.some((s) => !s.includes(':') && nodes.some((x) => x.addresses[n.name] && overlaps(parseCidr(`${x.addresses[n.name]}/32`), parseCidr(s))));
+  const holdsNodes = (n: NetworkInfo) => n.subnets.some((s) => !s.includes(':') && nodes.some((x) => x.addresses[n.name] && contains(s, x.addresses[n.name]!)));
   for (const key of NETWORK_KEYS) {
     const candidates = networks.filter((n) => n.labels[LABEL.network] === key);
     const s = (candidates.find(holdsNodes) ?? candidates[0])?.subnets[0];

@@ -31,7 +31,7 @@ import { readSecrets, secretsFile, writeSecrets } from '../state/secrets.js';
 import { diskWriter, RecordingWriter, type FileWriter } from '../util/file-writer.js';
 import { InterruptedError, LabError } from '../util/errors.js';
 import { contentHash } from './content-hash.js';
-import { executePlan } from './execute.js';
+import { executePlan, stepsEnded } from './execute.js';
 import { acquireLabLock, type LabLock } from './lock.js';
 import { observeLab, type LabView } from './observe.js';
 import { waitReady } from './ready.js';
@@ -365,12 +365,6 @@ export async function upLab(opts: UpOptions, deps: UpDeps): Promise<UpResult> {
       return run(ctl);
     };
   }
-  // An engine call under way when Ctrl-C comes (a container created but not yet connected to all its
-  // networks) finishes before we exit: the engine would complete it anyway, racing the next `lab up`
-  // (and a network could keep an endpoint of a container removed meanwhile). No new step starts.
-  const settle = async () => {
-    for (const until = Date.now() + 10_000; steps.running > 0 && Date.now() < until; ) await sleep(50);
-  };
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {
     onAbort = () => reject(new InterruptedError('lab up was interrupted'));
@@ -382,7 +376,10 @@ export async function upLab(opts: UpOptions, deps: UpDeps): Promise<UpResult> {
     await Promise.race([deps.progress.run(tasks), aborted]);
   } catch (e) {
     if (e instanceof InterruptedError) {
-      await settle();
+      // An engine call under way when Ctrl-C comes (a container created but not yet connected to all its
+      // networks) finishes before we exit: the engine would complete it anyway, racing the next `lab up`
+      // (and a network could keep an endpoint of a container removed meanwhile). No new step starts.
+      await stepsEnded(steps, 10_000);
       throw await interruptedAt(deps.runtime, labName, current, lock);
     }
     throw e;

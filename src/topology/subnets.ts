@@ -29,8 +29,8 @@ export function chooseSubnets(labName: string, all: NetworkInfo[], req: SubnetRe
   const result = {} as Record<NetworkKey, string>;
   // Keep the subnets a running lab already has: changing them would recreate everything.
   for (const key of NETWORK_KEYS) {
-    const existing = all.find((n) => ours(n) && n.name === networkName(labName, key) && (!req.current?.[key] || n.subnets[0] === req.current[key]))
-      ?? all.find((n) => ours(n) && n.name === networkName(labName, key));
+    const named = all.filter((n) => ours(n) && n.name === networkName(labName, key));
+    const existing = named.find((n) => n.subnets[0] === req.current?.[key]) ?? named[0];
     const wanted = req.requested?.[key];
     if (wanted) {
       const cidr = parseCidr(wanted);

@@ -24,7 +24,6 @@ export interface CheckAnswersObservations {
   seen?: string;
   /** Of the requests sent, how many the app answered (absent in older observations). */
   answered?: number;
-  sent?: number;
   /** Per server of that backend: address and, per HAProxy node, status/check columns of `show stat`. */
   servers: { key: string; addr: string; nodes: Record<string, Pick<NodeServer, 'status' | 'checkStatus' | 'checkCode'>> }[];
   /** The server at the frozen Nginx's address (null when the backend has none). */
@@ -114,7 +113,6 @@ async function observe(ctx: Parameters<ProbeImpl<Params>['run']>[0], p: Params):
   const hits = new Map<string, number>();
   for (const [k, v] of serverDeltas(before, after)) if (v > 0) hits.set(after.get(k)!.pxname, (hits.get(after.get(k)!.pxname) ?? 0) + v);
   obs.seen = seen(brief(res[0]!)).en;
-  obs.sent = res.length;
   obs.answered = res.filter((r) => brief(r).app).length;
   obs.backend = [...hits.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
   if (!obs.backend) return obs;

@@ -82,6 +82,11 @@ export interface SpreadObservation {
   standby?: { node: string; hasVs: boolean; missing: string[] }[];
 }
 
+/** A real server's turns in one cycle of the scheduler: rr takes turns whatever the weights (IPVS's rr, and lab's forwarder), wrr follows them; weight 0 takes none. */
+export function turns(algo: string | undefined, weight: number): number {
+  return algo === 'rr' ? (weight > 0 ? 1 : 0) : weight;
+}
+
 /** Whole cycles of rr/wrr are exact: each HAProxy node gets exactly its weight's share (±1 for a stray request). */
 export function decideSpread(obs: SpreadObservation[]): Outcome {
   const problems = obs.flatMap((o) => {
@@ -92,8 +97,7 @@ export function decideSpread(obs: SpreadObservation[]): Outcome {
     if (total < o.requests - 1) return [M.fewArrived(o.port, o.requests, total)];
     const standby = (o.standby ?? []).flatMap((d) => (!d.hasVs ? [M.standbyNoVs(d.node, o.port)] : d.missing.length ? [M.standbyMissing(d.node, o.port, d.missing)] : []));
     if (standby.length) return standby;
-    // rr takes turns whatever the weights say (IPVS's rr, and the forwarder's); wrr follows them.
-    const eff = (n: string) => (o.algo === 'rr' ? 1 : o.weights[n]!);
+    const eff = (n: string) => turns(o.algo, o.weights[n]!);
     const sum = Object.keys(o.weights).reduce((a, n) => a + eff(n), 0);
     const want = (n: string) => (total * eff(n)) / sum;
     if (Object.keys(o.weights).every((n) => Math.abs((o.perNode[n] ?? 0) - want(n)) <= 1)) return [];

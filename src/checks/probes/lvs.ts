@@ -13,7 +13,7 @@ import type { HttpRequest } from '../http.js';
 import { sleep } from '../../util/sleep.js';
 import { defineProbe, early } from './define.js';
 import {
-  decideFailover, decideHealth, decideIpvs, decideSingleHolder, decideSpread,
+  decideFailover, decideHealth, decideIpvs, decideSingleHolder, decideSpread, turns,
   type FailoverObservation, type HealthObservation, type HolderObservation, type IpvsObservation, type LoopRow, type SpreadObservation,
 } from './lvs-decide.js';
 import { M } from './lvs.messages.js';
@@ -158,21 +158,22 @@ export const l4Spread = defineProbe<ProbeOf<'l4-spread'>, SpreadObservation[]>({
     const configs = studentConfigs(lab);
     const vss = virtualServers(configs[i]!);
     const obs: SpreadObservation[] = [];
+    // Each HAProxy node's weight in a virtual_server (0: not one of its real servers).
+    const weightsIn = (vs: ReturnType<typeof virtualServers>[number] | undefined) =>
+      Object.fromEntries(lab.haproxy.map((h) => [h.node, vs?.realServers.find((r) => r.ip === h.address)?.weight ?? 0]));
     for (const port of p.ports) {
       const vs = vss.find((v) => v.vip === vip && v.port === port);
-      const weights: Record<string, number> = {};
-      for (const h of lab.haproxy) weights[h.node] = vs?.realServers.find((r) => r.ip === h.address)?.weight ?? 0;
+      const weights = weightsIn(vs);
       // The other director forwards only after a failover, which this check does not cause: what its
       // config would forward, read as it reads it (a 443 left out of lvs2 stops HTTPS after a failover).
       const standby = lab.directors.flatMap((d, j) => {
         if (j === i) return [];
         const svs = virtualServers(configs[j]!).find((v) => v.vip === vip && v.port === port);
-        const missing = lab.haproxy.filter((h) => !((svs?.realServers.find((r) => r.ip === h.address)?.weight ?? 0) > 0)).map((h) => h.node);
+        const missing = Object.entries(weightsIn(svs)).filter(([, w]) => w <= 0).map(([node]) => node);
         return [{ node: d.node, hasVs: !!svs, missing }];
       });
-      // Whole cycles of the scheduler, so rr and wrr are exact (rr ignores weights, as IPVS's does).
-      const eff = Object.values(weights).map((w) => (vs?.lbAlgo === 'rr' ? (w > 0 ? 1 : 0) : w));
-      const sum = eff.reduce((a, b) => a + b, 0) || 1;
+      // Whole cycles of the scheduler, so rr and wrr are exact.
+      const sum = Object.values(weights).reduce((a, w) => a + turns(vs?.lbAlgo, w), 0) || 1;
       const n = sum * Math.ceil(p.requests / sum);
       const before = await backendSessions(lab);
       await ctx.edge.batch(requests(ctx, port, n));

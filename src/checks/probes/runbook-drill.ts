@@ -303,15 +303,13 @@ function judgeRestore(obs: DrillObservations, p: DrillParams): Outcome {
     const rp = runProblem(obs.restore[node], p.script);
     const after = obs.afterRestore[node];
     const msg = (x: Text) => ({ node, msg: t(`${x.en}${forced.en}`, `${x.zh}${forced.zh}`) });
+    // Only above: a weight below the start's can be slowstart still ramping up, a weight above it cannot.
+    const heavier = after?.weights?.find((w) => w.now > w.was);
     if (rp) problems.push(msg(rp));
     else if (keys.length === 0) problems.push(msg(MESSAGES.noLive(p.server)));
     else if (!after || isOut(after.status)) problems.push(msg(MESSAGES.stillOut(name, after?.status ?? '?')));
     else if (after.newSessions <= 0) problems.push(msg(MESSAGES.noTraffic(name, p.restoreWithinMs)));
-    // Only above: a weight below the start's can be slowstart still ramping up, a weight above it cannot.
-    else if (after.weights?.some((w) => w.now > w.was)) {
-      const w = after.weights.find((x) => x.now > x.was)!;
-      problems.push(msg(MESSAGES.heavier(w.key, w.now, w.was)));
-    }
+    else if (heavier) problems.push(msg(MESSAGES.heavier(heavier.key, heavier.now, heavier.was)));
     else if (!obs.loop.viaServerAfterRestore[node]) problems.push(msg(MESSAGES.appNotSeen(p.server)));
     else good.push({ node, msg: MESSAGES.restored(name, after.newSessions) });
   }

@@ -1,4 +1,3 @@
-import { host } from '../cidr.js';
 import { CLIENT_READY, clientPart } from './client.js';
 import type { NodeKind } from './kind.js';
 
@@ -21,9 +20,6 @@ export const office: NodeKind = {
   hostNumber: () => 10,
   image: 'client',
   ready: CLIENT_READY,
-  container: (ctx) => ({
-    ...clientPart(ctx, { LAB_EXTRA_ADDRS: OFFICE_EXTRA_ADDRESSES.map((n) => `${host(ctx.subnets.office, n)}/${ctx.subnets.office.split('/')[1]}`).join(' ') }),
-    capAdd: ['NET_ADMIN'],
-  }),
+  container: (ctx) => clientPart(ctx, {}, { subnet: ctx.subnets.office, hosts: OFFICE_EXTRA_ADDRESSES }),
   graph: { tier: '办公网 office', to: [{ role: 'director', text: 'HTTP/HTTPS' }] },
 };
