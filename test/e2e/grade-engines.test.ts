@@ -11,7 +11,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { execa, type ResultPromise } from 'execa';
+import { execa, execaSync, type ResultPromise } from 'execa';
 import { DockerRuntime } from '../../src/runtime/docker.js';
 import { loadLab } from '../../src/labs/load.js';
 import { downLab } from '../../src/lifecycle/down.js';
@@ -67,8 +67,26 @@ beforeAll(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'lab-grade-eng-'));
   prefix = `${runPrefix()}ge${randomBytes(2).toString('hex')}`;
 });
-afterAll(async () => {
+/**
+ * The engine is lost as a machine is lost: the listener and every connection it forked. (Killing the
+ * listener alone left its forked children serving the HTTP connections Node keeps alive, so the engine
+ * still answered `version` on them and the cut-off submission went back as a worker failure, without
+ * its `requeued` event: seen once in CI.) Stopped first, so it forks no child while they are killed.
+ */
+function killSocat(): void {
+  const pid = socat?.pid;
+  if (!pid) return;
+  try {
+    process.kill(pid, 'SIGSTOP');
+    execaSync('pkill', ['-KILL', '-P', String(pid)], { reject: false });
+  } catch {
+    // Already gone.
+  }
   socat?.kill('SIGKILL');
+}
+
+afterAll(async () => {
+  killSocat();
   for (const w of ['w1', 'w2', 'w3']) await downLab(local, `${prefix}-${w}`, { force: true }).catch(() => undefined);
   rmSync(tmp, { recursive: true, force: true });
 });
@@ -108,7 +126,7 @@ describe('lab grade over two engines', () => {
         // The second submission the tcp worker starts is cut off mid-grade.
         if (e.type === 'grading' && e.engine === tcp.endpoint && ++tcpGradings === 2) {
           killedDuring = e.name;
-          socat?.kill('SIGKILL');
+          killSocat();
         }
       },
     });
