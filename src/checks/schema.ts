@@ -361,8 +361,12 @@ export const CheckDef = z
     required: z.boolean().default(true),
     /** Nudges toward the fix without giving the answer away. */
     hint: Text,
-    /** Per attempt. */
-    timeoutMs: z.number().int().positive().max(120_000).default(8000),
+    /**
+     * Per attempt: a guard against a hung probe, not a grading bound (probes bound their own waits). The default
+     * covers a probe's few sequential `docker exec`s on a loaded 2-core machine: CI saw tls-sni's four (stats,
+     * handshakes, stats, stats) pass 8 s twice in a row while five e2e files ran.
+     */
+    timeoutMs: z.number().int().positive().max(120_000).default(20_000),
     /** Extra attempts after a failure, for a lab that is still converging (e.g. right after a reload). */
     retries: z.number().int().min(0).max(10).default(1),
     retryDelayMs: z.number().int().min(0).max(30_000).default(500),

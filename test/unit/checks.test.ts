@@ -67,7 +67,7 @@ checks:
   it('fills defaults; a numeric YAML password becomes a string', () => {
     const def = parseLabFile('x.yaml', minimal('{ kind: stats-auth, credentials: { user: admin, password: 123456 } }'));
     const c = def.checks[0]!;
-    expect(c).toMatchObject({ required: true, retries: 1, timeoutMs: 8000, probe: { kind: 'stats-auth', port: 8404, uri: '/stats', credentials: { password: '123456' } } });
+    expect(c).toMatchObject({ required: true, retries: 1, timeoutMs: 20000, probe: { kind: 'stats-auth', port: 8404, uri: '/stats', credentials: { password: '123456' } } });
   });
 
   it('rejects unknown probe parameters and duplicate ids', () => {
