@@ -4,6 +4,7 @@ import Docker from 'dockerode';
 import { PassThrough } from 'node:stream';
 import { EngineError } from '../util/errors.js';
 import { walkFiles } from '../util/files.js';
+import { overlayChanges } from './overlay-changes.js';
 import type {
   BuildOptions, ContainerInfo, ContainerSpec, ContainerState, EngineVersion, ExecResult, FsChange, Health,
   ImageInfo, Labels, Mount, NetworkInfo, NetworkSpec, Runtime,
@@ -336,6 +337,13 @@ export class DockerRuntime implements Runtime {
   }
 
   async changes(name: string): Promise<FsChange[]> {
+    // An engine on this host: its overlay2 layers, read directly (overlay-changes.ts says why).
+    // (dockerode types GraphDriver.Data as devicemapper's; overlay2 names its directories.)
+    const g = (await this.docker.getContainer(name).inspect().catch(() => undefined))?.GraphDriver as { Name?: string; Data?: Record<string, string> } | undefined;
+    if (g?.Name === 'overlay2' && g.Data?.UpperDir && g.Data.MergedDir) {
+      const local = overlayChanges({ upper: g.Data.UpperDir, lowers: (g.Data.LowerDir ?? '').split(':').filter(Boolean), merged: g.Data.MergedDir });
+      if (local) return local;
+    }
     try {
       const list = ((await this.docker.getContainer(name).changes()) ?? []) as { Path: string; Kind: number }[];
       const kinds: FsChange['kind'][] = ['changed', 'added', 'deleted'];
