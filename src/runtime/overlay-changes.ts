@@ -13,6 +13,10 @@
 //     `rm -rf d && mkdir d`, hides the image's entries without a whiteout each).
 // A remote engine's layers are not on this host, a stopped container's view is not mounted, and a user
 // who cannot read the engine's data root gets EACCES: all answer `undefined`, and the runtime asks the engine.
+// Links are listed, never followed. A process in the container could still swap a directory for a link
+// between our lstat and readdir and have a host directory's names listed: that needs code running in the
+// container (class grading refuses configs that run code, grade/code-exec.ts), and the names listed only
+// taint that container, which is then recreated.
 import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { FsChange } from './types.js';
