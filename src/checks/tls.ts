@@ -32,11 +32,28 @@ export function s_clientScript(address: string, port: number, snis: string[], to
   return `${lines.join('\n')}\n`;
 }
 
-/** The last line of s_client's chatter that says what went wrong. */
+/** OpenSSL's reasons a student meets on port 443, said plainly (the raw reason is kept for the ones not listed). */
+const PLAIN: [RegExp, string][] = [
+  [/connection refused/i, 'connection refused (nothing listens on that port)'],
+  [/wrong version number|packet length too long|unknown protocol|record layer failure/i, 'the port answers, but not with TLS (plain HTTP there?)'],
+  [/no peer certificate available/i, 'no certificate was presented'],
+  [/unexpected eof|connection reset|errno=104/i, 'the connection was closed during the handshake'],
+  [/alert (handshake failure|unrecognized name|internal error)|tlsv1 alert|sslv3 alert/i, 'the server refused the handshake (a TLS alert)'],
+  [/no route to host|network is unreachable|name or service not known/i, 'the address cannot be reached'],
+];
+
+/** The last line of s_client's chatter that says what went wrong, in plain words where we know them. */
 function s_clientError(text: string): string {
   const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
   const bad = lines.filter((l) => /errno|error|refused|alert|wrong version|unexpected eof|no peer certificate/i.test(l));
-  return (bad[0] ?? lines[lines.length - 1] ?? 'no answer').replace(/^[0-9A-F]+:error:[0-9A-F]+:/, '').slice(0, 200);
+  const raw = bad[0] ?? lines[lines.length - 1];
+  // Nothing at all: `timeout 4` ended s_client before it printed anything.
+  if (!raw) return 'no TLS answer within 4 s';
+  const plain = PLAIN.find(([re]) => re.test(bad.join('\n') || raw));
+  if (plain) return plain[1];
+  // OpenSSL 3's lines: "40C7…:error:0A00010B:SSL routines:func:reason:file:line:"; the reason is what says it.
+  const parts = raw.replace(/^[0-9A-F]+:error:[0-9A-F]+:/, '').split(':');
+  return (parts.length >= 3 ? parts[2]! : raw).slice(0, 200);
 }
 
 export function parseS_client(out: string, token: string, count: number): PeerChain[] {

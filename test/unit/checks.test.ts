@@ -160,7 +160,18 @@ describe('certificates', () => {
     const out = `\n@@K 0\nCONNECTED(00000003)\n${stars}\n---\n\n@@K 1\n4097:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../ssl/record/ssl3_record.c:354:\n`;
     const [ok, bad] = parseS_client(out, 'K', 2);
     expect(ok!.chain).toHaveLength(1);
-    expect(bad).toMatchObject({ chain: [], error: expect.stringMatching(/wrong version number/) });
+    expect(bad).toMatchObject({ chain: [], error: 'the port answers, but not with TLS (plain HTTP there?)' });
+  });
+
+  it("says s_client's failures in plain words, keeping OpenSSL's reason when it has no plain one", () => {
+    const one = (text: string) => parseS_client(`\n@@K 0\n${text}\n`, 'K', 1)[0]!.error;
+    expect(one('40C7B1D6E27F0000:error:8000006F:system library:BIO_connect:Connection refused:../crypto/bio/bio_sock2.c:117:calling connect()\nconnect:errno=111'))
+      .toBe('connection refused (nothing listens on that port)');
+    expect(one('CONNECTED(00000003)\n40C7:error:0A000126:SSL routines::unexpected eof while reading:../ssl/record/rec_layer_s3.c:308:')).toBe('the connection was closed during the handshake');
+    expect(one('40C7:error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../ssl/record/rec_layer_s3.c:1584:SSL alert number 40'))
+      .toBe('the server refused the handshake (a TLS alert)');
+    expect(one('40C7:error:0A000086:SSL routines:tls_post_process_server_certificate:certificate verify failed:../ssl/statem/statem_clnt.c:1889:')).toBe('certificate verify failed');
+    expect(one('')).toBe('no TLS answer within 4 s');
   });
 });
 
