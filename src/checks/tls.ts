@@ -49,6 +49,8 @@ function s_clientError(text: string): string {
   const raw = bad[0] ?? lines[lines.length - 1];
   // Nothing at all: `timeout 4` ended s_client before it printed anything.
   if (!raw) return 'no TLS answer within 4 s';
+  // Connected, then silence until `timeout 4`: something took the connection but never spoke TLS.
+  if (!bad.length && /^CONNECTED\(/.test(raw)) return 'connected, but no TLS answer within 4 s';
   const plain = PLAIN.find(([re]) => re.test(bad.join('\n') || raw));
   if (plain) return plain[1];
   // OpenSSL 3's lines: "40C7…:error:0A00010B:SSL routines:func:reason:file:line:"; the reason is what says it.

@@ -172,6 +172,7 @@ describe('certificates', () => {
       .toBe('the server refused the handshake (a TLS alert)');
     expect(one('40C7:error:0A000086:SSL routines:tls_post_process_server_certificate:certificate verify failed:../ssl/statem/statem_clnt.c:1889:')).toBe('certificate verify failed');
     expect(one('')).toBe('no TLS answer within 4 s');
+    expect(one('CONNECTED(00000003)')).toBe('connected, but no TLS answer within 4 s');
   });
 });
 
