@@ -1,6 +1,7 @@
 // The only module that imports dockerode. It turns the small Runtime interface into Docker API calls
 // and Docker's errors into EngineError with a hint.
 import Docker from 'dockerode';
+import { existsSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { EngineError } from '../util/errors.js';
 import { walkFiles } from '../util/files.js';
@@ -43,6 +44,8 @@ function toHealth(s: string | undefined): Health {
 
 export class DockerRuntime implements Runtime {
   private readonly docker: Docker;
+  /** Whether this engine's container layers are on this host's file system (undefined: not asked yet). */
+  private layersHere?: boolean;
 
   constructor(opts?: Docker.DockerOptions) {
     this.docker = new Docker(opts);
@@ -337,12 +340,18 @@ export class DockerRuntime implements Runtime {
   }
 
   async changes(name: string): Promise<FsChange[]> {
-    // An engine on this host: its overlay2 layers, read directly (overlay-changes.ts says why).
-    // (dockerode types GraphDriver.Data as devicemapper's; overlay2 names its directories.)
-    const g = (await this.docker.getContainer(name).inspect().catch(() => undefined))?.GraphDriver as { Name?: string; Data?: Record<string, string> } | undefined;
-    if (g?.Name === 'overlay2' && g.Data?.UpperDir && g.Data.MergedDir) {
-      const local = overlayChanges({ upper: g.Data.UpperDir, lowers: (g.Data.LowerDir ?? '').split(':').filter(Boolean), merged: g.Data.MergedDir });
-      if (local) return local;
+    // An engine on this host: its overlay2 layers, read directly (overlay-changes.ts says why). Once a
+    // container's layers prove not to be here (another machine's engine, another storage driver, a data
+    // root we may not enter), the engine alone answers: on an ssh:// engine every extra call is a session.
+    if (this.layersHere !== false) {
+      // (dockerode types GraphDriver.Data as devicemapper's; overlay2 names its directories.)
+      const g = (await this.docker.getContainer(name).inspect().catch(() => undefined))?.GraphDriver as { Name?: string; Data?: Record<string, string> } | undefined;
+      if (g) {
+        const d = g.Data ?? {};
+        this.layersHere = g.Name === 'overlay2' && !!d.UpperDir && existsSync(d.UpperDir);
+        const local = this.layersHere && d.MergedDir ? overlayChanges({ upper: d.UpperDir!, lowers: (d.LowerDir ?? '').split(':').filter(Boolean), merged: d.MergedDir }) : undefined;
+        if (local) return local;
+      }
     }
     try {
       const list = ((await this.docker.getContainer(name).changes()) ?? []) as { Path: string; Kind: number }[];
