@@ -245,24 +245,24 @@ export class DockerRuntime implements Runtime {
   }
 
   async exec(name: string, cmd: string[], opts: { stdin?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
+    const input = opts.stdin === undefined ? undefined : Buffer.from(opts.stdin);
     try {
       const exec = await this.docker.getContainer(name).exec({
-        Cmd: cmd,
+        // The input's end is marked by its length, not by half-closing the connection: a proxy between lab
+        // and the engine may close the whole connection soon after one side closes (socat's default -t 0.5
+        // does), and the output of a command still running is lost. The command sees the same EOF.
+        Cmd: input ? ['sh', '-c', `head -c ${input.length} | "$@"`, 'sh', ...cmd] : cmd,
         AttachStdout: true,
         AttachStderr: true,
-        AttachStdin: opts.stdin !== undefined,
+        AttachStdin: input !== undefined,
       });
-      const stream = await exec.start({ hijack: true, stdin: opts.stdin !== undefined });
+      const stream = await exec.start({ hijack: true, stdin: input !== undefined });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       const stdout = new PassThrough().on('data', (b: Buffer) => out.push(b));
       const stderr = new PassThrough().on('data', (b: Buffer) => err.push(b));
       this.docker.modem.demuxStream(stream, stdout, stderr);
-      if (opts.stdin !== undefined) {
-        stream.write(opts.stdin);
-        // Half-close so the command sees EOF on stdin but we still read its output.
-        (stream as unknown as { end: () => void }).end();
-      }
+      if (input) stream.write(input);
       await new Promise<void>((resolve, reject) => {
         const timer = opts.timeoutMs
           ? setTimeout(() => {
@@ -274,11 +274,30 @@ export class DockerRuntime implements Runtime {
         stream.on('close', () => { clearTimeout(timer); resolve(); });
         stream.on('error', (e) => { clearTimeout(timer); reject(e); });
       });
-      const info = await exec.inspect();
-      return { exitCode: info.ExitCode ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+      stream.destroy();
+      return { exitCode: await this.exitCodeOf(exec, name, cmd), stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
     } catch (e) {
       if (e instanceof EngineError) throw e;
       throw wrap(e, `run \`${cmd.join(' ')}\` in ${name}`);
+    }
+  }
+
+  /**
+   * The exit code of an exec whose output has ended. The engine sets it before it closes the output, but
+   * a command that closed its output early, or a connection cut before the end, leaves it running: a
+   * short wait tells a command about to exit from output that was lost (then no answer is made up).
+   */
+  private async exitCodeOf(exec: Docker.Exec, name: string, cmd: string[]): Promise<number> {
+    for (let i = 0; ; i++) {
+      const info = await exec.inspect();
+      if (!info.Running) return info.ExitCode ?? -1;
+      if (i === 20) {
+        throw new EngineError(
+          `the engine's connection closed while \`${cmd.join(' ')}\` still ran in ${name}: its output is lost`,
+          { hint: 'a proxy or tunnel in front of the engine closed the connection early; check it (socat: give it -t 3600), or reach the engine directly' },
+        );
+      }
+      await new Promise((r) => setTimeout(r, 50));
     }
   }
 

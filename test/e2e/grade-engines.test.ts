@@ -144,8 +144,13 @@ describe('lab grade over two engines', () => {
     expect(Object.values(stored).some((x) => x.grader.engine === tcp.endpoint)).toBe(true);
     // The same class, graded the same: the correct ones pass, the rejected nginx config is noted.
     const why = (name: string) => stored[name].report.checks.filter((c: { status: string }) => c.status !== 'pass').map((c: { id: string; message: string }) => `${c.id}: ${c.message}`).join('; ');
-    expect(stored['st1-solution'].report.passed, why('st1-solution')).toBe(true);
-    expect(stored['st6-solution'].report.passed, why('st6-solution')).toBe(true);
+    // Whichever engine graded them, each the same as on the other: a probe's output lost on the proxied
+    // engine once failed every check of a correct submission graded there (socat closes the connection
+    // 0.5 s after a half-close; runtime-exec.test.ts).
+    for (const [n, x] of Object.entries(stored) as [string, { grader: { engine: string } }][]) {
+      if (/-(solution|renamed|reordered)$/.test(n)) expect(why(n), `${n} on ${x.grader.engine}`).toBe('');
+      if (n.endsWith('-no-xff')) expect(why(n), `${n} on ${x.grader.engine}`).toMatch(/^forwarded-for: [^;]*the app saw X-Forwarded-For/);
+    }
     expect(stored['st4-broken-nginx'].applied).toEqual(expect.arrayContaining([expect.objectContaining({ role: 'nginx', status: 'invalid' })]));
     // The local worker's lab is gone; the lost engine's is left (it could not be reached) and says so.
     expect(r.leftLabs).toEqual([`${prefix}-w2`]);

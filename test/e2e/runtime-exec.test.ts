@@ -1,0 +1,82 @@
+// A command run in a container with input, through a proxy in front of the engine: socat with its
+// defaults closes the whole connection half a second after one side closes its half. Class grading over
+// `--engine tcp://` met exactly that (a probe's output lost, every check of a correct submission failed),
+// so the runtime marks the input's end by its length and never half-closes. A connection cut while the
+// command still runs is an error, not an empty answer.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execa, execaSync, type ResultPromise } from 'execa';
+import net from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { DockerRuntime } from '../../src/runtime/docker.js';
+import { dockerOptions, parseEndpoint } from '../../src/grade/engine-endpoint.js';
+import { imageRefs, resolveBaseRef } from '../../src/images/index.js';
+import { EngineError } from '../../src/util/errors.js';
+import { runPrefix } from '../helpers/lab.js';
+
+const local = new DockerRuntime();
+let name: string;
+let socat: ResultPromise | undefined;
+let viaProxy: DockerRuntime;
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+beforeAll(async () => {
+  name = `${runPrefix()}rx-${randomBytes(3).toString('hex')}`;
+  const image = imageRefs(await resolveBaseRef(local)).client!;
+  await local.createContainer({
+    name, hostname: 'rx', image, labels: { 'lab.name': name, 'lab.node': 'rx', 'lab.role': 'client' }, env: {}, cmd: ['sleep', '600'],
+    endpoints: [], mounts: [], capAdd: [], sysctls: {}, extraHosts: [], memoryBytes: 32 * 1024 * 1024,
+  });
+  await local.startContainer(name);
+  const port = await freePort();
+  // socat's defaults, as a teacher would type them.
+  socat = execa('socat', [`TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr`, 'UNIX-CONNECT:/var/run/docker.sock'], { reject: false });
+  for (let i = 0; i < 50 && !(await new Promise<boolean>((r) => net.connect(port, '127.0.0.1', function (this: net.Socket) { this.end(); r(true); }).on('error', () => r(false)))); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  viaProxy = new DockerRuntime(dockerOptions(parseEndpoint(`tcp://127.0.0.1:${port}`)) as never);
+});
+afterAll(async () => {
+  const pid = socat?.pid;
+  if (pid) execaSync('pkill', ['-KILL', '-P', String(pid)], { reject: false });
+  socat?.kill('SIGKILL');
+  await local.removeContainer(name);
+});
+
+describe('a command with input', () => {
+  it('keeps its whole output and exit code through a proxy that closes on half-close', async () => {
+    const r = await viaProxy.exec(name, ['sh', '-s'], { stdin: 'sleep 1.5\necho done-after-1.5s\necho oops >&2\nexit 3\n', timeoutMs: 10_000 });
+    expect(r).toEqual({ exitCode: 3, stdout: 'done-after-1.5s\n', stderr: 'oops\n' });
+  });
+
+  it('reads its input to the byte, and sees its end, with or without the proxy', async () => {
+    // Multi-byte characters: the length is counted in bytes.
+    const input = `${'统计页面 stats '.repeat(12_000)}\nno newline at the end`;
+    for (const rt of [local, viaProxy]) {
+      const r = await rt.exec(name, ['sh', '-c', 'cat > /tmp/in && wc -c < /tmp/in && sha256sum < /tmp/in'], { stdin: input, timeoutMs: 10_000 });
+      expect(r.exitCode).toBe(0);
+      const [bytes, sum] = r.stdout.trim().split('\n');
+      expect(Number(bytes)).toBe(Buffer.byteLength(input));
+      expect(sum!.split(' ')[0]).toBe((await import('node:crypto')).createHash('sha256').update(input).digest('hex'));
+    }
+    // Empty input: the command sees EOF at once.
+    expect((await viaProxy.exec(name, ['wc', '-c'], { stdin: '', timeoutMs: 5000 })).stdout.trim()).toBe('0');
+  });
+
+  it('is an engine error, not an empty answer, when the connection is cut while it runs', async () => {
+    const running = viaProxy.exec(name, ['sh', '-s'], { stdin: 'sleep 4\necho late\n', timeoutMs: 15_000 });
+    await new Promise((r) => setTimeout(r, 800));
+    // The forked child that carries this exec's connection dies; the listener stays, so the runtime can
+    // still ask the engine whether the command finished.
+    execaSync('pkill', ['-KILL', '-P', String(socat!.pid)], { reject: false });
+    const err = await running.then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineError);
+    expect((err as EngineError).message).toMatch(/connection closed while `sh -s` still ran in .*: its output is lost/);
+  });
+});
