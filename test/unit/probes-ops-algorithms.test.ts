@@ -116,6 +116,12 @@ describe('runbook-drill: what the runbook printed', () => {
     expect(runbookDrill.scurRange(samples, ['b/s'], 150, 250)).toEqual({ lo: 1, hi: 2 });
     expect(runbookDrill.scurRange(samples, ['b/s'], 310, 400)).toEqual({ lo: 0, hi: 0 });
     expect(runbookDrill.scurRange(samples, ['other'], 0, 400)).toBeNull();
+    // A loaded machine: the sample that saw 1 was asked at 240 but answered at 700. The state it shows may
+    // have held at 250, so a runbook that printed 1 then is not called wrong; one answered after being
+    // asked past the window still does not count.
+    const slow = [s(0, 2), { ...s(700, 1), asked: 240 }, { ...s(900, 0), asked: 260 }];
+    expect(runbookDrill.scurRange(slow, ['b/s'], 150, 250)).toEqual({ lo: 1, hi: 2 });
+    expect(runbookDrill.scurRange(slow, ['b/s'], 100, 230)).toEqual({ lo: 2, hi: 2 });
   });
 
   it('parses the stamped script output, the sampler and the request loop', () => {
@@ -128,8 +134,11 @@ describe('runbook-drill: what the runbook printed', () => {
     expect(run).toEqual({ args: ['drain'], found: true, start: T, end: T + 40, exit: 0, lines: [{ t: T + 10, text: 'web2 sessions: 1' }, { t: T + 20, text: '' }] });
     expect(runbookDrill.parseScriptRun('@@tok NOFILE\n', 'tok', ['drain']).found).toBe(false);
     const header = 'H # pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,weight';
-    const samples = runbookDrill.parseSamples([header, 'S 5 web,web2,0,0,2,3,,40,0,0,,0,,0,0,0,0,DRAIN,1'].join('\n'));
-    expect(samples).toEqual([{ t: 5, key: 'web/web2', status: 'DRAIN', scur: 2, stot: 40, weight: 1 }]);
+    const samples = runbookDrill.parseSamples([header, 'S 3 5 web,web2,0,0,2,3,,40,0,0,,0,,0,0,0,0,DRAIN,1', 'S 7 1,web3,0,0,1,3,,41,0,0,,0,,0,0,0,0,UP,1'].join('\n'));
+    expect(samples).toEqual([
+      { t: 5, asked: 3, key: 'web/web2', status: 'DRAIN', scur: 2, stot: 40, weight: 1 },
+      { t: 7, key: '1/web3', status: 'UP', scur: 1, stot: 41, weight: 1 },
+    ]);
     const loop = runbookDrill.parseLoop(['1 2 {"app": "app1", "peer": "10.0.0.5"} 200', '3 4  000', 'junk'].join('\n'));
     expect(loop).toEqual([
       { start: 1, end: 2, body: '{"app": "app1", "peer": "10.0.0.5"}', code: '200' },

@@ -40,7 +40,10 @@ export interface ScriptRun {
 }
 
 export interface Sample {
+  /** When the answer was in: the state it shows held at some time in [asked, t]. */
   t: number;
+  /** When the sampler asked (a loaded machine answers hundreds of ms later). */
+  asked?: number;
   key: string;
   status: string;
   scur: number;
@@ -180,9 +183,12 @@ function scurAt(samples: Sample[], keys: string[], at: number): number | null {
   return total;
 }
 
-/** The min and max of the servers' total scur over [from, to], counting the value holding at `from`. */
+/**
+ * The min and max of the servers' total scur over [from, to], counting the value holding at `from`, and
+ * a sample asked for by `to` but answered after it (it may show the state at `to`).
+ */
 export function scurRange(samples: Sample[], keys: string[], from: number, to: number): { lo: number; hi: number } | null {
-  const times = [from, ...samples.filter((s) => keys.includes(s.key) && s.t > from && s.t <= to).map((s) => s.t)];
+  const times = [from, ...samples.filter((s) => keys.includes(s.key) && s.t > from && (s.asked ?? s.t) <= to).map((s) => s.t)];
   const values = times.map((x) => scurAt(samples, keys, x)).filter((v): v is number => v !== null);
   return values.length ? { lo: Math.min(...values), hi: Math.max(...values) } : null;
 }
@@ -397,9 +403,9 @@ function samplerScript(dir: string, ips: string[], maxSec: number): string {
     `mkdir -p ${dir}; end=$(( $(date +%s) + ${maxSec} ))`,
     `echo "@1 show stat" | socat -t2 - UNIX-CONNECT:${MASTER_SOCKET} | head -n 1 | sed 's/^/H /'`,
     `while [ ! -e ${dir}/stop ] && [ $(date +%s) -lt $end ]; do`,
-    // Stamped once the answer is in: a sample never claims to be older than what it saw.
-    `  r=$(echo "@1 show stat" | socat -t2 - UNIX-CONNECT:${MASTER_SOCKET} | grep -F ${grep}); t=$(${MS})`,
-    '  [ -n "$r" ] && printf \'%s\\n\' "$r" | sed "s/^/S $t /"; sleep 0.1',
+    // Stamped when asked and when the answer is in: what a sample saw held at some time between the two.
+    `  a=$(${MS}); r=$(echo "@1 show stat" | socat -t2 - UNIX-CONNECT:${MASTER_SOCKET} | grep -F ${grep}); t=$(${MS})`,
+    '  [ -n "$r" ] && printf \'%s\\n\' "$r" | sed "s/^/S $a $t /"; sleep 0.1',
     'done',
     `rm -rf ${dir}`,
   ].join('\n');
@@ -413,11 +419,12 @@ export function parseSamples(stdout: string): Sample[] {
   const at = (name: string) => cols.indexOf(name);
   const out: Sample[] = [];
   for (const l of lines) {
-    const m = /^S (\d+) (.*)$/.exec(l);
+    const m = /^S (\d+) (?:(\d+) )?(.*)$/.exec(l);
     if (!m) continue;
-    const f = m[2]!.split(',');
+    const f = m[3]!.split(',');
     out.push({
-      t: Number(m[1]),
+      t: Number(m[2] ?? m[1]),
+      ...(m[2] ? { asked: Number(m[1]) } : {}),
       key: `${f[at('pxname')]}/${f[at('svname')]}`,
       status: f[at('status')] ?? '',
       scur: Number(f[at('scur')] || 0),
