@@ -32,15 +32,31 @@ export function s_clientScript(address: string, port: number, snis: string[], to
   return `${lines.join('\n')}\n`;
 }
 
-/** OpenSSL's reasons a student meets on port 443, said plainly (the raw reason is kept for the ones not listed). */
-const PLAIN: [RegExp, string][] = [
-  [/connection refused/i, 'connection refused (nothing listens on that port)'],
-  [/wrong version number|packet length too long|unknown protocol|record layer failure/i, 'the port answers, but not with TLS (plain HTTP there?)'],
-  [/no peer certificate available/i, 'no certificate was presented'],
-  [/unexpected eof|connection reset|errno=104/i, 'the connection was closed during the handshake'],
-  [/alert (handshake failure|unrecognized name|internal error)|tlsv1 alert|sslv3 alert/i, 'the server refused the handshake (a TLS alert)'],
-  [/no route to host|network is unreachable|name or service not known/i, 'the address cannot be reached'],
+/**
+ * OpenSSL's reasons a student meets on port 443, said plainly, as openssl s_client and curl print them
+ * (the raw reason is kept for the ones not listed).
+ */
+const PLAIN: [RegExp, string, string][] = [
+  [/connection refused/i, 'connection refused (nothing listens on that port)', '连接被拒绝（该端口没有服务监听）'],
+  [/wrong version number|packet length too long|unknown protocol|record layer failure/i, 'the port answers, but not with TLS (plain HTTP there?)', '端口有应答，但不是 TLS（那里是明文 HTTP？）'],
+  [/no peer certificate available/i, 'no certificate was presented', '对方没有出示证书'],
+  [/unexpected eof|connection reset|errno=104|SSL_ERROR_SYSCALL/i, 'the connection was closed during the handshake', '握手过程中连接被关闭'],
+  [/alert (handshake failure|unrecognized name|internal error)|tlsv1 alert|sslv3 alert/i, 'the server refused the handshake (a TLS alert)', '服务器拒绝了握手（TLS 告警）'],
+  [/no route to host|network is unreachable|name or service not known/i, 'the address cannot be reached', '地址不可达'],
+  [/certificate has expired/i, 'the certificate has expired', '证书已过期'],
+  [
+    /unable to get local issuer|self[- ]signed certificate|unknown ca|unable to verify the first certificate/i,
+    'the certificate is not signed by a CA the client trusts (the lab CA)',
+    '证书不是由客户端信任的 CA（实验 CA）签发的',
+  ],
+  [/no alternative certificate subject name matches|does not match target host name/i, 'the certificate is for another name than the one asked for', '证书上的名字与所请求的域名不符'],
 ];
+
+/** A TLS failure's reason in plain words, English and Chinese, or undefined when it is not one we know. */
+export function plainTlsReason(text: string): { en: string; zh: string } | undefined {
+  const hit = PLAIN.find(([re]) => re.test(text));
+  return hit ? { en: hit[1], zh: hit[2] } : undefined;
+}
 
 /** The last line of s_client's chatter that says what went wrong, in plain words where we know them. */
 function s_clientError(text: string): string {
@@ -51,8 +67,8 @@ function s_clientError(text: string): string {
   if (!raw) return 'no TLS answer within 4 s';
   // Connected, then silence until `timeout 4`: something took the connection but never spoke TLS.
   if (!bad.length && /^CONNECTED\(/.test(raw)) return 'connected, but no TLS answer within 4 s';
-  const plain = PLAIN.find(([re]) => re.test(bad.join('\n') || raw));
-  if (plain) return plain[1];
+  const plain = plainTlsReason(bad.join('\n') || raw);
+  if (plain) return plain.en;
   // OpenSSL 3's lines: "40C7…:error:0A00010B:SSL routines:func:reason:file:line:"; the reason is what says it.
   const parts = raw.replace(/^[0-9A-F]+:error:[0-9A-F]+:/, '').split(':');
   return (parts.length >= 3 ? parts[2]! : raw).slice(0, 200);

@@ -18,6 +18,7 @@ import { CheckDef, Checks, PROBE_KINDS } from '../../src/checks/schema.js';
 import { decodeBinary, decodeLinear, deltas, parseStatCsv } from '../../src/checks/stats.js';
 import { judgeChain, nameMatches, parseS_client } from '../../src/checks/tls.js';
 import { hopOf } from '../../src/checks/probes/server-counters.js';
+import { seen } from '../../src/checks/probes/util.js';
 import { decideDistribution, parseRawHttp } from '../../src/checks/probes/lb-distribution.js';
 import { stride } from '../../src/checks/probes/lb-sticky.js';
 import { decideRateLimit, firstRun } from '../../src/checks/probes/rate-limit.js';
@@ -173,6 +174,20 @@ describe('certificates', () => {
     expect(one('40C7:error:0A000086:SSL routines:tls_post_process_server_certificate:certificate verify failed:../ssl/statem/statem_clnt.c:1889:')).toBe('certificate verify failed');
     expect(one('')).toBe('no TLS answer within 4 s');
     expect(one('CONNECTED(00000003)')).toBe('connected, but no TLS answer within 4 s');
+  });
+
+  it("says curl's TLS failures in plain words too, in both languages, keeping the raw text it has no words for", () => {
+    const tls = (error: string) => seen({ ok: false, status: 0, redirects: 0, app: null, errorCode: 'tls', error });
+    expect(tls('OpenSSL/3.0.20: error:0A00010B:SSL routines::wrong version number')).toEqual({
+      en: 'TLS handshake failed: the port answers, but not with TLS (plain HTTP there?)',
+      zh: 'TLS 握手失败：端口有应答，但不是 TLS（那里是明文 HTTP？）',
+    });
+    expect(tls('OpenSSL SSL_connect: SSL_ERROR_SYSCALL in connection to go-backend.liujun.com:443 ').en).toBe('TLS handshake failed: the connection was closed during the handshake');
+    expect(tls('SSL certificate problem: unable to get local issuer certificate').en).toBe('TLS handshake failed: the certificate is not signed by a CA the client trusts (the lab CA)');
+    expect(tls('SSL certificate problem: self-signed certificate').en).toBe('TLS handshake failed: the certificate is not signed by a CA the client trusts (the lab CA)');
+    expect(tls("SSL: no alternative certificate subject name matches target host name 'touch.liujun.com'").en).toBe('TLS handshake failed: the certificate is for another name than the one asked for');
+    expect(tls('SSL certificate problem: certificate has expired').zh).toBe('TLS 握手失败：证书已过期');
+    expect(tls('OpenSSL/3.0.20: error:0A0000C1:SSL routines::no shared cipher').en).toBe('TLS handshake failed (OpenSSL/3.0.20: error:0A0000C1:SSL routines::no shared cipher)');
   });
 });
 

@@ -2,6 +2,7 @@
 import type { HttpResponse, Scheme } from '../http.js';
 import type { Text, Outcome, ProbeContext } from '../types.js';
 import { t } from '../types.js';
+import { plainTlsReason } from '../tls.js';
 
 export interface AppAnswer {
   app: string;
@@ -60,8 +61,10 @@ export function seen(r: Brief): Text {
         return t('connection refused (nothing listens there)', '连接被拒绝（该端口没有服务监听）');
       case 'timeout':
         return t('no answer in time', '超时无响应');
-      case 'tls':
-        return t(`TLS handshake failed (${r.error ?? ''})`, `TLS 握手失败（${r.error ?? ''}）`);
+      case 'tls': {
+        const plain = plainTlsReason(r.error ?? '');
+        return plain ? t(`TLS handshake failed: ${plain.en}`, `TLS 握手失败：${plain.zh}`) : t(`TLS handshake failed (${r.error ?? ''})`, `TLS 握手失败（${r.error ?? ''}）`);
+      }
       case 'source':
         return t(
           'not sent: the sender does not hold that source address (a lab from before it had one: `lab up`; removed by hand: `lab down`, `lab up`)',
