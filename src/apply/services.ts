@@ -35,19 +35,23 @@ export const keepalivedValidator: Validator = {
 
 export const nginxValidator: Validator = { tool: 'nginx -t', cmd: ['nginx', '-t', '-q'], containerDir: '/etc/nginx/conf.d', workspaceDir: 'nginx/conf.d' };
 
-interface HaproxyProcs {
+/** What `show proc` on an HAProxy master says: the reload and grading code read it the same way. */
+export interface HaproxyProcs {
+  masterPid: string;
   reloads: number;
   failed: number;
   workers: string[];
+  /** Workers of earlier generations still serving long connections. */
+  oldWorkers: string[];
 }
 
 /** `show proc` on the master CLI socket lab gives every HAProxy (-S /run/lab-master.sock). */
 export function parseHaproxyProcs(out: string): HaproxyProcs | undefined {
-  const master = /^\d+\s+master\s+(\d+)\s+\[failed:\s*(\d+)\]/m.exec(out);
+  const master = /^(\d+)\s+master\s+(\d+)\s+\[failed:\s*(\d+)\]/m.exec(out);
   if (!master) return undefined;
-  const section = out.split('# workers')[1]?.split('# old workers')[0] ?? '';
-  const workers = [...section.matchAll(/^(\d+)\s+worker\b/gm)].map((m) => m[1]!);
-  return { reloads: Number(master[1]), failed: Number(master[2]), workers };
+  const section = (name: string, next: string) => out.split(`# ${name}`)[1]?.split(`# ${next}`)[0] ?? '';
+  const pids = (text: string) => [...text.matchAll(/^(\d+)\s+worker\b/gm)].map((m) => m[1]!);
+  return { masterPid: master[1]!, reloads: Number(master[2]), failed: Number(master[3]), workers: pids(section('workers', 'old workers')), oldWorkers: pids(section('old workers', 'programs')) };
 }
 
 /** The master's processes now, in one exec. */

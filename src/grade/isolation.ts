@@ -22,7 +22,7 @@
 // Lingering old workers are killed first (they belong to the previous student); a node that still
 // differs is recreated, never reused.
 import type { FsChange, Runtime } from '../runtime/types.js';
-import { MASTER_SOCKET } from '../apply/services.js';
+import { MASTER_SOCKET, parseHaproxyProcs } from '../apply/services.js';
 
 /** The nodes a submission's configs run in. */
 export const STUDENT_ROLES = ['haproxy', 'nginx'] as const;
@@ -105,13 +105,11 @@ true`;
 export function parseHaproxyState(out: string): HaproxyState {
   const [proc = '', rest = ''] = out.split('@@env\n');
   const [env = '', limits = ''] = rest.split('@@limits\n');
-  const master = /^(\d+)\s+master\b/m.exec(proc);
-  const section = (name: string, next: string) => proc.split(`# ${name}`)[1]?.split(`# ${next}`)[0] ?? '';
-  const pids = (s: string) => [...s.matchAll(/^(\d+)\s+worker\b/gm)].map((m) => m[1]!);
+  const p = parseHaproxyProcs(proc);
   return {
-    masterPid: master?.[1],
-    workers: pids(section('workers', 'old workers')),
-    oldWorkers: pids(section('old workers', 'programs')),
+    masterPid: p?.masterPid,
+    workers: p?.workers ?? [],
+    oldWorkers: p?.oldWorkers ?? [],
     env: env.split('\n').filter(Boolean).sort(),
     limits: limits.trim(),
   };

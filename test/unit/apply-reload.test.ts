@@ -16,8 +16,8 @@ const proc = (reloads: number, failed: number, workers: string[], old: string[] 
 const out = (before: string, after: string) => `@@before\n${before}\n@@after\n${after}\n`;
 
 describe('a HAProxy reload', () => {
-  it('reads show proc: reloads, failures, current workers only', () => {
-    expect(parseHaproxyProcs(proc(3, 1, ['44'], ['10']))).toEqual({ reloads: 3, failed: 1, workers: ['44'] });
+  it('reads show proc: the master, reloads, failures, current and old workers apart', () => {
+    expect(parseHaproxyProcs(proc(3, 1, ['44'], ['10']))).toEqual({ masterPid: '7', reloads: 3, failed: 1, workers: ['44'], oldWorkers: ['10'] });
     expect(parseHaproxyProcs('')).toBeUndefined();
   });
 
