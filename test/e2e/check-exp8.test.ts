@@ -89,6 +89,7 @@ describeContractLite({
   mutations: [
     { name: '/leastconn/ in round robin', edits: { [CFG]: inSection('backend leastconn-backend', 'balance leastconn', 'balance roundrobin') }, fails: ['leastconn'] },
     { name: '/leastconn/ random (two draws, the least loaded of them)', edits: { [CFG]: inSection('backend leastconn-backend', 'balance leastconn', 'balance random') }, fails: ['leastconn'] },
+    { name: '/leastconn/ random(4) (the least loaded of four draws)', edits: { [CFG]: inSection('backend leastconn-backend', 'balance leastconn', 'balance random(4)') }, fails: ['leastconn'] },
     {
       name: '/leastconn/ in round robin with maxconn 1 (busy servers skipped because they are full)',
       edits: { [CFG]: inSection('backend leastconn-backend', 'balance leastconn', 'balance roundrobin\n    default-server maxconn 1') },

@@ -4,6 +4,9 @@
 // then sends `requests` quick requests one after another on new connections. On every node where some
 // but not all servers are busy, no quick request may reach a busy server; roundrobin (the default) and
 // random send about a third of them there. Counted per node, from `show stat` through lab's master socket.
+// `balance random(N)` keeps the least loaded of N draws: with two of three servers busy on a node it still
+// reaches a busy one with (2/3)^N per request, so holds of two per node catch N up to about 6; a larger N
+// balances as leastconn does, and passes.
 import { defineProbe } from './define.js';
 import type { ProbeOf } from '../schema.js';
 import type { Outcome, ProbeImpl } from '../types.js';
