@@ -294,7 +294,7 @@ export class DockerRuntime implements Runtime {
       if (i === 20) {
         throw new EngineError(
           `the engine's connection closed while \`${cmd.join(' ')}\` still ran in ${name}: its output is lost`,
-          { hint: 'a proxy or tunnel in front of the engine closed the connection early; check it (socat: give it -t 3600), or reach the engine directly' },
+          { hint: 'the connection to the engine was cut (a proxy or tunnel in front of it, or the network): run the command again, or reach the engine directly' },
         );
       }
       await new Promise((r) => setTimeout(r, 50));
