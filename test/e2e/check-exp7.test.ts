@@ -72,6 +72,8 @@ describe('exp7 mistakes, each caught by its check', () => {
     { name: 'no health checks on the real servers', lvs1: dropChecks, lvs2: dropChecks, check: 'l4-health' },
     // Hostile review: l4-health asked port 80 alone, so checks missing from the 443 virtual server passed.
     { name: 'health checks on VIP:80 only, none on VIP:443', lvs1: dropChecksOn443, lvs2: dropChecksOn443, check: 'l4-health' },
+    // Hostile review: equal priorities passed whenever VRRP's tie-break (the higher address) happened to match.
+    { name: 'equal priorities (lvs2 at 100 too): the holder after a failover is left to the tie-break', lvs2: (s) => mutate(s, /priority 50\n/g, 'priority 100\n'), check: 'vip-failover' },
     { name: 'adverts every 10 s: the BACKUP takes over too late', lvs1: (s) => mutate(s, /advert_int 1\n/g, 'advert_int 10\n'), lvs2: (s) => mutate(s, /advert_int 1\n/g, 'advert_int 10\n'), check: 'vip-failover' },
   ];
   for (const c of cases) {

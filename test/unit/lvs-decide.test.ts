@@ -55,6 +55,16 @@ describe('vip-failover', () => {
     const rows = [-200, 500, 3000, 6000].map((atMs) => ({ atMs, ok: atMs < 0 }));
     expect(decideFailover(failover({ rows }), 5000).message.en).toContain('requests still failed');
   });
+  it('fails equal priorities, wherever the VIP went: VRRP broke the tie by address, not the configs', () => {
+    for (const holderAfterReturn of [['lvs1'], ['lvs2']]) {
+      const o = decideFailover(failover({ holderAfterReturn, expectReturn: false, tiedPriority: 100 }), 5000);
+      expect(o.status).toBe('fail');
+      expect(o.message.en).toContain('lvs1 and lvs2 both give the VIP priority 100');
+      expect(o.message.zh).toContain('priority 都是 100');
+    }
+    // A failover that failed is said first.
+    expect(decideFailover(failover({ movedAtMs: 8300, tiedPriority: 100 }), 5000).message.en).toContain('did not take it within 5 s');
+  });
   it('fails a preemption that does not match the config', () => {
     const o = decideFailover(failover({ holderAfterReturn: ['lvs2'] }), 5000);
     expect(o.message.en).toContain('your configs say it should return to lvs1');

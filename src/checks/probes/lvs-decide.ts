@@ -48,6 +48,8 @@ export interface FailoverObservation {
   expectReturn: boolean;
   /** Why (priorities, nopreempt). */
   expectWhy: string;
+  /** The priority both configs give the VIP's instance, when they give the same one (absent in older observations). */
+  tiedPriority?: number;
 }
 
 /** The VIP moves, requests recover within `withinMs`, and on return the VIP goes where the config says. */
@@ -62,6 +64,9 @@ export function decideFailover(o: FailoverObservation, withinMs: number): Outcom
   if (!after.some((r) => r.ok) || recoveredAt > withinMs || (lastFail && lastFail === after[after.length - 1])) {
     return fail(M.stillFailing(o.other, o.movedAtMs, recoveredAt, failed), o);
   }
+  // Equal priorities: which director holds the VIP after a failover is VRRP's tie-break (the higher
+  // address, and whether the returning one starts as MASTER), not something the configs decide.
+  if (o.tiedPriority !== undefined) return fail(M.tiedPriority(o.stopped, o.other, o.tiedPriority), o);
   const one = o.holderAfterReturn.length === 1 ? o.holderAfterReturn[0] : undefined;
   if (one !== (o.expectReturn ? o.stopped : o.other)) {
     return fail(M.wrongReturn(o.stopped, o.other, o.holderAfterReturn.join(' and ') || 'nobody', o.expectReturn, o.expectWhy), o);

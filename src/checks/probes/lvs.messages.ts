@@ -23,6 +23,13 @@ export const M = {
       `the VIP moved to ${other} after ${s1(moved)} s, but requests still failed ${s1(at)} s after the fault (${failed} failed)`,
       `VIP 在 ${s1(moved)} 秒后移到 ${other}，但故障 ${s1(at)} 秒后请求仍失败（失败 ${failed} 个）`,
     ),
+  tiedPriority: (stopped: string, other: string, prio: number) =>
+    t(
+      `${stopped} and ${other} both give the VIP priority ${prio}: after a failover VRRP breaks the tie by address, so who holds the VIP ` +
+        'is not what your configs say; give the BACKUP a lower priority (the MASTER is the one with the higher priority)',
+      `${stopped} 和 ${other} 给 VIP 的 priority 都是 ${prio}：故障切换后 VRRP 按地址大小打破平局，VIP 归谁不由你的配置决定；` +
+        '请让 BACKUP 的 priority 更低（priority 高的才是 MASTER）',
+    ),
   wrongReturn: (stopped: string, other: string, now: string, back: boolean, why: string) =>
     t(
       `after ${stopped} came back the VIP is held by ${now}; your configs say it should ${back ? `return to ${stopped}` : `stay on ${other}`} (${why})`,

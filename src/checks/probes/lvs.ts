@@ -102,6 +102,7 @@ export const vipFailover = defineProbe<ProbeOf<'vip-failover'>, FailoverObservat
     const mine = vipInstance(configs[lab.directors.indexOf(stopped)]!, vip);
     const theirs = vipInstance(configs[lab.directors.indexOf(other)]!, vip);
     const expectReturn = !!mine && !!theirs && !mine.nopreempt && mine.priority > theirs.priority;
+    const tiedPriority = mine && theirs && mine.priority === theirs.priority ? mine.priority : undefined;
     const expectWhy = mine && theirs
       ? `${stopped.node} priority ${mine.priority}${mine.nopreempt ? ' nopreempt' : ''}, ${other.node} priority ${theirs.priority}`
       : 'no VRRP instance holds the VIP in one of the configs';
@@ -136,7 +137,8 @@ export const vipFailover = defineProbe<ProbeOf<'vip-failover'>, FailoverObservat
         await sleep(500);
         after = await holders(lab, vip);
       }
-      return { vip, holdersBefore: before, stopped: stopped.node, other: other.node, movedAtMs, rows, holderAfterReturn: after, expectReturn, expectWhy };
+      const tie = tiedPriority === undefined ? {} : { tiedPriority };
+      return { vip, holdersBefore: before, stopped: stopped.node, other: other.node, movedAtMs, rows, holderAfterReturn: after, expectReturn, expectWhy, ...tie };
     } finally {
       await lab.runtime.startContainer(stopped.container).catch(() => undefined);
     }
