@@ -129,5 +129,10 @@ describeContractLite({
       fails: ['ssl-hello'],
     },
   ],
-  variants: [{ name: 'other names, ACLs, default hash, send-binary, frontend/backend for RDP, check-ssl', edits: { [CFG]: OTHER } }],
+  variants: [
+    { name: 'other names, ACLs, default hash, send-binary, frontend/backend for RDP, check-ssl', edits: { [CFG]: OTHER } },
+    // CI once failed the reference here: a repeated measurement met the held requests of the one before
+    // (cut at the client, but HAProxy keeps their sessions until the app answers) as if they were its own.
+    { name: 'the reference, leastconn graded twice in a row (the first run\'s held requests still open in HAProxy)', edits: {}, only: ['leastconn'], repeat: 2 },
+  ],
 });

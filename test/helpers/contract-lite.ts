@@ -32,7 +32,8 @@ export interface ContractLite {
   waitFor: string;
   settleMs?: number;
   mutations: Case[];
-  variants: Omit<Case, 'fails'>[];
+  /** `repeat`: graded that many times in a row, each passing (what one run leaves behind must not fail the next). */
+  variants: (Omit<Case, 'fails'> & { repeat?: number })[];
   /** Extra tests with the lab (run after the contract's own). */
   more?: (get: () => TestLab) => void;
   /**
@@ -120,8 +121,10 @@ export function describeContractLite(c: ContractLite): void {
         try {
           write(v.edits);
           await settle();
-          const r = await grade(v.only ? inOrder(v.only) : undefined);
-          expect(failing(r), explain(r)).toEqual([]);
+          for (let i = 0; i < (v.repeat ?? 1); i++) {
+            const r = await grade(v.only ? inOrder(v.only) : undefined);
+            expect(failing(r), `run ${i + 1}: ${explain(r)}`).toEqual([]);
+          }
         } finally {
           await putBack(v.edits);
         }

@@ -9,7 +9,7 @@
 // balances as leastconn does, and passes.
 import { defineProbe } from './define.js';
 import type { ProbeOf } from '../schema.js';
-import type { Outcome, ProbeImpl } from '../types.js';
+import type { LabHandle, Outcome, ProbeImpl } from '../types.js';
 import { t } from '../types.js';
 import { Disturbed, measureAgain, NEEDS_SERVER_COUNTERS } from './lb-distribution.js';
 import { appView, nodeServers, token, type NodeServer } from './node-ops.js';
@@ -101,11 +101,27 @@ export function decide(obs: LeastconnObservations): Outcome {
 
 const join = (p: string, leaf: string) => `${p.endsWith('/') ? p : `${p}/`}${leaf}`;
 
+/**
+ * The servers' counters once no session is left from an earlier measurement (a repeated attempt, or
+ * `lab check` run again): its held requests were cut on the client's side, but HAProxy keeps their
+ * server sessions until the app answers (holdMs). Left there, they would make every server of a node
+ * busy, and nothing could be judged. Idle servers, the usual case, cost one read.
+ */
+async function startingPoint(lab: LabHandle, p: Params) {
+  const deadline = Date.now() + p.holdMs + 5000;
+  for (;;) {
+    const now = await nodeServers(lab);
+    const busy = Object.values(now).some((rows) => Object.values(rows).some((r) => r.scur > 0));
+    if (!busy || Date.now() > deadline) return now;
+    await sleep(500);
+  }
+}
+
 async function observe(ctx: Parameters<ProbeImpl<Params>['run']>[0], p: Params): Promise<LeastconnObservations> {
   const lab = ctx.lab!;
   const host = p.host ?? ctx.domains[0]!;
   const obs: LeastconnObservations = { path: p.path, backend: null, servers: [], holdsSeen: 0, nodes: [], sent: p.requests, failed: 0, reached: 0 };
-  const before = await nodeServers(lab);
+  const before = await startingPoint(lab, p);
   const dir = `/tmp/lab-hold-${token()}`;
   const url = `http://${host}${join(p.path, 'slow')}?ms=${p.holdMs}`;
   const curl = `curl -s -o /dev/null -m ${Math.ceil(p.holdMs / 1000) + 5} --connect-to ::${ctx.edgeAddress}: -H 'Connection: close' ${shq(url)}`;
@@ -117,8 +133,8 @@ async function observe(ctx: Parameters<ProbeImpl<Params>['run']>[0], p: Params):
     const deadline = Date.now() + 8000;
     for (;;) {
       mid = await nodeServers(lab);
-      const busy = Object.values(mid).flatMap((rows) => Object.values(rows).filter((r) => r.scur > 0));
-      obs.holdsSeen = busy.reduce((a, r) => a + r.scur, 0);
+      // Counted as growth since before: sessions already there are not this attempt's holds.
+      obs.holdsSeen = Object.entries(mid).reduce((a, [node, rows]) => a + Object.values(rows).reduce((b, r) => b + Math.max(0, r.scur - (before[node]?.[r.key]?.scur ?? 0)), 0), 0);
       if (obs.holdsSeen >= p.hold || Date.now() > deadline) break;
       await sleep(300);
     }
@@ -178,8 +194,9 @@ export const lbLeastconn = defineProbe<Params, LeastconnObservations>({
   skipReason: NEEDS_SERVER_COUNTERS,
   async observe(ctx, p) {
     // An unlucky spread of the held requests can leave too few judged requests: measure again (twice at most).
-    let obs = await measureAgain(() => observe(ctx, p));
-    for (let i = 0; i < 2 && isInconclusive(decide(obs)); i++) obs = await measureAgain(() => observe(ctx, p));
+    const measure = () => measureAgain(() => observe(ctx, p));
+    let obs = await measure();
+    for (let i = 0; i < 2 && isInconclusive(decide(obs)); i++) obs = await measure();
     return obs;
   },
   decide: (o) => {
