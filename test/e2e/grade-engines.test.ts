@@ -7,7 +7,6 @@
 //     kept lab, and a third run has nothing left to grade and removes the kept lab.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -23,6 +22,7 @@ import { InterruptedError } from '../../src/util/errors.js';
 import { lab as cli } from '../helpers/cli.js';
 import { runPrefix } from '../helpers/lab.js';
 import { makeSubmission } from '../fixtures/grade/class.mjs';
+import { freePort, listening } from '../helpers/ports.js';
 
 const exp2 = loadLab('exp2');
 const local = new DockerRuntime();
@@ -30,27 +30,8 @@ let tmp: string;
 let prefix: string;
 let socat: ResultPromise | undefined;
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
 async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 50; i++) {
-    const ok = await new Promise<boolean>((r) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.end();
-        r(true);
-      });
-      s.on('error', () => r(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`nothing listens on 127.0.0.1:${port}`);
+  if (!(await listening(port))) throw new Error(`nothing listens on 127.0.0.1:${port}`);
 }
 
 const results = (dir: string) =>

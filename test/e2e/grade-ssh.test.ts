@@ -5,26 +5,18 @@
 // folders), and a host key that known_hosts does not list is refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { DockerRuntime } from '../../src/runtime/docker.js';
 import { dockerOptions, parseEndpoint } from '../../src/grade/engine-endpoint.js';
 import { prepareEngine } from '../../src/grade/engine-watch.js';
+import { freePort, listening } from '../helpers/ports.js';
 
 const SSHD = '/usr/sbin/sshd';
 let tmp: string;
 let port: number;
 let sshd: ResultPromise | undefined;
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const p = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return p;
-}
 
 beforeAll(async () => {
   if (!existsSync(SSHD)) throw new Error(`${SSHD} is missing: install Debian's openssh-server (apt-get install openssh-server)`);
@@ -55,18 +47,9 @@ beforeAll(async () => {
   );
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   sshd = execa(SSHD, ['-D', '-e', '-f', path.join(tmp, 'sshd_config')], { reject: false });
-  for (let i = 0; i < 50; i++) {
-    const up = await new Promise<boolean>((r) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.end();
-        r(true);
-      });
-      s.on('error', () => r(false));
-    });
-    if (up) return;
-    await new Promise((r) => setTimeout(r, 100));
+  if (!(await listening(port))) {
+    throw new Error(`sshd did not listen on ${port}: ${(await Promise.race([sshd, new Promise((r) => setTimeout(r, 100))]) as { stderr?: string } | undefined)?.stderr ?? ''}`);
   }
-  throw new Error(`sshd did not listen on ${port}: ${(await Promise.race([sshd, new Promise((r) => setTimeout(r, 100))]) as { stderr?: string } | undefined)?.stderr ?? ''}`);
 });
 
 afterAll(async () => {

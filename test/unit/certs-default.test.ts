@@ -2,7 +2,6 @@
 // first in the crt directory (HAProxy loads it with scandir + alphasort and the first one is the default).
 import { describe, it, expect, afterAll, beforeAll } from 'vitest';
 import { promises as fs, existsSync } from 'node:fs';
-import net from 'node:net';
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +13,7 @@ import {
   ensureCerts,
   haproxyDir,
 } from '../../src/certs/index.js';
+import { freePort, listening } from '../helpers/ports.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -66,31 +66,8 @@ function hostTool(name: string): string {
 
 let haproxyBin: string | undefined;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 async function waitForPort(port: number, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`haproxy did not listen on 127.0.0.1:${port}`);
+  if (!(await listening(port, ms))) throw new Error(`haproxy did not listen on 127.0.0.1:${port}`);
 }
 
 /** Starts haproxy on a free loopback port with `crt <dir>/haproxy/`, runs `fn`, then stops it. */

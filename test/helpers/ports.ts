@@ -1,0 +1,32 @@
+// Loopback ports for the listeners tests start themselves (socat, sshd, a test HAProxy): one free port,
+// and a wait until something accepts connections on it.
+import net from 'node:net';
+import { sleep } from '../../src/util/sleep.js';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Whether something accepts connections on 127.0.0.1:port within `ms` (the caller says what did not start). */
+export async function listening(port: number, ms = 5000): Promise<boolean> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return true;
+    if (Date.now() > until) return false;
+    await sleep(50);
+  }
+}
