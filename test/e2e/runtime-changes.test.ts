@@ -3,23 +3,15 @@
 // clean rests on them agreeing, path for path and kind for kind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
-import { randomBytes } from 'node:crypto';
 import { DockerRuntime } from '../../src/runtime/docker.js';
 import { overlayChanges } from '../../src/runtime/overlay-changes.js';
-import { imageRefs, resolveBaseRef } from '../../src/images/index.js';
-import { runPrefix } from '../helpers/lab.js';
+import { scratchContainer } from '../helpers/lab.js';
 
 const runtime = new DockerRuntime();
 let name: string;
 
 beforeAll(async () => {
-  name = `${runPrefix()}rc-${randomBytes(3).toString('hex')}`;
-  const image = imageRefs(await resolveBaseRef(runtime)).client!;
-  await runtime.createContainer({
-    name, hostname: 'rc', image, labels: { 'lab.name': name, 'lab.node': 'rc', 'lab.role': 'client' }, env: {}, cmd: ['sleep', '600'],
-    endpoints: [], mounts: [], capAdd: [], sysctls: {}, extraHosts: [], memoryBytes: 32 * 1024 * 1024,
-  });
-  await runtime.startContainer(name);
+  name = await scratchContainer(runtime, 'rc');
 });
 afterAll(async () => {
   await runtime.removeContainer(name);

@@ -5,41 +5,23 @@
 // command still runs is an error, not an empty answer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa, execaSync, type ResultPromise } from 'execa';
-import net from 'node:net';
-import { randomBytes } from 'node:crypto';
 import { DockerRuntime } from '../../src/runtime/docker.js';
 import { dockerOptions, parseEndpoint } from '../../src/grade/engine-endpoint.js';
-import { imageRefs, resolveBaseRef } from '../../src/images/index.js';
 import { EngineError } from '../../src/util/errors.js';
-import { runPrefix } from '../helpers/lab.js';
+import { scratchContainer } from '../helpers/lab.js';
+import { freePort, listening } from '../helpers/ports.js';
 
 const local = new DockerRuntime();
 let name: string;
 let socat: ResultPromise | undefined;
 let viaProxy: DockerRuntime;
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
 beforeAll(async () => {
-  name = `${runPrefix()}rx-${randomBytes(3).toString('hex')}`;
-  const image = imageRefs(await resolveBaseRef(local)).client!;
-  await local.createContainer({
-    name, hostname: 'rx', image, labels: { 'lab.name': name, 'lab.node': 'rx', 'lab.role': 'client' }, env: {}, cmd: ['sleep', '600'],
-    endpoints: [], mounts: [], capAdd: [], sysctls: {}, extraHosts: [], memoryBytes: 32 * 1024 * 1024,
-  });
-  await local.startContainer(name);
+  name = await scratchContainer(local, 'rx');
   const port = await freePort();
   // socat's defaults, as a teacher would type them.
   socat = execa('socat', [`TCP-LISTEN:${port},bind=127.0.0.1,fork,reuseaddr`, 'UNIX-CONNECT:/var/run/docker.sock'], { reject: false });
-  for (let i = 0; i < 50 && !(await new Promise<boolean>((r) => net.connect(port, '127.0.0.1', function (this: net.Socket) { this.end(); r(true); }).on('error', () => r(false)))); i++) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  if (!(await listening(port))) throw new Error(`socat did not listen on 127.0.0.1:${port}`);
   viaProxy = new DockerRuntime(dockerOptions(parseEndpoint(`tcp://127.0.0.1:${port}`)) as never);
 });
 afterAll(async () => {

@@ -10,6 +10,7 @@ import { upLab, type UpResult } from '../../src/lifecycle/up.js';
 import { downLab } from '../../src/lifecycle/down.js';
 import { observeLab, type LabView } from '../../src/lifecycle/observe.js';
 import { silentProgress } from '../../src/progress/progress.js';
+import { imageRefs, resolveBaseRef } from '../../src/images/index.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -69,4 +70,19 @@ export async function startLab(experiment: string, tag = experiment, opts: { cwd
     await destroy();
     throw e;
   }
+}
+
+/**
+ * One running container of the lab's client image, on no network, labelled as a lab of its own (so the
+ * global teardown sweeps it too): for tests of the runtime itself. The caller removes it.
+ */
+export async function scratchContainer(runtime: DockerRuntime, tag: string): Promise<string> {
+  const name = `${runPrefix()}${tag}-${randomBytes(3).toString('hex')}`;
+  const image = imageRefs(await resolveBaseRef(runtime)).client!;
+  await runtime.createContainer({
+    name, hostname: tag, image, labels: { 'lab.name': name, 'lab.node': tag, 'lab.role': 'client' }, env: {}, cmd: ['sleep', '600'],
+    endpoints: [], mounts: [], capAdd: [], sysctls: {}, extraHosts: [], memoryBytes: 32 * 1024 * 1024,
+  });
+  await runtime.startContainer(name);
+  return name;
 }
