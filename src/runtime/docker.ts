@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { EngineError } from '../util/errors.js';
 import { walkFiles } from '../util/files.js';
+import { sleep } from '../util/sleep.js';
 import { overlayChanges } from './overlay-changes.js';
 import type {
   BuildOptions, ContainerInfo, ContainerSpec, ContainerState, EngineVersion, ExecResult, FsChange, Health,
@@ -297,7 +298,7 @@ export class DockerRuntime implements Runtime {
           { hint: 'the connection to the engine was cut (a proxy or tunnel in front of it, or the network): run the command again, or reach the engine directly' },
         );
       }
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
   }
 
