@@ -7,7 +7,8 @@ Faults for exercises and graders (`lab fault appN ...` writes FAULT_FILE):
               at the wrong path cannot tell);
   slow <ms>   every answer waits <ms> first.
 GET /slow?ms=N (or any path ending in /slow, e.g. /leastconn/slow?ms=N behind a path-routing frontend)
-holds the connection N ms (at most 60 s) before answering, so leastconn can be seen."""
+holds the connection N ms (at most 60 s) before answering, so leastconn can be seen;
+&by=IP:MS,IP:MS holds a request whose X-Real-IP is IP for MS instead."""
 import json
 import os
 import time
@@ -49,7 +50,15 @@ class Handler(BaseHTTPRequestHandler):
             ctype = "text/plain"
         else:
             if url.path == "/slow" or url.path.endswith("/slow"):
-                ms = parse_qs(url.query).get("ms", ["0"])[0]
+                query = parse_qs(url.query)
+                ms = query.get("ms", ["0"])[0]
+                # by=IP:MS,...: another hold for requests that came through the HAProxy node at IP (Nginx
+                # passes it as X-Real-IP), so a grader can give each node a hold of its own.
+                real = self.headers.get("X-Real-IP")
+                for pair in ",".join(query.get("by", [])).split(","):
+                    ip, _, v = pair.rpartition(":")
+                    if ip and ip == real and v.isdigit():
+                        ms = v
                 time.sleep(min(int(ms) if ms.isdigit() else 0, 60000) / 1000.0)
             body = json.dumps({
                 "app": INSTANCE,
