@@ -263,13 +263,24 @@ export const PROBE_SCHEMAS = [
       /** The Nginx node the runbook takes out of rotation; lab stops and starts it between drain and restore. */
       server: z.string().regex(/^nginx[0-9]+$/).default('nginx2'),
       host: z.string().min(1).optional(),
-      /** The load during the drill: `slowWorkers` loops on `${path}/slow?ms=slowMs`, `quickWorkers` on `${path}/q`. */
+      /**
+       * The load during the drill: `slowWorkers` loops on `${path}/slow`, `quickWorkers` on `${path}/q`. The
+       * slow requests are held `slowMs` on every HAProxy node but one, chosen at random per drill, which
+       * holds them `longSlowMs`: the same runbook must wait about `longSlowMs` on one node and at most
+       * `slowMs` on the others, which only watching the count does (a fixed sleep is late on one of them).
+       */
       path: z.string().startsWith('/').default('/api/lab-drill'),
-      slowMs: z.number().int().min(500).max(10_000).default(4000),
+      slowMs: z.number().int().min(500).max(10_000).default(2500),
+      longSlowMs: z.number().int().min(500).max(15_000).default(8000),
       slowWorkers: z.number().int().min(2).max(30).default(18),
       quickWorkers: z.number().int().min(0).max(8).default(2),
-      /** The drain starts once the server has this many sessions in flight on every node (or after 15 s). */
-      warmSessions: z.number().int().min(1).max(10).default(3),
+      /**
+       * The drain starts once the server has this many sessions in flight on every node, and the long node's
+       * took a session just now (its hold is then all ahead), or after 15 s.
+       */
+      warmSessions: z.number().int().min(1).max(10).default(1),
+      /** The runbook must put the server in MAINT within this of its sessions reaching 0 on each node. */
+      promptMs: z.number().int().min(500).max(30_000).default(3000),
       /** Each run of the script must end within this. */
       scriptTimeoutMs: z.number().int().min(2000).max(60_000).default(20_000),
       /** After the restore, every node must send the server new requests within this. */

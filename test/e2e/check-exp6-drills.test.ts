@@ -11,7 +11,7 @@ describeContractLite({
   waitFor: 'http://go-backend.liujun.com/api/x',
   settleMs: 1500,
   contract: false,
-  mutations: MUTATIONS.slice(6),
+  mutations: MUTATIONS.slice(8),
   variants: VARIANTS,
   more,
 });

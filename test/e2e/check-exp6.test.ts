@@ -10,6 +10,6 @@ describeContractLite({
   tag: 'chk6',
   waitFor: 'http://go-backend.liujun.com/api/x',
   settleMs: 1500,
-  mutations: MUTATIONS.slice(0, 6),
+  mutations: MUTATIONS.slice(0, 8),
   variants: [],
 });

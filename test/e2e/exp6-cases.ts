@@ -74,6 +74,23 @@ export const MUTATIONS: Case[] = [
       fails: ['runbook-sessions'],
     },
     {
+      // Found by a hostile review: with every request held the same time, a sleep longer than the hold
+      // passed every drill check. The drill now holds one node's requests longer (at random): a sleep long
+      // enough there leaves the server in DRAIN with 0 sessions for seconds on the other.
+      name: 'drain sleeps a fixed 9 s instead of watching the count (prints it once)',
+      edits: { [RUNBOOK]: swap(WAIT_LOOP, '    echo "$(hostname): $SERVER current sessions: $(sessions)"\n    sleep 9\n') },
+      only: ['runbook-drain', 'runbook-no-drop', 'runbook-sessions'],
+      fails: ['runbook-drain'],
+    },
+    {
+      // Found by a hostile review of the rule above: MAINT first (HAProxy keeps the sessions it has), then a
+      // fixed sleep; MAINT came before the 0, so when MAINT came says nothing. When the runbook returns does.
+      name: 'drain goes to MAINT at once, then sleeps a fixed 11 s',
+      edits: { [RUNBOOK]: swap(WAIT_LOOP, '    cli "set server $SERVER state maint" >/dev/null\n    echo "$(hostname): $SERVER current sessions: $(sessions)"\n    sleep 11\n    echo "$(hostname): $SERVER current sessions: $(sessions)"\n') },
+      only: ['runbook-drain', 'runbook-no-drop', 'runbook-sessions'],
+      fails: ['runbook-drain'],
+    },
+    {
       name: 'drain kills the sessions instead of waiting (shutdown sessions)',
       edits: { [RUNBOOK]: swap(WAIT_LOOP, '    cli "set server $SERVER state maint" >/dev/null\n    cli "shutdown sessions server $SERVER" >/dev/null\n    echo "sessions: $(sessions)"\n') },
       only: ['runbook-drain', 'runbook-no-drop'],
@@ -100,7 +117,6 @@ export const MUTATIONS: Case[] = [
       fails: ['runbook-restore'],
     },
     { name: 'no Prometheus exporter', edits: { [CFG]: swap(/    http-request use-service prometheus-exporter.*\n/, '') }, only: ['prometheus-state', 'runbook-drain'], fails: ['prometheus-state'] },
-  
 ];
 
 export const VARIANTS: Omit<Case, 'fails'>[] = [
@@ -114,7 +130,8 @@ export const VARIANTS: Omit<Case, 'fails'>[] = [
         [RUNBOOK]: () => OTHER_RUNBOOK,
       },
     },
-  
+    // Watching the count once a second is on time on every node (the drill allows 3 s from 0 to MAINT).
+    { name: 'the reference runbook polling once a second', edits: { [RUNBOOK]: swap('      sleep 0.3', '      sleep 1') }, only: DRILL },
 ];
 
 /** Tests of the drill's own hygiene, on the lab of the file that runs them. */

@@ -290,6 +290,64 @@ describe('hostile review', () => {
     expect(out.message.en).toMatch(/printed only 0 while the server still had/);
   });
 
+  it('a drain that sleeps a fixed time instead of watching the count fails drain: it returned seconds after the 0', () => {
+    const late = (ms: number) => {
+      const obs = drill().observed as runbookDrill.DrillObservations;
+      const run = obs.drain.haproxy1!;
+      const { zeroAt } = runbookDrill.drainTiming(obs.samples.haproxy1!, obs.live.haproxy1!, run.end);
+      expect(zeroAt).toBeLessThanOrEqual(run.end);
+      // The runbook returns `ms` after the 0 (the readings after it are unchanged: 0 sessions, MAINT).
+      run.end = zeroAt! + ms;
+      return judge(obs, 'drain');
+    };
+    const out = late(6000);
+    expect(out.status).toBe('fail');
+    expect(out.message.en).toMatch(/^haproxy1: the runbook returned 6\.0 s after web-backend\/web2's sessions reached 0 \(lab allows 3\.0 s\): go on as soon/);
+    // A runbook that polls every second or so is on time.
+    expect(late(1500).status).toBe('pass');
+    expect(judge(drill().observed as runbookDrill.DrillObservations, 'drain').status).toBe('pass');
+  });
+
+  it('a drain that returns early on one node is judged on what it left then, not when the other node returned', () => {
+    const obs = drill().observed as runbookDrill.DrillObservations;
+    const run = obs.drain.haproxy1!;
+    const first = obs.samples.haproxy1!.find((x) => runbookDrill.outOfRotation(x))!;
+    // Returned right after taking the server out, while it still had sessions; the read after every node
+    // returned (atReturn) shows 0 by then.
+    run.end = first.t + 10;
+    expect(runbookDrill.scurAsked(obs.samples.haproxy1!, obs.live.haproxy1!, run.end + 500)).toBeGreaterThan(0);
+    const out = judge(obs, 'drain');
+    expect(out.status).toBe('fail');
+    expect(out.message.en).toMatch(/^haproxy1: the runbook returned while web-backend\/web2 still had \d+ session/);
+  });
+
+  it('weight 0 counts as out of rotation (show stat says "no check" or UP for it)', () => {
+    expect(runbookDrill.outOfRotation({ status: 'no check', weight: 0 })).toBe(true);
+    expect(runbookDrill.outOfRotation({ status: 'UP', weight: 0 })).toBe(true);
+    expect(runbookDrill.outOfRotation({ status: 'DRAIN', weight: 1 })).toBe(true);
+    expect(runbookDrill.outOfRotation({ status: 'UP', weight: 1 })).toBe(false);
+  });
+
+  it('a drill whose slow requests were not held as asked (a config that rewrites the query, an old app) cannot pass drain', () => {
+    const obs = drill().observed as runbookDrill.DrillObservations;
+    obs.holds = { haproxy1: 2500, haproxy2: 8000 };
+    obs.loop.slowHeld = { haproxy1: 2540, haproxy2: 7900 };
+    expect(judge(obs, 'drain').status).toBe('pass');
+    obs.loop.slowHeld = { haproxy1: 2540, haproxy2: 2520 };
+    const out = judge(obs, 'drain');
+    expect(out.status).toBe('fail');
+    expect(out.message.en).toMatch(/haproxy2: the drill's slow requests through haproxy2 were held at most 2\.5 s, not 8\.0 s/);
+  });
+
+  it('scurAsked: the last reading asked by then, whenever its answer came', () => {
+    const s = (asked: number, t: number, scur: number, key = 'b/s') => ({ asked, t, key, status: 'DRAIN', scur, stot: 9, weight: 1 });
+    const samples = [s(100, 150, 2), s(400, 900, 0)];
+    expect(runbookDrill.scurAsked(samples, ['b/s'], 300)).toBe(2);
+    expect(runbookDrill.scurAsked(samples, ['b/s'], 500)).toBe(0);
+    expect(runbookDrill.scurAsked(samples, ['b/s', 'c/s'], 500)).toBeNull();
+    expect(runbookDrill.scurAsked([...samples, s(200, 210, 1, 'c/s')], ['b/s', 'c/s'], 500)).toBe(1);
+  });
+
   it('a runbook that prints another server\'s count (a steady number) fails sessions', () => {
     const obs = drill().observed as runbookDrill.DrillObservations;
     for (const run of Object.values(obs.drain)) run.lines = run.lines.map((l) => ({ ...l, text: 'nginx1 sessions: 9' }));

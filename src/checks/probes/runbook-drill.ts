@@ -2,9 +2,11 @@
 // attempt and graded by several checks (`judge`). The student's runbook (workspace/<script>, mounted
 // read-only at /lab/workspace in every HAProxy node) runs with sh in each HAProxy node:
 //   1. a request loop runs from the client through the VIP (slow and quick requests, new connections);
+//      the app holds the slow ones longer on one HAProxy node, picked at random, than on the others;
 //      a sampler in each HAProxy node reads the target server's row of `show stat` ten times a second;
 //   2. `<script> drain` on every node (at once); it must drain the server, wait until its sessions are
-//      0, printing them, and leave it in maintenance;
+//      0, printing them, and leave it in maintenance, soon after the 0 (a fixed sleep cannot be both long
+//      enough on the long node and soon enough on the others);
 //   3. lab does the maintenance right away (stops the Nginx container and starts it), then takes the
 //      server out itself where the drain did not (so the restore is graded on its own), and reads the
 //      Prometheus exporter;
@@ -68,6 +70,10 @@ export interface DrillObservations {
   initial: Record<string, Record<string, string>>;
   /** Per node: the server(s) at the target's address that served the load. */
   live: Record<string, string[]>;
+  /** Per node: how long the app held the load's slow requests that came through it (one node's are longer). */
+  holds?: Record<string, number>;
+  /** Whether the node with the long hold had taken a new session on the server just before the drain. */
+  freshBeforeDrain?: boolean;
   drain: Record<string, ScriptRun>;
   /** Per node: the target's status and current sessions read right after the drain returned, before the maintenance. */
   atReturn: Record<string, Record<string, { status: string; scur: number }>>;
@@ -82,7 +88,13 @@ export interface DrillObservations {
   /** Per node, once the restore ran: the server's status and sessions it took afterwards (by counters). */
   afterRestore: Record<string, { status: string; newSessions: number; weights?: { key: string; now: number; was: number }[] }>;
   samples: Record<string, Sample[]>;
-  loop: { sent: number; failures: { t: number; code: string; what: string }[]; viaServerAfterRestore: Record<string, number> };
+  loop: {
+    sent: number;
+    failures: { t: number; code: string; what: string }[];
+    viaServerAfterRestore: Record<string, number>;
+    /** Per HAProxy node: the longest a slow request through it took (the app holds them `holds[node]`). */
+    slowHeld?: Record<string, number>;
+  };
   metrics: { during: Record<string, MetricRead>; after: Record<string, MetricRead> };
   /** Commands lab ran first, to put the server back in rotation where an earlier manual drain had left it out. */
   reset: string[];
@@ -108,6 +120,21 @@ export const MESSAGES = {
   notWaited: (s: string, n: number) => t(`the runbook returned while ${s} still had ${n} session(s): wait until they reach 0`, `runbook 返回时 ${s} 仍有 ${n} 个会话：应等到会话数为 0`),
   notMaint: (s: string, st: string) =>
     t(`the runbook left ${s} in ${st}; put it in maintenance (MAINT) once it is drained`, `runbook 结束时 ${s} 处于 ${st}；排空后应把它置为维护状态（MAINT）`),
+  lateReturn: (s: string, ms: number, limit: number) =>
+    t(
+      `the runbook returned ${secs(ms)} after ${s}'s sessions reached 0 (lab allows ${secs(limit)}): ` +
+        'go on as soon as the count is 0, watching it every second or so; a fixed sleep is too short on one node or too long on another ' +
+        '(the drill holds requests longer on one of them)',
+      `${s} 的会话数归零 ${secs(ms)} 后 runbook 才返回（lab 允许 ${secs(limit)}）：应每秒左右查看一次会话数，一到 0 就继续；` +
+        '固定的 sleep 总会在某个节点上太短、在另一个节点上太长（演练在其中一个节点上让请求保持得更久）',
+    ),
+  notHeld: (node: string, ms: number, want: number) =>
+    t(
+      `the drill's slow requests through ${node} were held at most ${secs(ms)}, not ${secs(want)}: something between the client and ` +
+        "the app changes them, so the drill cannot be judged (`lab up exp6` puts the lab's app and Nginx back; leave /slow's query alone in haproxy.cfg)",
+      `演练经 ${node} 的慢请求最多只保持了 ${secs(ms)}，而不是 ${secs(want)}：客户端与应用之间有东西改动了它们，演练无法评判` +
+        '（`lab up exp6` 会恢复实验的应用和 Nginx；haproxy.cfg 中不要改动 /slow 的查询参数）',
+    ),
   drained: (s: string, ms: number, n: number) =>
     t(`${s} drained (${n} session(s) left when the drain began, 0 after ${secs(ms)}), no new session, then MAINT`,
       `${s} 已排空（排空开始时有 ${n} 个会话，${secs(ms)} 后为 0），没有新会话，随后进入 MAINT`),
@@ -195,7 +222,36 @@ export function scurRange(samples: Sample[], keys: string[], from: number, to: n
 
 export const normState = (status: string) => (status.match(/^(MAINT|DRAIN|UP|DOWN|NOLB|no check)/)?.[1] ?? status).replace('no check', 'UP');
 
-const first = <T>(xs: T[], pred: (x: T) => boolean) => xs.find(pred);
+
+/** Out of rotation: DRAIN or MAINT, or weight 0 (which `show stat` still calls UP, or "no check"). */
+export const outOfRotation = (s: { status: string; weight: number }) => isOut(s.status) || s.weight === 0;
+
+/**
+ * Total scur of the servers in the last reading each asked for by `at` (a reading shows the state at some
+ * time after its ask, so one asked a little after a runbook returned may show the 0 it saw just before).
+ */
+export function scurAsked(samples: Sample[], keys: string[], at: number): number | null {
+  let total = 0;
+  for (const k of keys) {
+    const last = samples.filter((s) => s.key === k && (s.asked ?? s.t) <= at).pop();
+    if (!last) return null;
+    total += last.scur;
+  }
+  return total;
+}
+
+/**
+ * The drain's timing on one node, from the samples: when it took the server out, when the sessions were
+ * first read at 0 after that (the answer's time: the 0 was there by then), and how many sessions were left
+ * when the runbook returned: the last readings asked within half a second of it (the sampler may not have
+ * asked since the runbook saw its 0), but before lab stopped Nginx (which ends whatever is left).
+ */
+export function drainTiming(samples: Sample[], keys: string[], end: number, stoppedAt?: number): { out?: Sample; zeroAt?: number; left: number | null } {
+  const mine = samples.filter((s) => keys.includes(s.key));
+  const out = mine.find(outOfRotation);
+  const zeroAt = out ? mine.find((s) => s.t >= out.t && (scurAt(mine, keys, s.t) ?? 1) === 0)?.t : undefined;
+  return { out, zeroAt, left: scurAsked(mine, keys, Math.min(end + 500, (stoppedAt ?? Infinity) - 1)) };
+}
 const nodesOf = (o: Record<string, unknown>) => Object.keys(o).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
 
 function runProblem(run: ScriptRun | undefined, script: string): Text | null {
@@ -220,7 +276,7 @@ function judgeDrain(obs: DrillObservations, p: DrillParams): Outcome {
     else {
       const mine = samples.filter((s) => keys.includes(s.key));
       // The drill put the server back in rotation before it began, so the first sample out of rotation is the drain's.
-      const out = first(mine, (s) => isOut(s.status));
+      const { out, zeroAt, left: leftThen } = drainTiming(mine, keys, run.end, obs.maintenance.stopped ? obs.maintenance.at : undefined);
       // lab's own hand (forcedOut) comes seconds after the run, past the maintenance.
       if (!out || out.t > run.end + 1500) {
         problems.push({ node, msg: MESSAGES.notDrained(name) });
@@ -229,16 +285,21 @@ function judgeDrain(obs: DrillObservations, p: DrillParams): Outcome {
       const until = obs.restore[node]?.start ?? Infinity;
       const stotAt = (k: string, at: number) => [...mine].reverse().find((s) => s.key === k && s.t <= at)?.stot ?? 0;
       const added = keys.reduce((a, k) => a + Math.max(0, ...mine.filter((s) => s.key === k && s.t >= out.t && s.t < until).map((s) => s.stot - stotAt(k, out.t))), 0);
+      // Read when every node had returned; this node's own readings say what it left when it returned (one
+      // that returns early, before the others, is not let off by sessions that ended meanwhile).
       const endRows = Object.entries(obs.atReturn[node] ?? {}).map(([k, r]) => ({ key: k, ...r }));
-      const left = endRows.reduce((a, s) => a + s.scur, 0);
+      const left = leftThen ?? endRows.reduce((a, s) => a + s.scur, 0);
       const notMaint = endRows.find((s) => !/^MAINT/.test(s.status));
-      if (added > 0) problems.push({ node, msg: MESSAGES.newSessions(name, added) });
+      const late = zeroAt !== undefined && zeroAt <= run.end ? run.end - zeroAt : 0;
+      const held = obs.loop.slowHeld?.[node];
+      const want = obs.holds?.[node];
+      if (held !== undefined && want !== undefined && held < want - 1000) problems.push({ node, msg: MESSAGES.notHeld(node, held, want) });
+      else if (added > 0) problems.push({ node, msg: MESSAGES.newSessions(name, added) });
       else if (left > 0) problems.push({ node, msg: MESSAGES.notWaited(name, left) });
       else if (notMaint) problems.push({ node, msg: MESSAGES.notMaint(name, notMaint.status) });
-      else {
-        const zeroAt = first(mine, (s) => s.t >= out.t && (scurAt(mine, keys, s.t) ?? 1) === 0)?.t ?? run.end;
-        good.push({ node, msg: MESSAGES.drained(name, zeroAt - out.t, scurAt(mine, keys, out.t) ?? 0) });
-      }
+      // lab stops Nginx once every drain has returned: a runbook must go on when the count is 0, not after a fixed time.
+      else if (late > p.promptMs) problems.push({ node, msg: MESSAGES.lateReturn(name, late, p.promptMs) });
+      else good.push({ node, msg: MESSAGES.drained(name, (zeroAt ?? run.end) - out.t, scurAt(mine, keys, out.t) ?? 0) });
     }
   }
   return problems.length ? fail(listSome(perNode(problems))) : pass(listSome(perNode(good)));
@@ -290,7 +351,7 @@ function judgeSessions(obs: DrillObservations, p: DrillParams): Outcome {
         break;
       }
     }
-    const drainedAt = samples.find((s) => keys.includes(s.key) && isOut(s.status))?.t;
+    const drainedAt = samples.find((s) => keys.includes(s.key) && outOfRotation(s))?.t;
     const held = drainedAt === undefined ? null : scurRange(samples, keys, drainedAt, drainedAt + 1500);
     if (!bad && held && held.lo > 0 && Math.max(...printed.map((x) => x.n)) === 0) bad = MESSAGES.onlyZero(held.lo);
     if (bad) problems.push({ node, msg: bad });
@@ -449,8 +510,9 @@ export function compactSamples(samples: Sample[]): Sample[] {
 }
 
 /** The load: slow and quick workers on new connections until a stop file appears (or maxSec). */
-function loopScript(o: { dir: string; vip: string; host: string; path: string; slowMs: number; slow: number; quick: number; maxSec: number }): string {
+function loopScript(o: { dir: string; vip: string; host: string; path: string; slowMs: number; by: string; slow: number; quick: number; maxSec: number }): string {
   const base = `http://${o.host}${o.path.replace(/\/$/, '')}`;
+  const step = Math.round(o.slowMs / o.slow);
   return [
     `d=${o.dir}; mkdir -p $d; end=$(( $(date +%s) + ${o.maxSec} ))`,
     'w() {',
@@ -460,7 +522,8 @@ function loopScript(o: { dir: string; vip: string; host: string; path: string; s
     `    echo "$s $(${MS}) $r" >> $d/$1; [ -n "$4" ] && sleep "$4"`,
     '  done',
     '}',
-    `for i in $(seq 1 ${o.slow}); do w $i ${shq(`${base}/slow?ms=${o.slowMs}`)} $(( i * ${Math.round(o.slowMs / o.slow)} / 1000 )).$(( i * ${Math.round(o.slowMs / o.slow)} % 1000 / 100 )) "" & done`,
+    // Each slow worker starts a little after the one before, spread over slowMs.
+    `for i in $(seq 1 ${o.slow}); do w $i ${shq(`${base}/slow?ms=${o.slowMs}&by=${o.by}`)} $(( i * ${step} / 1000 )).$(( i * ${step} % 1000 / 100 )) "" & done`,
     `for i in $(seq 1 ${o.quick}); do w q$i ${shq(`${base}/q?x=1`)} 0 0.2 & done`,
     'wait; cat $d/* 2>/dev/null; rm -rf $d',
   ].join('\n');
@@ -481,10 +544,11 @@ export function parseLoop(stdout: string): LoopLine[] {
     .map((m) => ({ start: Number(m[1]), end: Number(m[2]), body: m[3]!, code: m[4]! }));
 }
 
-function appOf(body: string): { peer: string | null; realIp: string | null } | null {
+function appOf(body: string): { peer: string | null; realIp: string | null; path: string } | null {
   try {
-    const j = JSON.parse(body) as { app?: unknown; peer?: unknown; realIp?: unknown };
-    return typeof j.app === 'string' ? { peer: typeof j.peer === 'string' ? j.peer : null, realIp: typeof j.realIp === 'string' ? j.realIp : null } : null;
+    const j = JSON.parse(body) as { app?: unknown; peer?: unknown; realIp?: unknown; path?: unknown };
+    const str = (x: unknown) => (typeof x === 'string' ? x : null);
+    return typeof j.app === 'string' ? { peer: str(j.peer), realIp: str(j.realIp), path: str(j.path) ?? '' } : null;
   } catch {
     return null;
   }
@@ -568,11 +632,17 @@ export async function runDrill(ctx: ProbeContext, p: DrillParams): Promise<Drill
       }
     }
   }
+  // One node, at random, holds the slow requests longer: a runbook must watch the count to be on time on
+  // every node (the app reads the node from X-Real-IP, which Nginx sets to the HAProxy node's address).
+  const longNode = lab.haproxy[Math.floor(Math.random() * lab.haproxy.length)]!.node;
+  const holds = Object.fromEntries(lab.haproxy.map((h) => [h.node, h.node === longNode ? p.longSlowMs : p.slowMs]));
+  obs.holds = holds;
+  const by = lab.haproxy.flatMap((h) => (haproxyIps[h.node] ?? []).map((ip) => `${ip}:${holds[h.node]}`)).join(',');
   const start = await nodeServers(lab);
   for (const [node, rows] of Object.entries(start)) obs.initial[node] = Object.fromEntries(Object.values(rows).filter(atTarget).map((r) => [r.key, r.status]));
   const loop = lab.runtime
     .exec(lab.client, ['sh', '-s'], {
-      stdin: loopScript({ dir, vip: ctx.edgeAddress, host, path: p.path, slowMs: p.slowMs, slow: p.slowWorkers, quick: p.quickWorkers, maxSec }),
+      stdin: loopScript({ dir, vip: ctx.edgeAddress, host, path: p.path, slowMs: p.slowMs, by, slow: p.slowWorkers, quick: p.quickWorkers, maxSec }),
       timeoutMs: (maxSec + 40) * 1000,
     })
     .catch(() => ({ stdout: '', stderr: '', exitCode: -1 }));
@@ -592,8 +662,10 @@ export async function runDrill(ctx: ProbeContext, p: DrillParams): Promise<Drill
   };
   try {
     // 1. Warm up: the load reaches the server on every node, with `warmSessions` in flight (so a runbook that
-    //    does not wait is caught: all of them would have to end in the moment between this read and its return).
+    //    does not wait is caught), and the long node's server took a slow request since the last read: its
+    //    whole hold lies ahead, so a fixed wait long enough there is late on the other nodes.
     const warmDeadline = Date.now() + 15_000;
+    let longScur: number | undefined;
     for (;;) {
       await sleep(400);
       const now = await nodeServers(lab);
@@ -601,7 +673,11 @@ export async function runDrill(ctx: ProbeContext, p: DrillParams): Promise<Drill
         obs.live[node] = Object.values(rows).filter((r) => atTarget(r) && r.stot > (start[node]?.[r.key]?.stot ?? 0)).map((r) => r.key);
       }
       const busy = Object.entries(now).every(([node, rows]) => (obs.live[node] ?? []).reduce((a, k) => a + (rows[k]?.scur ?? 0), 0) >= p.warmSessions);
-      if (busy || Date.now() > warmDeadline) break;
+      // Current sessions, not the total: the quick requests add to the total as often, but they end at once.
+      const scur = (obs.live[longNode] ?? []).reduce((a, k) => a + (now[longNode]?.[k]?.scur ?? 0), 0);
+      obs.freshBeforeDrain = longScur !== undefined && scur > longScur;
+      longScur = scur;
+      if ((busy && obs.freshBeforeDrain) || Date.now() > warmDeadline) break;
     }
     // 2. The drain, on every node at once.
     obs.drain = await runScript(p.drainArgs);
@@ -616,7 +692,7 @@ export async function runDrill(ctx: ProbeContext, p: DrillParams): Promise<Drill
       // A node that still sends the server requests must have one in flight when Nginx stops: otherwise a
       // runbook that skipped that node would pass no-drop by luck (18 slow workers over two nodes and three
       // servers leave a node with none on the server about one time in twenty). Out everywhere: no wait.
-      const exposedUntil = Date.now() + p.slowMs + 1000;
+      const exposedUntil = Date.now() + Math.max(p.slowMs, p.longSlowMs) + 1000;
       for (;;) {
         const rows = await nodeServers(lab);
         const routed = lab.haproxy.flatMap((h) =>
@@ -682,14 +758,18 @@ export async function runDrill(ctx: ProbeContext, p: DrillParams): Promise<Drill
     const restoreEnd = Math.max(0, ...Object.values(obs.restore).map((r) => r.end));
     const lines = parseLoop(l.stdout);
     obs.loop.sent = lines.length;
+    obs.loop.slowHeld = {};
     for (const x of lines) {
       const app = appOf(x.body);
       const what = x.body.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 80) || 'no answer';
+      const via = app ? Object.entries(haproxyIps).find(([, ips]) => app.realIp && ips.includes(app.realIp))?.[0] : undefined;
       if (x.code !== '200' || !app) obs.loop.failures.push({ t: x.start, code: x.code, what });
       else if (restoreEnd && x.start >= restoreEnd && app.peer && serverIps.includes(app.peer)) {
-        const via = Object.entries(haproxyIps).find(([, ips]) => app.realIp && ips.includes(app.realIp))?.[0];
         if (via) obs.loop.viaServerAfterRestore[via] = (obs.loop.viaServerAfterRestore[via] ?? 0) + 1;
       }
+      // Whether the app really held the slow requests as the drill asked (an app or a config that drops
+      // `by=` would leave every node the same hold, and a fixed sleep could pass).
+      if (via && app && /\/slow\?/.test(app.path)) obs.loop.slowHeld[via] = Math.max(obs.loop.slowHeld[via] ?? 0, x.end - x.start);
     }
     const info = await lab.runtime.inspectContainer(nginx.container).catch(() => undefined);
     if (info?.state === 'paused') await lab.runtime.unpauseContainer(nginx.container).catch(() => undefined);
