@@ -7,6 +7,7 @@ import https from 'node:https';
 import { isIP } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { Runtime } from '../runtime/types.js';
+import { sleep } from '../util/sleep.js';
 
 export type Scheme = 'http' | 'https';
 
@@ -26,6 +27,11 @@ export interface HttpRequest {
   timeoutMs?: number;
   /** Requests with the same group run in order in one curl process, reusing its connections (keep-alive). */
   group?: string;
+  /**
+   * In a group: start each request at least this long after the one before it started (curl --rate), so
+   * the proxy has finished with one before the next arrives.
+   */
+  gapMs?: number;
   /** The source address to send from (curl --interface; node:http localAddress): one of the sender's own. */
   source?: string;
   /** Connect here instead of the client's own address (e.g. 127.0.0.1 inside an HAProxy node). */
@@ -93,6 +99,7 @@ export function curlScript(reqs: HttpRequest[], connectTo: string, token: string
   const n = Math.max(1, Math.min(parallel, reqs.length));
   const groups: string[][][] = Array.from({ length: n }, () => []);
   const keys = new Map<string, number>();
+  const gaps: number[] = [];
   reqs.forEach((r, i) => {
     let bucket = i % n;
     if (r.group !== undefined) {
@@ -100,12 +107,15 @@ export function curlScript(reqs: HttpRequest[], connectTo: string, token: string
       bucket = keys.get(r.group)!;
     }
     groups[bucket]!.push(curlArgs(r, i, connectTo, token));
+    if (r.gapMs) gaps[bucket] = Math.max(gaps[bucket] ?? 0, r.gapMs);
   });
   const lines = ['d=$(mktemp -d)'];
   groups.forEach((g, gi) => {
     if (g.length === 0) return;
     const argv = g.map((a) => a.map(shq).join(' ')).join(' --next ');
-    lines.push(`curl ${argv} > "$d/${gi}" 2>/dev/null &`);
+    // --rate is global to the process: at most that many transfers started per minute.
+    const rate = gaps[gi] ? `--rate ${Math.max(1, Math.floor(60_000 / gaps[gi]!))}/m ` : '';
+    lines.push(`curl ${rate}${argv} > "$d/${gi}" 2>/dev/null &`);
   });
   lines.push('wait');
   lines.push(`cat ${groups.flatMap((g, gi) => (g.length ? [`"$d/${gi}"`] : [])).join(' ')}`);
@@ -287,7 +297,26 @@ export class NodeClient implements HttpClient {
     return { ok: true, status: last.status, headers: last.headers, body: last.body, redirects, finalUrl: url.href, localAddress: last.localAddress };
   }
 
-  batch(reqs: HttpRequest[]): Promise<HttpResponse[]> {
-    return Promise.all(reqs.map((r) => this.one(r)));
+  async batch(reqs: HttpRequest[]): Promise<HttpResponse[]> {
+    // A group that asks for a gap runs one request after another, that far apart; the rest at once.
+    const chains = new Map<string, number[]>();
+    reqs.forEach((r, i) => {
+      if (r.group !== undefined && r.gapMs) chains.set(r.group, [...(chains.get(r.group) ?? []), i]);
+    });
+    const out: HttpResponse[] = new Array(reqs.length);
+    const chained = new Set([...chains.values()].flat());
+    await Promise.all([
+      ...reqs.map(async (r, i) => {
+        if (!chained.has(i)) out[i] = await this.one(r);
+      }),
+      ...[...chains.values()].map(async (idx) => {
+        for (const i of idx) {
+          const started = Date.now();
+          out[i] = await this.one(reqs[i]!);
+          await sleep(Math.max(0, started + (reqs[i]!.gapMs ?? 0) - Date.now()));
+        }
+      }),
+    ]);
+    return out;
   }
 }

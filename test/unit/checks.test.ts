@@ -1,6 +1,7 @@
 // Unit tests of the grader: the checks schema and the probe registry, the parsers behind the probes
 // (curl and s_client output, HAProxy's CSV stats, haproxy.cfg), the routing arithmetic, certificate
 // judgement, the runner (retries, timeouts, skips, ordering, scoring) and the four report formats.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -94,6 +95,39 @@ describe('curl in a container', () => {
     expect(script).toContain(`'http://it'\\''s.example/0'`);
   });
 
+  it('a group with a gap starts its requests that far apart (curl --rate), run for real against a local server', async () => {
+    const seenAt: number[] = [];
+    const server = http.createServer((req, res) => {
+      seenAt.push(Date.now());
+      res.writeHead(200, { 'Content-Type': 'text/plain', Connection: 'close' }).end(req.url);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const reqs = [0, 1, 2, 3].map((i) => ({ scheme: 'http' as const, host: 'x.example', port, path: `/${i}`, group: 'g', gapMs: 150 }));
+      const script = curlScript([...reqs, { scheme: 'http', host: 'x.example', port, path: '/other' }], '127.0.0.1', 'T', 8);
+      expect(script).toMatch(/^curl --rate 400\/m /m);
+      expect(script.match(/--rate/g)).toHaveLength(1);
+      // Asynchronously: the server answers from this same process.
+      const out = await new Promise<string>((resolve, reject) => {
+        const sh = spawn('sh', ['-s']);
+        let text = '';
+        sh.stdout.on('data', (c: Buffer) => (text += c.toString('utf8')));
+        sh.on('error', reject);
+        sh.on('close', () => resolve(text));
+        sh.stdin.end(script);
+      });
+      expect(parseCurlOutput(out, 'T', 5).map((r) => r.body)).toEqual(['/0', '/1', '/2', '/3', '/other']);
+      // The group's four in order, each at least about the gap after the one before (the fifth ran beside them).
+      const group = seenAt.slice().sort((a, b) => a - b);
+      expect(group.length).toBe(5);
+      const spaced = group.filter((t, i) => i === 0 || t - group[i - 1]! >= 120).length;
+      expect(spaced).toBeGreaterThanOrEqual(4);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
   it('parses bodies, metadata and failures back into request order', () => {
     const out =
       `{"app":"a"}\n@@T W 1 {"http_code":200,"num_redirects":1,"exitcode":0,"errormsg":null,"url_effective":"https://x/","local_ip":"10.0.0.9"}\n@@T H {"server":["nginx"],"x-a":["1","2"]}\n@@T END\n` +
@@ -134,6 +168,17 @@ describe('node:http client (--target)', () => {
     expect(JSON.parse(auth!.body).auth).toBe(`Basic ${Buffer.from('admin:123456').toString('base64')}`);
     const [refused] = await new NodeClient('127.0.0.1', { http: 1, https: 1 }).batch([{ scheme: 'http', host: 'x', port: 1, path: '/' }]);
     expect(refused).toMatchObject({ ok: false, errorCode: 'refused' });
+  });
+
+  it('a group with a gap runs one after another, that far apart; the rest at once', async () => {
+    const c = new NodeClient('127.0.0.1', { http: port, https: port });
+    const t0 = Date.now();
+    const reqs = [0, 1, 2].map((i) => ({ scheme: 'http' as const, host: 'go.example', port, path: `/g${i}`, group: 'g', gapMs: 150 }));
+    const done: number[] = [];
+    const res = await c.batch([...reqs, { scheme: 'http', host: 'go.example', port, path: '/alone' }]).then((r) => (done.push(Date.now() - t0), r));
+    expect(res.map((r) => r.ok)).toEqual([true, true, true, true]);
+    // Three starts 150 ms apart, the last one waited for too: at least 450 ms in all.
+    expect(done[0]).toBeGreaterThanOrEqual(440);
   });
 });
 
