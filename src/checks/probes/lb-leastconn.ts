@@ -1,7 +1,7 @@
 // exp8 (tutorial 5.1.3): leastconn sends a new request to the server with the fewest connections. The
 // grader holds `hold` slow requests open (`${path}slow?ms=holdMs`, each on its own connection, so the
 // directors spread them over the HAProxy nodes), reads which servers hold them on each node (scur),
-// then sends `requests` quick requests one after another on new connections. On every node where some
+// then sends `requests` quick requests one after another (50 ms apart) on new connections. On every node where some
 // but not all servers are busy, no quick request may reach a busy server; roundrobin (the default) and
 // random send about a third of them there. Counted per node, from `show stat` through lab's master socket.
 // `balance random(N)` keeps the least loaded of N draws: with two of three servers busy on a node it still
@@ -158,6 +158,10 @@ async function observe(ctx: Parameters<ProbeImpl<Params>['run']>[0], p: Params):
       headers: { Connection: 'close' },
       timeoutMs: 5000,
       group: 'leastconn',
+      // One after another, 50 ms apart: back to back, a request could reach HAProxy before it had released
+      // the one before on the idle server, which then counted as busy as the held ones, and leastconn's tie
+      // went to a held server (CI: "1 of the 36 new requests there still went to them" on the reference).
+      gapMs: 50,
     }));
     const res = await ctx.edge.batch(reqs);
     const after = await nodeServers(lab);
