@@ -264,10 +264,10 @@ export const PROBE_SCHEMAS = [
       server: z.string().regex(/^nginx[0-9]+$/).default('nginx2'),
       host: z.string().min(1).optional(),
       /**
-       * The load during the drill: `slowWorkers` loops on `${path}/slow`, `quickWorkers` on `${path}/q`. The
-       * slow requests are held `slowMs` on every HAProxy node but one, chosen at random per drill, which
-       * holds them `longSlowMs`: the same runbook must wait about `longSlowMs` on one node and at most
-       * `slowMs` on the others, which only watching the count does (a fixed sleep is late on one of them).
+       * The load during the drill: `slowWorkers` loops on `${path}/slow`, `quickWorkers` on `${path}/q`. One
+       * HAProxy node, chosen at random per drill, has its slow requests held 0.6–1.4 × `longSlowMs`, the
+       * others 0.6–1.2 × `slowMs` (drawn per drill): the same runbook must wait long on one node and little on
+       * the others, by amounts it cannot know, which only watching the count does.
        */
       path: z.string().startsWith('/').default('/api/lab-drill'),
       slowMs: z.number().int().min(500).max(10_000).default(2500),

@@ -75,18 +75,18 @@ export const MUTATIONS: Case[] = [
     },
     {
       // Found by a hostile review: with every request held the same time, a sleep longer than the hold
-      // passed every drill check. The drill now holds one node's requests longer (at random): a sleep long
-      // enough there leaves the server in DRAIN with 0 sessions for seconds on the other.
-      name: 'drain sleeps a fixed 9 s instead of watching the count (prints it once)',
-      edits: { [RUNBOOK]: swap(WAIT_LOOP, '    echo "$(hostname): $SERVER current sessions: $(sessions)"\n    sleep 9\n') },
+      // passed every drill check. The drill now holds one node's requests longer (at random, 4.8–11.2 s): a
+      // sleep long enough there (12 s: nothing fails) returns seconds after the 0 on the other.
+      name: 'drain sleeps a fixed 12 s instead of watching the count (prints it once)',
+      edits: { [RUNBOOK]: swap(WAIT_LOOP, '    echo "$(hostname): $SERVER current sessions: $(sessions)"\n    sleep 12\n') },
       only: ['runbook-drain', 'runbook-no-drop', 'runbook-sessions'],
       fails: ['runbook-drain'],
     },
     {
       // Found by a hostile review of the rule above: MAINT first (HAProxy keeps the sessions it has), then a
       // fixed sleep; MAINT came before the 0, so when MAINT came says nothing. When the runbook returns does.
-      name: 'drain goes to MAINT at once, then sleeps a fixed 11 s',
-      edits: { [RUNBOOK]: swap(WAIT_LOOP, '    cli "set server $SERVER state maint" >/dev/null\n    echo "$(hostname): $SERVER current sessions: $(sessions)"\n    sleep 11\n    echo "$(hostname): $SERVER current sessions: $(sessions)"\n') },
+      name: 'drain goes to MAINT at once, then sleeps a fixed 12 s',
+      edits: { [RUNBOOK]: swap(WAIT_LOOP, '    cli "set server $SERVER state maint" >/dev/null\n    echo "$(hostname): $SERVER current sessions: $(sessions)"\n    sleep 12\n    echo "$(hostname): $SERVER current sessions: $(sessions)"\n') },
       only: ['runbook-drain', 'runbook-no-drop', 'runbook-sessions'],
       fails: ['runbook-drain'],
     },

@@ -133,6 +133,8 @@ describe('runbook-drill: what the runbook printed', () => {
     );
     expect(run).toEqual({ args: ['drain'], found: true, start: T, end: T + 40, exit: 0, lines: [{ t: T + 10, text: 'web2 sessions: 1' }, { t: T + 20, text: '' }] });
     expect(runbookDrill.parseScriptRun('@@tok NOFILE\n', 'tok', ['drain']).found).toBe(false);
+    // The exit stamped where the script ran, apart from when its line was read.
+    expect(runbookDrill.parseScriptRun([`@@tok B ${T}`, `${T + 900} @@tok RC 3 ${T + 30}`, `@@tok E ${T + 950}`].join('\n'), 'tok', ['drain'])).toMatchObject({ exit: 3, exitAt: T + 30, end: T + 950 });
     const header = 'H # pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,weight';
     const samples = runbookDrill.parseSamples([header, 'S 3 5 web,web2,0,0,2,3,,40,0,0,,0,,0,0,0,0,DRAIN,1', 'S 7 1,web3,0,0,1,3,,41,0,0,,0,,0,0,0,0,UP,1'].join('\n'));
     expect(samples).toEqual([
@@ -306,6 +308,27 @@ describe('hostile review', () => {
     // A runbook that polls every second or so is on time.
     expect(late(1500).status).toBe('pass');
     expect(judge(drill().observed as runbookDrill.DrillObservations, 'drain').status).toBe('pass');
+  });
+
+  it('a drain whose output was read late (a lot of it, a loaded machine) is judged on when the script itself ended', () => {
+    const obs = drill().observed as runbookDrill.DrillObservations;
+    const run = obs.drain.haproxy1!;
+    run.exitAt = run.end;
+    run.end += 6000;
+    expect(judge(obs, 'drain').status).toBe('pass');
+    delete run.exitAt;
+    expect(judge(obs, 'drain').message.en).toMatch(/^haproxy1: the runbook returned \d+\.\d s after/);
+  });
+
+  it('the maintenance time is moved onto the engine\'s clock before it bounds what a node left', () => {
+    const obs = drill().observed as runbookDrill.DrillObservations;
+    expect(judge(obs, 'drain').status).toBe('pass');
+    // lab's clock 5 s behind the engine's: unmoved, the stop would seem to come before the runbook returned,
+    // and no reading would be early enough to count.
+    obs.maintenance.at! -= 5000;
+    expect(judge(obs, 'drain').status).toBe('fail');
+    obs.clockOffsetMs = 5000;
+    expect(judge(obs, 'drain').status).toBe('pass');
   });
 
   it('a drain that returns early on one node is judged on what it left then, not when the other node returned', () => {

@@ -38,6 +38,8 @@ export interface ScriptRun {
   end: number;
   /** Exit status; 124: it ran out of time. */
   exit: number | null;
+  /** When the script itself ended (stamped beside it; `end` comes after its output was read and stamped). */
+  exitAt?: number;
   lines: { t: number; text: string }[];
 }
 
@@ -74,6 +76,8 @@ export interface DrillObservations {
   holds?: Record<string, number>;
   /** Whether the node with the long hold had taken a new session on the server just before the drain. */
   freshBeforeDrain?: boolean;
+  /** The engine's clock (which stamps samples and runs) minus lab's (which stamps the maintenance), in ms. */
+  clockOffsetMs?: number;
   drain: Record<string, ScriptRun>;
   /** Per node: the target's status and current sessions read right after the drain returned, before the maintenance. */
   atReturn: Record<string, Record<string, { status: string; scur: number }>>;
@@ -243,14 +247,14 @@ export function scurAsked(samples: Sample[], keys: string[], at: number): number
 /**
  * The drain's timing on one node, from the samples: when it took the server out, when the sessions were
  * first read at 0 after that (the answer's time: the 0 was there by then), and how many sessions were left
- * when the runbook returned: the last readings asked within half a second of it (the sampler may not have
+ * when the runbook returned: the last readings asked within 0.8 s of it (a loaded sampler may not have
  * asked since the runbook saw its 0), but before lab stopped Nginx (which ends whatever is left).
  */
 export function drainTiming(samples: Sample[], keys: string[], end: number, stoppedAt?: number): { out?: Sample; zeroAt?: number; left: number | null } {
   const mine = samples.filter((s) => keys.includes(s.key));
   const out = mine.find(outOfRotation);
   const zeroAt = out ? mine.find((s) => s.t >= out.t && (scurAt(mine, keys, s.t) ?? 1) === 0)?.t : undefined;
-  return { out, zeroAt, left: scurAsked(mine, keys, Math.min(end + 500, (stoppedAt ?? Infinity) - 1)) };
+  return { out, zeroAt, left: scurAsked(mine, keys, Math.min(end + 800, (stoppedAt ?? Infinity) - 1)) };
 }
 const nodesOf = (o: Record<string, unknown>) => Object.keys(o).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
 
@@ -276,9 +280,11 @@ function judgeDrain(obs: DrillObservations, p: DrillParams): Outcome {
     else {
       const mine = samples.filter((s) => keys.includes(s.key));
       // The drill put the server back in rotation before it began, so the first sample out of rotation is the drain's.
-      const { out, zeroAt, left: leftThen } = drainTiming(mine, keys, run.end, obs.maintenance.stopped ? obs.maintenance.at : undefined);
+      const returned = run.exitAt ?? run.end;
+      const stoppedAt = obs.maintenance.stopped && obs.maintenance.at ? obs.maintenance.at + (obs.clockOffsetMs ?? 0) : undefined;
+      const { out, zeroAt, left: leftThen } = drainTiming(mine, keys, returned, stoppedAt);
       // lab's own hand (forcedOut) comes seconds after the run, past the maintenance.
-      if (!out || out.t > run.end + 1500) {
+      if (!out || out.t > returned + 1500) {
         problems.push({ node, msg: MESSAGES.notDrained(name) });
         continue;
       }
@@ -290,7 +296,7 @@ function judgeDrain(obs: DrillObservations, p: DrillParams): Outcome {
       const endRows = Object.entries(obs.atReturn[node] ?? {}).map(([k, r]) => ({ key: k, ...r }));
       const left = leftThen ?? endRows.reduce((a, s) => a + s.scur, 0);
       const notMaint = endRows.find((s) => !/^MAINT/.test(s.status));
-      const late = zeroAt !== undefined && zeroAt <= run.end ? run.end - zeroAt : 0;
+      const late = zeroAt !== undefined && zeroAt <= returned ? returned - zeroAt : 0;
       const held = obs.loop.slowHeld?.[node];
       const want = obs.holds?.[node];
       if (held !== undefined && want !== undefined && held < want - 1000) problems.push({ node, msg: MESSAGES.notHeld(node, held, want) });
@@ -299,7 +305,7 @@ function judgeDrain(obs: DrillObservations, p: DrillParams): Outcome {
       else if (notMaint) problems.push({ node, msg: MESSAGES.notMaint(name, notMaint.status) });
       // lab stops Nginx once every drain has returned: a runbook must go on when the count is 0, not after a fixed time.
       else if (late > p.promptMs) problems.push({ node, msg: MESSAGES.lateReturn(name, late, p.promptMs) });
-      else good.push({ node, msg: MESSAGES.drained(name, (zeroAt ?? run.end) - out.t, scurAt(mine, keys, out.t) ?? 0) });
+      else good.push({ node, msg: MESSAGES.drained(name, (zeroAt ?? returned) - out.t, scurAt(mine, keys, out.t) ?? 0) });
     }
   }
   return problems.length ? fail(listSome(perNode(problems))) : pass(listSome(perNode(good)));
@@ -434,7 +440,8 @@ export function scriptCommand(script: string, args: string[], tok: string, timeo
     'run=sh; head -n 1 "$f" | grep -q bash && run=bash',
     `cd ${WORKSPACE_IN_HAPROXY}`,
     `echo "@@${tok} B $(${MS})"`,
-    `{ timeout ${timeoutSec} $run "$f" ${args.map(shq).join(' ')} 2>&1; echo "@@${tok} RC $?"; } | while IFS= read -r l || [ -n "$l" ]; do echo "$(${MS}) $l"; done`,
+    // The exit is stamped where the script ran: a script that prints a lot is read and stamped later.
+    `{ timeout ${timeoutSec} $run "$f" ${args.map(shq).join(' ')} 2>&1; rc=$?; echo "@@${tok} RC $rc $(${MS})"; } | while IFS= read -r l || [ -n "$l" ]; do echo "$(${MS}) $l"; done`,
     `echo "@@${tok} E $(${MS})"`,
   ].join('\n');
 }
@@ -450,8 +457,11 @@ export function parseScriptRun(stdout: string, tok: string, args: string[]): Scr
     }
     const m = /^(\d{10,}) ?(.*)$/.exec(line);
     if (!m) continue;
-    const rc = new RegExp(`^@@${tok} RC (\\d+)`).exec(m[2]!);
-    if (rc) run.exit = Number(rc[1]);
+    const rc = new RegExp(`^@@${tok} RC (\\d+)(?: (\\d+))?`).exec(m[2]!);
+    if (rc) {
+      run.exit = Number(rc[1]);
+      if (rc[2]) run.exitAt = Number(rc[2]);
+    }
     else run.lines.push({ t: Number(m[1]), text: m[2]! });
   }
   return run;
@@ -620,7 +630,12 @@ export async function runDrill(ctx: ProbeContext, p: DrillParams): Promise<Drill
     reset: [],
     cleanup: [],
   };
-  if (!nginx || serverIps.length === 0) return obs;
+  if (!nginx || serverIps.length === 0 || lab.haproxy.length === 0) return obs;
+  // Samples and runs are stamped by the engine's clock, the maintenance by lab's: one reading to relate
+  // them (an engine on another machine may be off by more than the drain judge's 0.8 s).
+  const asked = Date.now();
+  const engineNow = Number((await lab.runtime.exec(lab.haproxy[0]!.container, ['date', '+%s%3N'], { timeoutMs: 5000 }).catch(() => undefined))?.stdout.trim());
+  if (Number.isFinite(engineNow) && engineNow > 0) obs.clockOffsetMs = Math.round(engineNow - (asked + Date.now()) / 2);
   const atTarget = (r: NodeServer) => serverIps.includes(r.addr.replace(/:\d+$/, ''));
   // A server left out by hand (trying the runbook before grading) goes back in rotation first.
   for (const [node, rows] of Object.entries(await nodeServers(lab))) {
@@ -634,8 +649,11 @@ export async function runDrill(ctx: ProbeContext, p: DrillParams): Promise<Drill
   }
   // One node, at random, holds the slow requests longer: a runbook must watch the count to be on time on
   // every node (the app reads the node from X-Real-IP, which Nginx sets to the HAProxy node's address).
+  // The holds are drawn too (long: 0.6–1.4 × longSlowMs, short: 0.6–1.2 × slowMs), so no sleep or pair of
+  // readings at fixed times fits them; reading the count every few seconds does.
   const longNode = lab.haproxy[Math.floor(Math.random() * lab.haproxy.length)]!.node;
-  const holds = Object.fromEntries(lab.haproxy.map((h) => [h.node, h.node === longNode ? p.longSlowMs : p.slowMs]));
+  const draw = (ms: number, lo: number, hi: number) => Math.round(ms * (lo + Math.random() * (hi - lo)));
+  const holds = Object.fromEntries(lab.haproxy.map((h) => [h.node, h.node === longNode ? draw(p.longSlowMs, 0.6, 1.4) : draw(p.slowMs, 0.6, 1.2)]));
   obs.holds = holds;
   const by = lab.haproxy.flatMap((h) => (haproxyIps[h.node] ?? []).map((ip) => `${ip}:${holds[h.node]}`)).join(',');
   const start = await nodeServers(lab);
@@ -692,7 +710,7 @@ export async function runDrill(ctx: ProbeContext, p: DrillParams): Promise<Drill
       // A node that still sends the server requests must have one in flight when Nginx stops: otherwise a
       // runbook that skipped that node would pass no-drop by luck (18 slow workers over two nodes and three
       // servers leave a node with none on the server about one time in twenty). Out everywhere: no wait.
-      const exposedUntil = Date.now() + Math.max(p.slowMs, p.longSlowMs) + 1000;
+      const exposedUntil = Date.now() + Math.max(...Object.values(holds)) + 1000;
       for (;;) {
         const rows = await nodeServers(lab);
         const routed = lab.haproxy.flatMap((h) =>
