@@ -226,7 +226,6 @@ export function scurRange(samples: Sample[], keys: string[], from: number, to: n
 
 export const normState = (status: string) => (status.match(/^(MAINT|DRAIN|UP|DOWN|NOLB|no check)/)?.[1] ?? status).replace('no check', 'UP');
 
-
 /** Out of rotation: DRAIN or MAINT, or weight 0 (which `show stat` still calls UP, or "no check"). */
 export const outOfRotation = (s: { status: string; weight: number }) => isOut(s.status) || s.weight === 0;
 
@@ -256,6 +255,7 @@ export function drainTiming(samples: Sample[], keys: string[], end: number, stop
   const zeroAt = out ? mine.find((s) => s.t >= out.t && (scurAt(mine, keys, s.t) ?? 1) === 0)?.t : undefined;
   return { out, zeroAt, left: scurAsked(mine, keys, Math.min(end + 800, (stoppedAt ?? Infinity) - 1)) };
 }
+
 const nodesOf = (o: Record<string, unknown>) => Object.keys(o).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
 
 function runProblem(run: ScriptRun | undefined, script: string): Text | null {
