@@ -1,6 +1,7 @@
 import type { Runtime } from '../runtime/types.js';
 import { anyLab, LABEL, labSelector } from '../topology/labels.js';
 import { acquireLabLock, lockName } from './lock.js';
+import { EngineStuckError } from '../util/errors.js';
 
 export interface DownResult {
   containers: string[];
@@ -24,7 +25,24 @@ export async function downLab(runtime: Runtime, labName: string | undefined, opt
     // containers on it are torn down at once, and then refuses to remove the network ("has active
     // endpoints", none listed) until dockerd restarts. Seen about once in fifteen parallel downs in the
     // e2e runs; one at a time costs nothing measurable (2.3 s for twelve, about what the parallel took).
-    for (const c of nodes) await runtime.removeContainer(c.name);
+    // A container the engine is stuck on does not stop the others; the networks wait for a down after the
+    // engine's restart (they would still have its endpoint).
+    const stuck: EngineStuckError[] = [];
+    for (const c of nodes) {
+      try {
+        await runtime.removeContainer(c.name);
+      } catch (e) {
+        if (!(e instanceof EngineStuckError)) throw e;
+        stuck.push(e);
+      }
+    }
+    if (stuck.length) {
+      const others = nodes.length - stuck.length;
+      throw new EngineStuckError(`${stuck.map((e) => e.message).join('; ')}; lab removed the other ${others} container(s) and left the networks`, {
+        hint: stuck[0]!.hint,
+        cause: stuck[0],
+      });
+    }
     const networks = await runtime.listNetworks(selector);
     // By ID: the name is ambiguous when two networks share it (see topology/plan.ts).
     for (const n of networks) await runtime.removeNetwork(n.id);

@@ -3,7 +3,7 @@
 import Docker from 'dockerode';
 import { existsSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
-import { EngineError } from '../util/errors.js';
+import { EngineError, EngineStuckError } from '../util/errors.js';
 import { walkFiles } from '../util/files.js';
 import { sleep } from '../util/sleep.js';
 import { overlayChanges } from './overlay-changes.js';
@@ -12,6 +12,11 @@ import type {
   ImageInfo, Labels, Mount, NetworkInfo, NetworkSpec, Runtime,
 } from './types.js';
 
+/** How long a container's removal may take before lab calls the engine stuck: well under a second normally, seconds when loaded. */
+export const REMOVE_TIMEOUT_MS = 60_000;
+const STUCK_HINT =
+  'Its container runtime stopped answering for that container (a stuck containerd shim), which lab cannot undo. ' +
+  'Restart the engine (`systemctl restart docker`, or stop dockerd and run `lab doctor --fix`), then run `lab down` again.';
 const NOT_RUNNING_HINT = 'Start it with `lab doctor --fix` (installs and starts dockerd as root), or start Docker yourself.';
 
 function labelFilter(labels?: Labels): string | undefined {
@@ -48,7 +53,10 @@ export class DockerRuntime implements Runtime {
   /** Whether this engine's container layers are on this host's file system (undefined: not asked yet). */
   private layersHere?: boolean;
 
-  constructor(opts?: Docker.DockerOptions) {
+  constructor(
+    opts?: Docker.DockerOptions,
+    private readonly limits: { removeMs?: number } = {},
+  ) {
     this.docker = new Docker(opts);
   }
 
@@ -230,10 +238,16 @@ export class DockerRuntime implements Runtime {
   }
 
   async removeContainer(name: string): Promise<void> {
+    // Bounded: the engine never answers the removal of a container whose shim stopped answering (seen in CI
+    // under load: dockerd logged "get state … context deadline exceeded", and `lab down` waited for ever).
+    const ms = this.limits.removeMs ?? REMOVE_TIMEOUT_MS;
+    const signal = AbortSignal.timeout(ms);
     try {
-      await this.docker.getContainer(name).remove({ force: true, v: true });
+      await this.docker.getContainer(name).remove({ force: true, v: true, abortSignal: signal });
     } catch (e) {
-      if (!isNotFound(e)) throw wrap(e, `remove container ${name}`);
+      if (isNotFound(e)) return;
+      if (signal.aborted) throw new EngineStuckError(`the Docker engine did not remove container ${name} within ${ms / 1000} s`, { hint: STUCK_HINT, cause: e });
+      throw wrap(e, `remove container ${name}`);
     }
   }
 

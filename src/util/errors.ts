@@ -40,6 +40,9 @@ export class FileError extends LabError {
 /** The Docker engine is missing, stopped or refused a request. */
 export class EngineError extends LabError {}
 
+/** The engine took a request and never answered it (a container whose runtime stopped answering). */
+export class EngineStuckError extends EngineError {}
+
 /** A node did not become ready in time. */
 export class NotReadyError extends LabError {}
 
