@@ -8,6 +8,7 @@ import { inject } from 'vitest';
 import { DockerRuntime } from '../../src/runtime/docker.js';
 import { upLab, type UpResult } from '../../src/lifecycle/up.js';
 import { downLab } from '../../src/lifecycle/down.js';
+import { EngineStuckError } from '../../src/util/errors.js';
 import { observeLab, type LabView } from '../../src/lifecycle/observe.js';
 import { silentProgress } from '../../src/progress/progress.js';
 import { imageRefs, resolveBaseRef } from '../../src/images/index.js';
@@ -60,7 +61,15 @@ export async function startLab(experiment: string, tag = experiment, opts: { cwd
   const destroy = async () => {
     if (destroyed) return;
     destroyed = true;
-    await downLab(runtime, name, { force: true });
+    try {
+      await downLab(runtime, name, { force: true });
+    } catch (e) {
+      // An engine stuck on one container (its shim stopped answering: an engine fault, seen once in CI
+      // under load) is not this test's failure: lab removed the rest, and the run's global teardown removes
+      // what is left once the engine answers again (after the engine-restart test, at the latest).
+      if (!(e instanceof EngineStuckError)) throw e;
+      process.stderr.write(`[e2e] lab ${name}: ${e.message}; left for the run's teardown\n`);
+    }
     rmSync(cwd, { recursive: true, force: true });
   };
   try {
