@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import type { Runtime } from '../runtime/types.js';
 import { EngineError } from '../util/errors.js';
 import { pidAlive } from '../util/process.js';
+import { sleep } from '../util/sleep.js';
 
 export const DOCKERD_LOG = '/var/log/lab-dockerd.log';
 export const DOCKERD_WAIT_MS = 30_000;
@@ -89,7 +90,7 @@ async function startDockerd(dockerd: string, runtime: Runtime, log: (s: string) 
       exited = `dockerd (pid ${pid}) exited`;
       break;
     }
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
   }
   let tail = '';
   try {

@@ -125,7 +125,7 @@ export class DockerRuntime implements Runtime {
           const alive = await this.docker.getContainer(id).inspect().then(() => true, (err) => !isNotFound(err));
           if (!alive) await this.docker.getNetwork(name).disconnect({ Container: id, Force: true }).catch(() => undefined);
         }
-        await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+        await sleep(200 * (attempt + 1));
       }
     }
   }

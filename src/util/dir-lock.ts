@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { LabError } from './errors.js';
 import { pidAlive } from './process.js';
+import { sleep } from './sleep.js';
 
 /** The image-build lock directory; LAB_IMAGE_LOCK overrides it (unit tests with a fake engine use their own). */
 export function imageLockDir(): string {
@@ -60,7 +61,7 @@ export async function acquireDirLock(dir: string, log: (line: string) => void = 
         hint: `If no build is running, remove ${dir} and retry.`,
       });
     }
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
   }
   let held = true;
   const release = () => {
