@@ -2,10 +2,11 @@
 // and Docker's errors into EngineError with a hint.
 import Docker from 'dockerode';
 import { existsSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Duplex } from 'node:stream';
 import { EngineError, EngineStuckError } from '../util/errors.js';
 import { walkFiles } from '../util/files.js';
 import { sleep } from '../util/sleep.js';
+import { KEPT_SHELL_SCRIPT, KeptShell, shellQuote } from './kept-shell.js';
 import { overlayChanges } from './overlay-changes.js';
 import type {
   BuildOptions, ContainerInfo, ContainerSpec, ContainerState, EngineVersion, ExecResult, FsChange, Health,
@@ -52,6 +53,8 @@ export class DockerRuntime implements Runtime {
   private readonly docker: Docker;
   /** Whether this engine's container layers are on this host's file system (undefined: not asked yet). */
   private layersHere?: boolean;
+  /** Kept shells by container (see kept-shell.ts); `false`: that container cannot keep one. */
+  private readonly kept = new Map<string, KeptShell | Promise<KeptShell | false> | false>();
 
   constructor(
     opts?: Docker.DockerOptions,
@@ -259,7 +262,18 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  async exec(name: string, cmd: string[], opts: { stdin?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
+  async exec(name: string, cmd: string[], opts: { stdin?: string; timeoutMs?: number; kept?: boolean } = {}): Promise<ExecResult> {
+    if (opts.kept && opts.stdin === undefined) {
+      const shell = this.keptShell(name);
+      if (shell) {
+        try {
+          return await shell.run(shellQuote(cmd), opts.timeoutMs ?? 30_000);
+        } catch (e) {
+          if ((e as { timedOut?: boolean }).timedOut) throw new EngineError(`\`${cmd.join(' ')}\` in ${name} did not finish within ${opts.timeoutMs} ms`);
+          // The shell was lost (the container stopped or restarted): a new exec answers, or says why not.
+        }
+      }
+    }
     const input = opts.stdin === undefined ? undefined : Buffer.from(opts.stdin);
     try {
       const exec = await this.docker.getContainer(name).exec({
@@ -295,6 +309,43 @@ export class DockerRuntime implements Runtime {
       if (e instanceof EngineError) throw e;
       throw wrap(e, `run \`${cmd.join(' ')}\` in ${name}`);
     }
+  }
+
+  /**
+   * The container's kept shell when one is open and free. Otherwise undefined, and one is opened in the
+   * background for the next call, so no call waits for a shell to start. A container whose shell cannot
+   * start is not asked again. Only where the connection can be unref'd: a kept connection must not keep
+   * a finished CLI alive.
+   */
+  private keptShell(name: string): KeptShell | undefined {
+    const have = this.kept.get(name);
+    if (have instanceof KeptShell && !have.dead) return have.busy ? undefined : have;
+    if (have === false || have instanceof Promise) return undefined;
+    const opening = (async (): Promise<KeptShell | false> => {
+      const exec = await this.docker.getContainer(name).exec({ Cmd: ['sh', '-c', KEPT_SHELL_SCRIPT], AttachStdin: true, AttachStdout: true, AttachStderr: true });
+      const stream = (await exec.start({ hijack: true, stdin: true })) as Duplex & { unref?: () => void; ref?: () => void };
+      if (typeof stream.unref !== 'function') {
+        stream.destroy();
+        return false;
+      }
+      const stdout = new PassThrough();
+      this.docker.modem.demuxStream(stream, stdout, new PassThrough().resume());
+      const shell = new KeptShell(stream, stdout);
+      await shell.whenReady(10_000);
+      return shell;
+    })();
+    this.kept.set(name, opening);
+    opening.then(
+      (shell) => this.kept.set(name, shell),
+      async () => {
+        // A container that runs but cannot keep a shell (no sh, no /dev/shm) takes plain execs from now
+        // on; one that was not running may get one once it runs.
+        const running = (await this.docker.getContainer(name).inspect().catch(() => undefined))?.State?.Running;
+        if (running) this.kept.set(name, false);
+        else this.kept.delete(name);
+      },
+    );
+    return undefined;
   }
 
   /**

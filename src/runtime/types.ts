@@ -124,7 +124,12 @@ export interface Runtime {
   unpauseContainer(name: string): Promise<void>;
   removeContainer(name: string): Promise<void>;
   signal(name: string, signal: string): Promise<void>;
-  exec(name: string, cmd: string[], opts?: { stdin?: string; timeoutMs?: number }): Promise<ExecResult>;
+  /**
+   * Runs a command in a running container. `kept`: a short read-only command asked often (a stats read):
+   * it may run in a shell lab keeps open in the container instead of a new exec (runtime/kept-shell.ts), and
+   * is run again in a new exec when that shell was lost, so it must be harmless to run twice.
+   */
+  exec(name: string, cmd: string[], opts?: { stdin?: string; timeoutMs?: number; kept?: boolean }): Promise<ExecResult>;
   /** Runs a command attached to this process's stdio (a TTY when `tty`), returning its exit code. */
   execAttached(name: string, cmd: string[], opts: { tty: boolean }): Promise<number>;
   logs(name: string, opts: { follow: boolean; tail?: number; since?: number }): Promise<NodeJS.ReadableStream>;

@@ -62,3 +62,55 @@ describe('a command with input', () => {
     expect((err as EngineError).message).toMatch(/connection closed while `sh -s` still ran in .*: its output is lost/);
   });
 });
+
+describe('a kept exec (a shell kept open in the container for reads asked often)', () => {
+  const execsSince = async (since: number) => {
+    const r = await execa('docker', ['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', `container=${name}`, '--filter', 'event=exec_create', '--format', '{{.Type}} {{.TimeNano}}']);
+    return r.stdout.split('\n').filter(Boolean).length;
+  };
+
+  it('answers as a new exec does, with one exec for many calls, and again after the container restarts', async () => {
+    const rt = new DockerRuntime();
+    const cmd = ['sh', '-c', 'cat /etc/hostname; echo "to stderr" >&2; exit 4'];
+    const plain = await rt.exec(name, cmd, { timeoutMs: 10_000 });
+    expect(plain.exitCode).toBe(4);
+    // Whole seconds: the execs of the tests above are over a second old.
+    await new Promise((r) => setTimeout(r, 1000));
+    const since = Math.floor(Date.now() / 1000);
+    // The first call is a new exec and opens the shell meanwhile; the rest go down the shell.
+    for (let i = 0; i < 20; i++) {
+      expect(await rt.exec(name, cmd, { timeoutMs: 10_000, kept: true })).toEqual(plain);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // 20 calls: a new exec for each would be 21 with the one above; the shell takes one, and a loaded
+    // engine may need a few calls to open it.
+    expect(await execsSince(since)).toBeLessThanOrEqual(6);
+
+    // Output over a timeout is an engine error, as for a new exec; the next call still answers.
+    const late = await rt.exec(name, ['sleep', '5'], { timeoutMs: 500, kept: true }).then(() => undefined, (e: unknown) => e);
+    expect(late).toBeInstanceOf(EngineError);
+    expect((late as Error).message).toMatch(/did not finish within 500 ms/);
+    expect(await rt.exec(name, cmd, { timeoutMs: 10_000, kept: true })).toEqual(plain);
+
+    // The shell dies with the container's processes; the next calls still answer.
+    await execa('docker', ['restart', '-t', '0', name]);
+    for (let i = 0; i < 5; i++) {
+      expect(await rt.exec(name, cmd, { timeoutMs: 10_000, kept: true })).toEqual(plain);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    // Its files are on /dev/shm (a tmpfs): nothing in the container's layer, where lab looks for changes.
+    expect((await rt.changes(name)).filter((c) => /lab-kept/.test(c.path))).toEqual([]);
+  }, 60_000);
+
+  it('does not keep a finished process alive', async () => {
+    const dist = new URL('../../dist/runtime/docker.js', import.meta.url).pathname;
+    const script = `import { DockerRuntime } from ${JSON.stringify(dist)};
+      const rt = new DockerRuntime();
+      for (let i = 0; i < 5; i++) { await rt.exec(${JSON.stringify(name)}, ['true'], { kept: true }); await new Promise((r) => setTimeout(r, 300)); }
+      console.log('done');`;
+    const r = await execa('node', ['--input-type=module', '-e', script], { timeout: 20_000, reject: false });
+    expect(r.timedOut).toBe(false);
+    expect(r.stdout).toBe('done');
+    expect(r.exitCode).toBe(0);
+  }, 30_000);
+});
