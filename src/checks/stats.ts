@@ -2,6 +2,7 @@
 // the student configured) or, with --target, from the stats page's CSV; and the arithmetic that turns
 // per-backend session deltas into routing decisions: domain i gets 2^i requests, so each backend's delta
 // names exactly the domains it served.
+import type { Runtime } from '../runtime/types.js';
 import type { HttpClient } from './http.js';
 import type { LabHandle, StatsSnapshot, StatsSource } from './types.js';
 
@@ -53,9 +54,17 @@ export function parseStatRecords(text: string): Record<string, string>[] {
   return out;
 }
 
-async function masterShowStat(lab: LabHandle, container: string): Promise<string> {
-  const r = await lab.runtime.exec(container, ['sh', '-c', `echo "@1 show stat" | socat -t2 - UNIX-CONNECT:${MASTER_SOCKET}`], { timeoutMs: 5000 });
+/**
+ * `show stat` of a node's current worker through lab's master socket. Read-only and asked many times a
+ * second by the probes that wait for a server to change, so it runs in the node's kept shell.
+ */
+export async function showStat(runtime: Runtime, container: string, timeoutMs = 5000): Promise<string> {
+  const r = await runtime.exec(container, ['sh', '-c', `echo "@1 show stat" | socat -t2 - UNIX-CONNECT:${MASTER_SOCKET}`], { timeoutMs, kept: true });
   return r.stdout;
+}
+
+async function masterShowStat(lab: LabHandle, container: string): Promise<string> {
+  return showStat(lab.runtime, container);
 }
 
 /** Counters of every HAProxy node of a lab, through lab's master socket (whatever the student configured). */

@@ -7,7 +7,7 @@ import { nodeOf } from '../lifecycle/observe.js';
 import { UsageError } from '../util/errors.js';
 import { sleep } from '../util/sleep.js';
 import { vipHolders } from '../lifecycle/vip.js';
-import { MASTER_SOCKET } from '../apply/services.js';
+import { showStat } from '../checks/stats.js';
 
 export const DRILLS = {
   director: 'stop the director that holds the VIP (keepalived moves the VIP to the other)',
@@ -112,8 +112,8 @@ async function watch(runtime: Runtime, view: LabView, drill: DrillName, node: st
   const ip = target.addresses[`${view.name}-web`];
   const haproxy = view.nodes.filter((n) => n.role === 'haproxy' && n.state === 'running');
   while (Date.now() < deadline) {
-    const rows = await Promise.all(haproxy.map((h) => runtime.exec(h.container, ['sh', '-c', `echo "@1 show stat" | socat -t2 - UNIX-CONNECT:${MASTER_SOCKET}`], { timeoutMs: 3000 }).catch(() => undefined)));
-    const statuses = rows.flatMap((r) => (r?.stdout ?? '').split('\n').filter((l) => ip && l.includes(`,${ip}:`)).map((l) => l.split(',')[17] ?? ''));
+    const rows = await Promise.all(haproxy.map((h) => showStat(runtime, h.container, 3000).catch(() => '')));
+    const statuses = rows.flatMap((r) => r.split('\n').filter((l) => ip && l.includes(`,${ip}:`)).map((l) => l.split(',')[17] ?? ''));
     if (statuses.length && statuses.every((st) => st.startsWith('DOWN') || st.startsWith('MAINT'))) return Date.now();
     await sleep(250);
   }

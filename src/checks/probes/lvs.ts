@@ -5,6 +5,7 @@
 import type { ProbeOf } from '../schema.js';
 import type { LabHandle, ProbeContext } from '../types.js';
 import { MASTER_SOCKET } from '../../apply/services.js';
+import { showStat } from '../stats.js';
 import { loopScript } from '../../drill/drill.js';
 import { vipHolders } from '../../lifecycle/vip.js';
 import { parseStudentConf, vrrpAddresses } from '../../topology/kinds/director.js';
@@ -46,8 +47,8 @@ async function backendSessions(lab: LabHandle): Promise<Record<string, number>> 
   const out: Record<string, number> = {};
   await Promise.all(
     lab.haproxy.map(async (h) => {
-      const r = await lab.runtime.exec(h.container, ['sh', '-c', `echo "@1 show stat" | socat -t2 - UNIX-CONNECT:${MASTER_SOCKET}`], { timeoutMs: 5000 }).catch(() => undefined);
-      const lines = (r?.stdout ?? '').split('\n');
+      const text = await showStat(lab.runtime, h.container).catch(() => '');
+      const lines = text.split('\n');
       const head = lines.find((l) => l.startsWith('# pxname,'))?.slice(2).split(',') ?? [];
       const iSv = head.indexOf('svname');
       const iStot = head.indexOf('stot');

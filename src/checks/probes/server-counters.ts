@@ -7,7 +7,7 @@ import type { LabHandle, StatsSnapshot, StatsSource } from '../types.js';
 import { t } from '../types.js';
 import type { Brief } from './util.js';
 
-import { MASTER_SOCKET, parseStatRecords } from '../stats.js';
+import { parseStatRecords, showStat } from '../stats.js';
 
 export { parseStatRecords };
 
@@ -181,6 +181,5 @@ export { sleep } from '../../util/sleep.js';
 
 /** Every column of `show stat` of one node's current worker, one record per line (lab's master socket). */
 export async function statRecords(lab: LabHandle, container: string): Promise<Record<string, string>[]> {
-  const r = await lab.runtime.exec(container, ['sh', '-c', `echo "@1 show stat" | socat -t2 - UNIX-CONNECT:${MASTER_SOCKET}`], { timeoutMs: 5000 });
-  return parseStatRecords(r.stdout);
+  return parseStatRecords(await showStat(lab.runtime, container));
 }
