@@ -45,13 +45,18 @@ export function parseForwardingProbe(stdout: string): ForwardingReport {
 
 /** Probes IPVS and nftables NAT in one throwaway director container with NET_ADMIN and no network. */
 export async function detectForwarding(runtime: Runtime, directorImage: string, labels: Record<string, string> = {}): Promise<ForwardingReport> {
-  const res = await runtime.run({
-    image: directorImage,
-    cmd: ['sh', '-c', PROBE_SCRIPT],
-    capAdd: ['NET_ADMIN'],
-    // With the lab's labels, so a probe left behind by a killed process is still swept by `lab down`.
-    labels: { ...labels, 'lab.probe': 'forwarding' },
-  });
+  const probe = () =>
+    runtime.run({
+      image: directorImage,
+      cmd: ['sh', '-c', PROBE_SCRIPT],
+      capAdd: ['NET_ADMIN'],
+      // With the lab's labels, so a probe left behind by a killed process is still swept by `lab down`.
+      labels: { ...labels, 'lab.probe': 'forwarding' },
+    });
+  let res = await probe();
+  // No answer at all is not "neither works": a loaded engine may end the container before its output
+  // reached the log it is read from (dockerd waits 2 s for that). Once more, then it is what it is.
+  if (!/@@IPVS/.test(res.stdout)) res = await probe();
   const report = parseForwardingProbe(res.stdout);
   if (!/@@IPVS/.test(res.stdout)) {
     const why = `probe container exited ${res.exitCode}: ${res.stderr.trim().split('\n').slice(-1)[0] ?? ''}`;

@@ -11,7 +11,7 @@ import { acquireDirLock } from '../../src/util/dir-lock.js';
 const acquireBuildLock = (log: (l: string) => void, dir: string) => acquireDirLock(dir, log);
 import { silentProgress } from '../../src/progress/progress.js';
 import { parseDeb822Mirror, parseSourcesListMirror, debianMirror, DEFAULT_MIRROR } from '../../src/images/mirror.js';
-import { parseForwardingProbe } from '../../src/forwarding/probe.js';
+import { detectForwarding, parseForwardingProbe } from '../../src/forwarding/probe.js';
 import type { Runtime, ImageInfo } from '../../src/runtime/types.js';
 
 describe('image tags by content hash', () => {
@@ -185,6 +185,31 @@ describe('forwarding probe parsing', () => {
     const r = parseForwardingProbe('');
     expect(r.ipvs.ok).toBe(false);
     expect(r.nftNat.ok).toBe(false);
+  });
+
+  // A loaded engine can end the probe container before its output reached the log (a CI run's
+  // `lab doctor` once exited 1 beside five e2e files).
+  const outputs = (...stdout: string[]) => {
+    const calls: string[] = [];
+    const runtime = { run: async () => ({ exitCode: 0, stdout: stdout[calls.push('run') - 1] ?? '', stderr: '' }) } as unknown as Runtime;
+    return { runtime, calls };
+  };
+  it('a probe that said nothing is run once more, and its second answer counts', async () => {
+    const { runtime, calls } = outputs('', "@@IPVS 2\n@@IPVSOUT Can't initialize ipvs\n@@NFT 0\n");
+    const r = await detectForwarding(runtime, 'lab-director:x');
+    expect(calls).toHaveLength(2);
+    expect(r.mode).toBe('nftables');
+    expect(r.nftNat.ok).toBe(true);
+  });
+
+  it('a probe that answered is not run again, and two silent ones say so', async () => {
+    const once = outputs("@@IPVS 2\n@@NFT 1\n@@NFTOUT Error: no\n");
+    expect((await detectForwarding(once.runtime, 'lab-director:x')).nftNat.ok).toBe(false);
+    expect(once.calls).toHaveLength(1);
+    const silent = outputs('', '');
+    const r = await detectForwarding(silent.runtime, 'lab-director:x');
+    expect(silent.calls).toHaveLength(2);
+    expect(r.ipvs).toEqual({ ok: false, detail: 'probe container exited 0: ' });
   });
 });
 
