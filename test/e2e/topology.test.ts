@@ -93,6 +93,29 @@ describe('lab up exp2', () => {
     expect(noSni.stdout).toContain(`DNS:${defaultCertificateDomain(DEFAULT_DOMAINS)}`);
   });
 
+  it('the client trusts the lab CA as the system does (curl, openssl -CApath), once, also after a restart', async () => {
+    const domain = DEFAULT_DOMAINS[0]!;
+    const vip = lab.result.topology!.vip;
+    // The lab CA's own line: how many times the system bundle holds it.
+    const inBundle = `grep -cxF "$(sed -n 2p /etc/lab/ca.crt)" /etc/ssl/certs/ca-certificates.crt`;
+    const trusts = async () => {
+      const curl = await sh(client(), `curl -sS -o /dev/null -w '%{http_code}' https://${domain}/`);
+      // Exit 60 when the certificate is not trusted; any HTTP answer means the handshake verified.
+      expect(curl.exitCode, curl.stderr).toBe(0);
+      expect(curl.stdout).toMatch(/^[1-5]\d\d$/);
+      const capath = await sh(client(), `openssl s_client -connect ${vip}:443 -servername ${domain} -no-CAfile -no-CAstore -CApath /etc/ssl/certs -verify_return_error </dev/null >/dev/null 2>&1`);
+      expect(capath.exitCode).toBe(0);
+      expect((await sh(client(), inBundle)).stdout.trim()).toBe('1');
+    };
+    await trusts();
+    const total = (await sh(client(), 'grep -c BEGIN /etc/ssl/certs/ca-certificates.crt')).stdout.trim();
+    await lab.runtime.stopContainer(client(), 1);
+    await lab.runtime.startContainer(client());
+    for (let i = 0; i < 100 && (await sh(client(), 'test -e /run/lab-client.ready')).exitCode !== 0; i++) await sleep(100);
+    await trusts();
+    expect((await sh(client(), 'grep -c BEGIN /etc/ssl/certs/ca-certificates.crt')).stdout.trim()).toBe(total);
+  });
+
   it('renders keepalived configs, virtual_server blocks included, that pass keepalived -t in both modes', async () => {
     const director = `${lab.name}-lvs1`;
     const s = await labStatus(lab.runtime, lab.name);
