@@ -266,10 +266,11 @@ export class DockerRuntime implements Runtime {
     if (opts.kept && opts.stdin === undefined) {
       const shell = this.keptShell(name);
       if (shell) {
+        const ms = opts.timeoutMs ?? 30_000;
         try {
-          return await shell.run(shellQuote(cmd), opts.timeoutMs ?? 30_000);
+          return await shell.run(shellQuote(cmd), ms);
         } catch (e) {
-          if ((e as { timedOut?: boolean }).timedOut) throw new EngineError(`\`${cmd.join(' ')}\` in ${name} did not finish within ${opts.timeoutMs} ms`);
+          if ((e as { timedOut?: boolean }).timedOut) throw new EngineError(`\`${cmd.join(' ')}\` in ${name} did not finish within ${ms} ms`);
           // The shell was lost (the container stopped or restarted): a new exec answers, or says why not.
         }
       }
