@@ -63,15 +63,11 @@ export async function showStat(runtime: Runtime, container: string, timeoutMs = 
   return r.stdout;
 }
 
-async function masterShowStat(lab: LabHandle, container: string): Promise<string> {
-  return showStat(lab.runtime, container);
-}
-
 /** Counters of every HAProxy node of a lab, through lab's master socket (whatever the student configured). */
 export function masterStats(lab: LabHandle): StatsSource {
   return {
     where: "lab's master socket",
-    read: () => Promise.all(lab.haproxy.map(async (h) => ({ node: h.node, rows: parseStatRecords(await masterShowStat(lab, h.container)) }))),
+    read: () => Promise.all(lab.haproxy.map(async (h) => ({ node: h.node, rows: parseStatRecords(await showStat(lab.runtime, h.container)) }))),
   };
 }
 
