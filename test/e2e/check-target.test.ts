@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePorts } from '../helpers/ports.js';
 import { DEFAULT_DOMAINS, ensureCerts } from '../../src/certs/index.js';
 import { targetContext } from '../../src/checks/context.js';
 import { junit, tap, toJson } from '../../src/checks/report.js';
@@ -66,7 +67,8 @@ function hostTool(name: string): string {
 
 /** The host's own haproxy on free loopback ports: seven domains on seven backends (`rules` can change the routing). */
 async function startHaproxy(rules: (r: string) => string = (r) => r): Promise<Haproxy> {
-  const ports = { http: await freePort(), https: await freePort(), stats: await freePort() };
+  const [httpPort, httpsPort, statsPort] = await freePorts(3);
+  const ports = { http: httpPort!, https: httpsPort!, stats: statsPort! };
   const routes = rules(DEFAULT_DOMAINS.map((d, i) => `    use_backend be${i} if { hdr(host) -i ${d} }`).join('\n'));
   const cfg = `global
     stats socket ${dir}/admin-${ports.http}.sock mode 600 level admin

@@ -14,6 +14,28 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Several free ports, distinct: all are held until the last is found. One after another, a port just
+ * closed can be handed out again, and HAProxy (SO_REUSEPORT) then binds two frontends to one port and
+ * the kernel splits the connections between them (a CI run's plain-HTTP answers on the HTTPS port).
+ */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers: net.Server[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const srv = net.createServer();
+      servers.push(srv);
+      await new Promise<void>((resolve, reject) => {
+        srv.on('error', reject);
+        srv.listen(0, '127.0.0.1', () => resolve());
+      });
+    }
+    return servers.map((s) => (s.address() as net.AddressInfo).port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  }
+}
+
 /** Whether something accepts connections on 127.0.0.1:port within `ms` (the caller says what did not start). */
 export async function listening(port: number, ms = 5000): Promise<boolean> {
   const until = Date.now() + ms;
