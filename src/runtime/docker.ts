@@ -41,6 +41,11 @@ function wrap(e: unknown, what: string): EngineError {
   return new EngineError(`Docker could not ${what}: ${msg.trim()}`, { cause: e });
 }
 
+/** A command in a container that did not finish in time, by a new exec or in a kept shell alike. */
+function execTimeout(name: string, cmd: string[], ms: number): EngineError {
+  return new EngineError(`\`${cmd.join(' ')}\` in ${name} did not finish within ${ms} ms`);
+}
+
 function isNotFound(e: unknown): boolean {
   return (e as { statusCode?: number }).statusCode === 404;
 }
@@ -270,7 +275,7 @@ export class DockerRuntime implements Runtime {
         try {
           return await shell.run(shellQuote(cmd), ms);
         } catch (e) {
-          if ((e as { timedOut?: boolean }).timedOut) throw new EngineError(`\`${cmd.join(' ')}\` in ${name} did not finish within ${ms} ms`);
+          if ((e as { timedOut?: boolean }).timedOut) throw execTimeout(name, cmd, ms);
           // The shell was lost (the container stopped or restarted): a new exec answers, or says why not.
         }
       }
@@ -297,7 +302,7 @@ export class DockerRuntime implements Runtime {
         const timer = opts.timeoutMs
           ? setTimeout(() => {
               stream.destroy();
-              reject(new EngineError(`\`${cmd.join(' ')}\` in ${name} did not finish within ${opts.timeoutMs} ms`));
+              reject(execTimeout(name, cmd, opts.timeoutMs!));
             }, opts.timeoutMs)
           : undefined;
         stream.on('end', () => { clearTimeout(timer); resolve(); });
