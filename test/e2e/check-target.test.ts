@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePorts } from '../helpers/ports.js';
+import { freePort, freePorts } from '../helpers/ports.js';
 import { DEFAULT_DOMAINS, ensureCerts } from '../../src/certs/index.js';
 import { targetContext } from '../../src/checks/context.js';
 import { junit, tap, toJson } from '../../src/checks/report.js';
@@ -29,14 +29,6 @@ interface Haproxy {
   https: number;
   stats: number;
   stop(): void;
-}
-
-async function freePort(): Promise<number> {
-  const s = http.createServer();
-  await new Promise<void>((r) => s.listen(0, HOST, r));
-  const p = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
 }
 
 async function waitFor(port: number): Promise<void> {

@@ -8,6 +8,7 @@ import { execa, execaSync, type ResultPromise } from 'execa';
 import { DockerRuntime } from '../../src/runtime/docker.js';
 import { dockerOptions, parseEndpoint } from '../../src/grade/engine-endpoint.js';
 import { EngineError } from '../../src/util/errors.js';
+import { sleep } from '../../src/util/sleep.js';
 import { scratchContainer } from '../helpers/lab.js';
 import { freePort, listening } from '../helpers/ports.js';
 
@@ -53,7 +54,7 @@ describe('a command with input', () => {
 
   it('is an engine error, not an empty answer, when the connection is cut while it runs', async () => {
     const running = viaProxy.exec(name, ['sh', '-s'], { stdin: 'sleep 4\necho late\n', timeoutMs: 15_000 });
-    await new Promise((r) => setTimeout(r, 800));
+    await sleep(800);
     // The forked child that carries this exec's connection dies; the listener stays, so the runtime can
     // still ask the engine whether the command finished.
     execaSync('pkill', ['-KILL', '-P', String(socat!.pid)], { reject: false });
@@ -75,12 +76,12 @@ describe('a kept exec (a shell kept open in the container for reads asked often)
     const plain = await rt.exec(name, cmd, { timeoutMs: 10_000 });
     expect(plain.exitCode).toBe(4);
     // Whole seconds: the execs of the tests above are over a second old.
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
     const since = Math.floor(Date.now() / 1000);
     // The first call is a new exec and opens the shell meanwhile; the rest go down the shell.
     for (let i = 0; i < 20; i++) {
       expect(await rt.exec(name, cmd, { timeoutMs: 10_000, kept: true })).toEqual(plain);
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
     // 20 calls: a new exec for each would be 21 with the one above; the shell takes one, and a loaded
     // engine may need a few calls to open it.
@@ -96,7 +97,7 @@ describe('a kept exec (a shell kept open in the container for reads asked often)
     await execa('docker', ['restart', '-t', '0', name]);
     for (let i = 0; i < 5; i++) {
       expect(await rt.exec(name, cmd, { timeoutMs: 10_000, kept: true })).toEqual(plain);
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
     }
     // Its files are on /dev/shm (a tmpfs): nothing in the container's layer, where lab looks for changes.
     expect((await rt.changes(name)).filter((c) => /lab-kept/.test(c.path))).toEqual([]);

@@ -4,14 +4,7 @@ import net from 'node:net';
 import { sleep } from '../../src/util/sleep.js';
 
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
+  return (await freePorts(1))[0]!;
 }
 
 /**
