@@ -3,12 +3,11 @@
 // the container's stdout (what `lab logs` shows).
 import { randomBytes } from 'node:crypto';
 import { haproxyValidator } from '../../apply/services.js';
-import { statsSockets } from '../haproxy-config.js';
 import type { ProbeOf } from '../schema.js';
 import type { LabHandle, Outcome, StatsSnapshot, Text } from '../types.js';
 import { defineProbe, early } from './define.js';
 import { M } from './haproxy-node.messages.js';
-import { listeningUnix } from './node-ops.js';
+import { runtimeSockets, socketCommand } from './node-ops.js';
 import { brief, fail, listSome, pass, perNode, seen, skip, type Brief } from './util.js';
 import { sleep } from '../../util/sleep.js';
 
@@ -116,20 +115,15 @@ export const runtimeSocket = defineProbe<ProbeOf<'runtime-socket'>, SocketObs>({
   async observe(ctx, p) {
     const l = lab(ctx.lab);
     const cfg = ctx.haproxyConfig ? await ctx.haproxyConfig() : '';
-    const declared = statsSockets(cfg);
     const nodes = await Promise.all(
       l.haproxy.map(async (h) => {
-        const unix = await l.runtime.exec(h.container, ['cat', '/proc/net/unix'], { timeoutMs: 5000 });
-        const candidates = [...new Set([...(p.path ? [p.path] : []), ...declared, ...listeningUnix(unix.stdout)])];
+        const candidates = await runtimeSockets(l, h.container, cfg, p.path);
         const asked: SocketObs['nodes'][number]['asked'] = [];
         for (const c of candidates) {
-          const m = /^(?:ipv4@|ipv6@)?([^/].*):(\d+)$/.exec(c);
-          const addr = m ? `TCP:${m[1] === '' || m[1] === '*' ? '127.0.0.1' : m[1]}:${m[2]}` : `UNIX-CONNECT:${c.replace(/^unix@/, '')}`;
-          const ask = (cmd: string) => l.runtime.exec(h.container, ['sh', '-c', `echo "${cmd}" | socat -t2 - ${addr}`], { timeoutMs: 5000 });
-          const info = await ask('show info');
-          const haproxy = /^Name:\s*HAProxy/m.test(info.stdout);
-          const admin = haproxy ? (await ask(ADMIN_PROBE)).stdout.trim().slice(0, 200) : '';
-          asked.push({ socket: c, haproxy, version: /^Version:\s*(\S+)/m.exec(info.stdout)?.[1] ?? null, admin });
+          const info = await socketCommand(l, h.container, c, 'show info');
+          const haproxy = /^Name:\s*HAProxy/m.test(info);
+          const admin = haproxy ? (await socketCommand(l, h.container, c, ADMIN_PROBE)).trim().slice(0, 200) : '';
+          asked.push({ socket: c, haproxy, version: /^Version:\s*(\S+)/m.exec(info)?.[1] ?? null, admin });
           if (/no such backend/i.test(admin)) break;
         }
         return { node: h.node, candidates, asked };

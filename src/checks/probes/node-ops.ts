@@ -99,7 +99,7 @@ export function listeningUnix(procNetUnix: string): string[] {
 
 /** The student's runtime sockets in one node: a given path first, those the config declares, then any HAProxy listens on. */
 export async function runtimeSockets(lab: LabHandle, container: string, cfg: string, first?: string): Promise<string[]> {
-  const unix = await lab.runtime.exec(container, ['cat', '/proc/net/unix'], { timeoutMs: 5000 });
+  const unix = await lab.runtime.exec(container, ['cat', '/proc/net/unix'], { timeoutMs: 10_000, kept: true });
   return [...new Set([...(first ? [first] : []), ...statsSockets(cfg), ...listeningUnix(unix.stdout)])];
 }
 
@@ -109,9 +109,15 @@ export function socatAddress(socket: string): string {
   return m ? `TCP:${m[1] === '' || m[1] === '*' ? '127.0.0.1' : m[1]}:${m[2]}` : `UNIX-CONNECT:${socket.replace(/^unix@/, '')}`;
 }
 
-/** One runtime command on a student's socket. */
+/**
+ * One runtime command on a student's socket. Only commands harmless to run twice (`show …`, an admin
+ * command on a backend that does not exist): the kept shell may fall back to a new exec. HAProxy closes
+ * the connection once it has answered, so socat's -t only matters when nothing answers; it is generous
+ * because a worker that was just reloaded on a loaded machine may take seconds to pick up the queued
+ * connection (CI once failed a correct socket at load 25; its message was not kept).
+ */
 export async function socketCommand(lab: LabHandle, container: string, socket: string, command: string): Promise<string> {
-  const r = await lab.runtime.exec(container, ['sh', '-c', `echo "${command}" | socat -t2 - ${socatAddress(socket)}`], { timeoutMs: 5000 });
+  const r = await lab.runtime.exec(container, ['sh', '-c', `echo "${command}" | socat -t5 - ${socatAddress(socket)}`], { timeoutMs: 10_000, kept: true });
   return r.stdout;
 }
 
