@@ -9,7 +9,7 @@ import { sleep } from '../util/sleep.js';
 import { KEPT_SHELL_SCRIPT, KeptShell, shellQuote } from './kept-shell.js';
 import { overlayChanges } from './overlay-changes.js';
 import type {
-  BuildOptions, ContainerInfo, ContainerSpec, ContainerState, EngineVersion, ExecResult, FsChange, Health,
+  BuildOptions, ContainerInfo, ContainerSpec, ContainerState, EngineVersion, ExecOptions, ExecResult, FsChange, Health,
   ImageInfo, Labels, Mount, NetworkInfo, NetworkSpec, Runtime,
 } from './types.js';
 
@@ -267,7 +267,7 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  async exec(name: string, cmd: string[], opts: { stdin?: string; timeoutMs?: number; kept?: boolean } = {}): Promise<ExecResult> {
+  async exec(name: string, cmd: string[], opts: ExecOptions = {}): Promise<ExecResult> {
     if (opts.kept && opts.stdin === undefined) {
       const shell = this.keptShell(name);
       if (shell) {
@@ -276,7 +276,13 @@ export class DockerRuntime implements Runtime {
           return await shell.run(shellQuote(cmd), ms);
         } catch (e) {
           if ((e as { timedOut?: boolean }).timedOut) throw execTimeout(name, cmd, ms);
-          // The shell was lost (the container stopped or restarted): a new exec answers, or says why not.
+          // The shell was lost (the container stopped or restarted) after the command was sent: it may
+          // have run. A new exec answers one harmless to run twice, or says why not.
+          if (opts.kept === 'once') {
+            throw new EngineError(`${name}: the shell running \`${cmd.join(' ').slice(0, 80)}\` was lost before it answered (the container stopped or restarted?)`, {
+              hint: 'run it again once the container runs',
+            });
+          }
         }
       }
     }

@@ -68,6 +68,19 @@ export interface ContainerInfo {
   imageId?: string;
 }
 
+export interface ExecOptions {
+  /** Sent to the command's stdin (then EOF). */
+  stdin?: string;
+  timeoutMs?: number;
+  /**
+   * A short command asked often may run in a shell lab keeps open in the container instead of a new exec
+   * (runtime/kept-shell.ts), without stdin. `true`: one harmless to run twice (a stats read); it runs again
+   * in a new exec when the shell was lost while it ran. `'once'`: one that must not run twice (requests whose
+   * answers a grader counts); a shell lost while it ran is an EngineError, and the caller decides.
+   */
+  kept?: boolean | 'once';
+}
+
 export interface ExecResult {
   exitCode: number;
   stdout: string;
@@ -124,12 +137,8 @@ export interface Runtime {
   unpauseContainer(name: string): Promise<void>;
   removeContainer(name: string): Promise<void>;
   signal(name: string, signal: string): Promise<void>;
-  /**
-   * Runs a command in a running container. `kept`: a short read-only command asked often (a stats read):
-   * it may run in a shell lab keeps open in the container instead of a new exec (runtime/kept-shell.ts), and
-   * is run again in a new exec when that shell was lost, so it must be harmless to run twice.
-   */
-  exec(name: string, cmd: string[], opts?: { stdin?: string; timeoutMs?: number; kept?: boolean }): Promise<ExecResult>;
+  /** Runs a command in a running container. */
+  exec(name: string, cmd: string[], opts?: ExecOptions): Promise<ExecResult>;
   /** Runs a command attached to this process's stdio (a TTY when `tty`), returning its exit code. */
   execAttached(name: string, cmd: string[], opts: { tty: boolean }): Promise<number>;
   logs(name: string, opts: { follow: boolean; tail?: number; since?: number }): Promise<NodeJS.ReadableStream>;

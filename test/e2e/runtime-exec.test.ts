@@ -103,6 +103,37 @@ describe('a kept exec (a shell kept open in the container for reads asked often)
     expect((await rt.changes(name)).filter((c) => /lab-kept/.test(c.path))).toEqual([]);
   }, 60_000);
 
+  it("a shell lost while its command ran: run again when harmless, an engine error with 'once' (requests a grader counts)", async () => {
+    const rt = new DockerRuntime();
+    // The command leaves a line per run, so what ran twice shows.
+    const ranTimes = async (file: string) => Number((await rt.exec(name, ['sh', '-c', `wc -l < ${file} 2>/dev/null || echo 0`], { timeoutMs: 5000 })).stdout.trim());
+    // Until a kept call's parent is the kept shell (a new exec's parent is outside the container).
+    const openShell = async () => {
+      for (let i = 0; i < 50; i++) {
+        const r = await rt.exec(name, ['sh', '-c', 'tr "\\0" " " < /proc/$PPID/cmdline 2>/dev/null'], { timeoutMs: 5000, kept: true });
+        if (r.stdout.includes('lab-kept')) return;
+        await sleep(100);
+      }
+      throw new Error('no kept shell opened');
+    };
+    for (const [kept, file] of [['once', '/tmp/once-runs'], [true, '/tmp/twice-runs']] as const) {
+      await openShell();
+      const running = rt.exec(name, ['sh', '-c', `echo run >> ${file}; sleep 1.5; echo finished`], { timeoutMs: 10_000, kept }).then((r) => r, (e: unknown) => e);
+      await sleep(500);
+      // The kept shell's own process, as a container restart or a runbook's kill would end it.
+      await rt.exec(name, ['sh', '-c', 'pkill -KILL -f "[l]ab-kept"'], { timeoutMs: 5000 });
+      const r = await running;
+      if (kept === 'once') {
+        expect(r).toBeInstanceOf(EngineError);
+        expect((r as Error).message).toMatch(/was lost before it answered/);
+        expect(await ranTimes(file)).toBe(1);
+      } else {
+        expect(r).toMatchObject({ exitCode: 0, stdout: 'finished\n' });
+        expect(await ranTimes(file)).toBe(2);
+      }
+    }
+  }, 60_000);
+
   it('does not keep a finished process alive', async () => {
     const dist = new URL('../../dist/runtime/docker.js', import.meta.url).pathname;
     const script = `import { DockerRuntime } from ${JSON.stringify(dist)};
