@@ -8,6 +8,7 @@ import { isIP } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { Runtime } from '../runtime/types.js';
 import { sleep } from '../util/sleep.js';
+import { runClientScript } from './client-script.js';
 
 export type Scheme = 'http' | 'https';
 
@@ -196,10 +197,7 @@ export class CurlClient implements HttpClient {
     // Each curl process runs its share one after another: allow for the slowest share.
     const perGroup = reqs.some((r) => r.group !== undefined) ? reqs.length : Math.ceil(reqs.length / n);
     const longest = Math.max(...reqs.map((r) => (r.timeoutMs ?? 3000) * (1 + (r.maxRedirects ?? 0))));
-    const r = await this.runtime.exec(this.container, ['sh', '-s'], {
-      stdin: curlScript(reqs, this.connectTo, token, n),
-      timeoutMs: perGroup * longest + 5000,
-    });
+    const r = await runClientScript(this.runtime, this.container, curlScript(reqs, this.connectTo, token, n), perGroup * longest + 5000);
     return parseCurlOutput(r.stdout, token, reqs.length);
   }
 }

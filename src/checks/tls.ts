@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import tls from 'node:tls';
 import type { Runtime } from '../runtime/types.js';
 import { shq } from './http.js';
+import { runClientScript } from './client-script.js';
 
 export interface PeerChain {
   /** PEM certificates as presented, leaf first; empty when the handshake failed. */
@@ -99,7 +100,7 @@ export class S_clientTls implements TlsClient {
 
   async chains(snis: string[], port: number): Promise<PeerChain[]> {
     const token = randomBytes(6).toString('hex');
-    const r = await this.runtime.exec(this.container, ['sh', '-s'], { stdin: s_clientScript(this.address, port, snis, token), timeoutMs: 10_000 });
+    const r = await runClientScript(this.runtime, this.container, s_clientScript(this.address, port, snis, token), 10_000);
     return parseS_client(r.stdout, token, snis.length);
   }
 }

@@ -14,6 +14,7 @@ import { defineProbe } from './define.js';
 import { M } from './lb.messages.js';
 import { counterView, freshRequests, hopOf, measureAgain, serverRows, Disturbed, NEEDS_SERVER_COUNTERS, type CounterView } from './server-counters.js';
 import { brief, fail, pass, seen, type Brief } from './util.js';
+import { runClientScript } from '../client-script.js';
 
 export { Disturbed, freshRequests, measureAgain, NEEDS_SERVER_COUNTERS } from './server-counters.js';
 
@@ -128,7 +129,7 @@ async function sequence(ctx: ProbeContext, host: string, path: string, n: number
     lines.push('sleep 0.5');
   }
   lines.push(`curl ${argv} > "$d/seq" 2>/dev/null`, 'touch "$d/go"', 'wait', 'cat "$d/seq"', `printf '\\n@@${token} HELD\\n'`, 'cat "$d/held" 2>/dev/null', 'rm -rf "$d"');
-  const r = await lab.runtime.exec(lab.client, ['sh', '-s'], { stdin: `${lines.join('\n')}\n`, timeoutMs: n * 4000 + 20_000 });
+  const r = await runClientScript(lab.runtime, lab.client, `${lines.join('\n')}\n`, n * 4000 + 20_000);
   const [seqOut, heldOut = ''] = r.stdout.split(`\n@@${token} HELD\n`);
   const res = parseCurlOutput(seqOut ?? '', token, n).map(brief);
   return hold ? [parseRawHttp(heldOut), ...res] : res;

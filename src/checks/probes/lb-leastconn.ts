@@ -16,6 +16,7 @@ import { appView, nodeServers, token, type NodeServer } from './node-ops.js';
 import { sleep } from './server-counters.js';
 import { fail, pass } from './util.js';
 import { shq } from '../http.js';
+import { runClientScript } from '../client-script.js';
 
 type Params = ProbeOf<'lb-leastconn'>;
 
@@ -126,7 +127,7 @@ async function observe(ctx: Parameters<ProbeImpl<Params>['run']>[0], p: Params):
   const url = `http://${host}${join(p.path, 'slow')}?ms=${p.holdMs}`;
   const curl = `curl -s -o /dev/null -m ${Math.ceil(p.holdMs / 1000) + 5} --connect-to ::${ctx.edgeAddress}: -H 'Connection: close' ${shq(url)}`;
   const script = `mkdir -p ${dir}; for i in $(seq 1 ${p.hold}); do ${curl} & echo $! >> ${dir}/pids; sleep 0.1; done; wait; rm -rf ${dir}\n`;
-  const holds = lab.runtime.exec(lab.client, ['sh', '-s'], { stdin: script, timeoutMs: p.holdMs + 15_000 }).catch(() => undefined);
+  const holds = runClientScript(lab.runtime, lab.client, script, p.holdMs + 15_000).catch(() => undefined);
   try {
     // Wait until the held requests show up as current sessions (scur) somewhere.
     let mid = before;

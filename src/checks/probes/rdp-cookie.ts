@@ -12,6 +12,7 @@ import { Disturbed, measureAgain, NEEDS_SERVER_COUNTERS } from './lb-distributio
 import { token } from './node-ops.js';
 import { connectionsBySize, serverRows } from './server-counters.js';
 import { fail, pass } from './util.js';
+import { runClientScript } from '../client-script.js';
 
 type Params = ProbeOf<'rdp-cookie'>;
 
@@ -89,7 +90,7 @@ async function observe(ctx: Parameters<ProbeImpl<Params>['run']>[0], p: Params):
   for (const user of users) {
     const one = `(sleep ${delay}; printf '${rdpRequest(p.cookie, user)}'; sleep 1) | socat -t2 - TCP:${ctx.edgeAddress}:${p.port},connect-timeout=3 2>/dev/null | head -c 1 | wc -c`;
     const script = `for i in $(seq 1 ${p.repeat}); do ( ${one} ) & done; wait\n`;
-    const r = await lab.runtime.exec(lab.client, ['sh', '-s'], { stdin: script, timeoutMs: 15_000 });
+    const r = await runClientScript(lab.runtime, lab.client, script, 15_000);
     const next = await serverRows(lab);
     // Counted by bytes, not sessions: each probe connection sends exactly one Connection Request, while
     // the directors' health checks open sessions on this listener that carry nothing.
