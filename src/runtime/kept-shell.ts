@@ -1,8 +1,9 @@
-// A shell kept open in a container, for short read-only commands asked many times (the graders read
-// HAProxy's `show stat` several times a second while they wait for a server to change). A fresh `docker
-// exec` costs the engine about a tenth of a CPU-second (runc, the shim, three API calls); a command
-// sent down a kept shell costs a few forks inside the container. Measured on exp8's e2e file: 594 stat
-// reads, a third of the machine's CPU while it ran.
+// A shell kept open in a container, for short commands asked many times: the graders read HAProxy's
+// `show stat` several times a second while they wait for a server to change, and send their requests
+// from the client in scripts (checks/client-script.ts). A fresh `docker exec` costs the engine about a
+// tenth of a CPU-second (runc, the shim, three API calls); a command sent down a kept shell costs a few
+// forks inside the container. Measured on exp8's e2e file: 594 stat reads, a third of the machine's CPU
+// while it ran. Whether a command lost with its shell may run again is the caller's word (ExecOptions.kept).
 //
 // The protocol, on the exec's stdin and stdout: lab sends the script's length in bytes on a line, then
 // the script; the shell runs it with stdin from /dev/null (so it cannot eat the next request), its output
