@@ -16,7 +16,7 @@ import { downLab } from '../../src/lifecycle/down.js';
 import { OwnershipError } from '../../src/lifecycle/up.js';
 import { DockerRuntime } from '../../src/runtime/docker.js';
 import { lab as cli } from '../helpers/cli.js';
-import { startLab, uniqueLabName, type TestLab } from '../helpers/lab.js';
+import { shareCerts, startLab, uniqueLabName, type TestLab } from '../helpers/lab.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = path.join(root, 'dist', 'cli', 'main.js');
@@ -202,9 +202,11 @@ describe('lab up interrupted at many points, then up again, then down', () => {
     ...points.filter((p) => /network|container|readiness/.test(p.at)).map((p) => ({ ...p, signal: 'SIGKILL' as const })),
   ];
 
-  it.concurrent.each(cases)('$signal during $at: the next lab up converges to a healthy lab, lab down leaves nothing', async ({ line, signal }) => {
+  it.concurrent.each(cases)('$signal during $at: the next lab up converges to a healthy lab, lab down leaves nothing', async ({ at, line, signal }) => {
     const name = uniqueLabName('intr');
     const cwd = mkdtempSync(path.join(os.tmpdir(), 'lab-interrupt-'));
+    // The run's certificates, but where the interruption is while lab makes them.
+    if (at !== 'workspace and certificates') shareCerts(cwd);
     try {
       const first = await runBin(['-n', name, 'up', 'exp2', '--yes'], cwd, { line, signal });
       if (first.killed && signal === 'SIGINT') {

@@ -22,7 +22,8 @@ const docker = new Docker();
 const role = (c: Docker.ContainerInspectInfo) => c.Config.Labels['lab.role']!;
 
 beforeAll(async () => {
-  lab = await startLab('exp2', 'security');
+  // Its own certificates: their files' modes are under test.
+  lab = await startLab('exp2', 'security', { freshCerts: true });
   const list = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`lab.name=${lab.name}`] }) });
   inspected = await Promise.all(list.filter((c) => !c.Labels['lab.lock']).map((c) => docker.getContainer(c.Id).inspect()));
 }, 600_000);

@@ -1,6 +1,6 @@
 // Helpers for end-to-end tests: a lab with a unique name in a temporary working directory,
 // removed by label afterwards, also when the test fails.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -17,6 +17,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** A short id of this test run, provided by test/e2e/global-setup.ts. */
     labTestRun: string;
+    /** The run's lab certificates (global-setup.ts), copied into a test lab's folder before its first up. */
+    labCerts: string;
   }
 }
 
@@ -52,9 +54,19 @@ export interface TestLab {
 
 export const testDeps = (runtime: DockerRuntime, labName: string) => ({ runtime, progress: silentProgress(), labName });
 
-export async function startLab(experiment: string, tag = experiment, opts: { cwd?: string } = {}): Promise<TestLab> {
+/**
+ * Copies the run's lab certificates into a lab folder (as `certs/`, modes kept), so its first `lab up`
+ * checks them instead of making its own. Not where certificates are what is tested.
+ */
+export function shareCerts(cwd: string): void {
+  const dest = path.join(cwd, 'certs');
+  if (!existsSync(dest)) cpSync(inject('labCerts'), dest, { recursive: true });
+}
+
+export async function startLab(experiment: string, tag = experiment, opts: { cwd?: string; freshCerts?: boolean } = {}): Promise<TestLab> {
   const name = uniqueLabName(tag);
   const cwd = opts.cwd ?? mkdtempSync(path.join(os.tmpdir(), `lab-${tag}-`));
+  if (!opts.freshCerts) shareCerts(cwd);
   const runtime = new DockerRuntime();
   const up = (exp = experiment) => upLab({ experiment: exp, cwd, yes: true, interactive: false, timeoutMs: 120_000 }, testDeps(runtime, name));
   let destroyed = false;
