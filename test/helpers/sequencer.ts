@@ -2,7 +2,7 @@
 // first, instead of one of them starting last while the other workers idle. The figures are seconds each
 // file took in a CI run on the 2-core machine, five at a time (2026-11-27, 1387 s in all); what matters
 // is their order. With the figures of files run alone, grade-engines (75 s alone, 223 s in the run)
-// started late and finished alone, a hundred seconds after the rest. Unknown files count as short.
+// started after files shorter than it. Unknown files count as short.
 import path from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
