@@ -17,10 +17,10 @@ const runId = randomBytes(2).toString('hex');
 let certsDir: string | undefined;
 const ROOT = new URL('../..', import.meta.url).pathname;
 
-/** dist/ is older than a source file or the compiler options (the build info is the build's own stamp). */
+/** dist/ is missing the CLI, or older than a source file or the compiler options (the build info is the build's own stamp). */
 function buildIsStale(): boolean {
   const stamp = path.join(ROOT, 'dist', '.tsbuildinfo');
-  if (!existsSync(stamp)) return true;
+  if (!existsSync(stamp) || !existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) return true;
   const built = statSync(stamp).mtimeMs;
   const sources = [path.join(ROOT, 'tsconfig.json'), ...walkFiles(path.join(ROOT, 'src')).map((f) => path.join(ROOT, 'src', f))];
   return sources.some((f) => statSync(f).mtimeMs > built);
@@ -33,6 +33,8 @@ export async function setup(project: TestProject): Promise<void> {
   // it, and this setup runs once per e2e project: build only when a source is newer than the last build
   // (a tsc run costs 24 CPU-seconds; incremental, 7).
   if (buildIsStale()) {
+    // tsc is incremental: build info left without the output it describes would make it skip that output.
+    if (!existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) rmSync(path.join(ROOT, 'dist', '.tsbuildinfo'), { force: true });
     const { execa } = await import('execa');
     await execa('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT });
   }
