@@ -71,7 +71,8 @@ describe('lab grade: one worker lab, student after student', () => {
     const paths = order.map((n) => makeSubmission(subs, n, kindOf[n] ?? n));
     const out = path.join(tmp, 'grades');
     const r = await cli(['-n', prefix, 'grade', 'exp2', ...paths, '--jobs', '1', '--out', out, '--json', '--lang', 'en'], { runtime, cwd: tmp });
-    expect(r.code, r.stderr).toBe(0);
+    // On failure: lab grade --json says which submissions went unfinished and why, and what stopped a worker.
+    expect(r.code, `${r.stderr}\n${r.stdout.slice(0, 4000)}`).toBe(0);
     const summary = JSON.parse(r.stdout) as { written: string[]; unfinished: unknown[]; workers: { graded: number; recreations: number }[]; leftLabs: string[] };
     expect(summary.unfinished).toEqual([]);
     expect(summary.written).toEqual(order);
