@@ -91,9 +91,13 @@ export interface HaproxyState {
   limits: string;
 }
 
-// One exec: `show proc` on lab's master socket, then the master's environment and limits.
+// One exec: `show proc` on lab's master socket, then the master's environment and limits. The master
+// closes the connection once it has answered, so socat's -t only bounds a master that does not answer;
+// it is generous because a miss is read as drift: a master still re-executing for a reload on a loaded
+// machine can take seconds, and two misses in a row stop the worker (a CI run at load 25 left a class
+// submission unfinished, inferred to be this; -t 2 then).
 const HAPROXY_STATE = `
-out=$(echo "show proc" | socat -t 2 - UNIX-CONNECT:${MASTER_SOCKET} 2>/dev/null)
+out=$(echo "show proc" | socat -t 5 - UNIX-CONNECT:${MASTER_SOCKET} 2>/dev/null)
 echo "$out"
 pid=$(echo "$out" | awk '$2=="master"{print $1; exit}')
 echo "@@env"
