@@ -514,6 +514,29 @@ describe('decisions on hand-made observations', () => {
     expect(decideRateLimit(obs([{ address: '172.28.0.50', res: lost }]) as never, params)).toMatchObject({ status: 'fail', message: { en: expect.stringContaining('run `lab up`') } });
   });
 
+  it('rate-limit: the client must be refused in every round after its neighbours were answered (a frontend rate tipped back over once is not per source)', () => {
+    const ok = { ok: true, status: 200, redirects: 0, app: app('x', 'y') };
+    const reset = { ok: false, status: 0, redirects: 0, app: null, errorCode: 'other' as const, error: 'Recv failure: Connection reset by peer' };
+    const params = { path: '/', burst: 20, minRefused: 5, slow: 2, intervalMs: 500, recoverWithinMs: 10_000, otherSource: true };
+    const n = (res: unknown) => [{ address: '172.28.0.50', res }, { address: '172.28.0.51', res }];
+    const obs = (client: unknown[], neighbour = [...n(ok), ...n(ok)]) => ({
+      origin: 'client',
+      burst: [...Array(10).fill(ok), ...Array(10).fill(reset)],
+      during: { office: [ok, ok, ok], neighbour, client, rounds: 2 },
+      after: [{ ms: 1000, res: ok }, { ms: 1500, res: ok }],
+    });
+    // Per source: the client is refused in both rounds while its neighbours get through.
+    expect(decideRateLimit(obs([reset, reset, ok, reset]) as never, params).status).toBe('pass');
+    // Refused in the first round only: a decaying frontend rate the first neighbours' sessions tipped over.
+    expect(decideRateLimit(obs([reset, ok, ok, ok]) as never, params)).toMatchObject({ status: 'fail', message: { en: expect.stringContaining('could not be shown to be per source') } });
+    expect(decideRateLimit(obs([ok, ok, reset, reset]) as never, params).status).toBe('fail');
+    // A neighbour refused in the second round: the network is counted.
+    expect(decideRateLimit(obs([reset, reset, reset, reset], [...n(ok), ...n(reset)]) as never, params)).toMatchObject({
+      status: 'fail',
+      message: { en: expect.stringContaining("another address in the client's own network") },
+    });
+  });
+
   it('routing: an HTTP answer that redirects to HTTPS is graded where HTTPS goes; HTTPS not terminated by HAProxy fails', () => {
     const domains = ['a.example', 'b.example'];
     const round = (scheme: 'http' | 'https', after: Record<string, number>, redirect: (string | null)[], ssl = { before: 0, after: 2 }) => ({

@@ -75,8 +75,8 @@ export const M = {
     '要按每个源地址分别计数（以 ip 为键的 stick-table，用 track-sc0 src 跟踪），而不是整个 frontend（fe_sess_rate、fe_req_rate）。',
   ),
   inconclusive: t(
-    'the client was no longer limited when the office was tried right after the burst, so the limit could not be shown to be per source',
-    '突发之后立刻从 office 发请求时，客户端已经不再受限，无法证明限速是按源地址的',
+    'the client was no longer limited right after the burst, once the office or its own neighbours had been answered, so the limit could not be shown to be per source',
+    '突发之后，office 或客户端同网段的邻居地址得到应答后，客户端已经不再受限，无法证明限速是按源地址的',
   ),
   neverRecovered: (limited: number, n: number, ms: number, interval: number, s2: Text) =>
     t(
