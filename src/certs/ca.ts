@@ -3,7 +3,7 @@
 import forge from 'node-forge';
 import { randomBytes } from 'node:crypto';
 import type { KeyPair } from './keys.js';
-import { privateKeyToPem } from './keys.js';
+import { privateKeyToPem, signCertificate } from './keys.js';
 import { randomSerialHex } from './serial.js';
 import { lf } from './files.js';
 
@@ -45,7 +45,7 @@ export function createCa(keys: KeyPair, opts: { days?: number; now?: Date } = {}
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
     { name: 'subjectKeyIdentifier' },
   ]);
-  cert.sign(keys.privateKey, forge.md.sha256.create());
+  signCertificate(cert, keys.privateKey);
   return {
     cert,
     key: keys.privateKey,

@@ -1,7 +1,7 @@
 // A server certificate for one domain, signed by the lab CA.
 import forge from 'node-forge';
 import type { KeyPair } from './keys.js';
-import { privateKeyToPem } from './keys.js';
+import { privateKeyToPem, signCertificate } from './keys.js';
 import { randomSerialHex } from './serial.js';
 import { lf } from './files.js';
 import { BACKDATE_MS, DAY_MS, subjectKeyIdentifierBytes, type CaMaterial } from './ca.js';
@@ -43,7 +43,7 @@ export function createLeaf(
     { name: 'subjectKeyIdentifier' },
     { name: 'authorityKeyIdentifier', keyIdentifier: subjectKeyIdentifierBytes(ca.cert) },
   ]);
-  cert.sign(ca.key, forge.md.sha256.create());
+  signCertificate(cert, ca.key);
   return {
     domain,
     cert,
