@@ -48,7 +48,7 @@ export async function acquireDirLock(dir: string, log: (line: string) => void = 
     else missingPidSince = undefined;
     const stale = pid !== undefined ? !pidAlive(pid) : Date.now() - missingPidSince! > 5_000;
     if (stale) {
-      log(`removing a stale image-build lock${pid ? ` of pid ${pid}` : ''}`);
+      log(`removing a stale lock (${what})${pid ? ` of pid ${pid}` : ''}`);
       rmSync(dir, { recursive: true, force: true });
       continue;
     }

@@ -7,6 +7,9 @@ import { startLab, type TestLab } from '../helpers/lab.js';
 import { solveWorkspace } from '../../src/workspace/replace.js';
 import { labStatus } from '../../src/lifecycle/status.js';
 import type { DrillResult } from '../../src/drill/drill.js';
+import { aloneOnTheEngine } from '../helpers/alone.js';
+
+aloneOnTheEngine('drill');
 
 let lab: TestLab;
 const drill = async (...args: string[]): Promise<DrillResult> => {

@@ -1,12 +1,15 @@
 // After `dockerd` restarts (a reboot, a package upgrade), `lab status` tells the truth and `lab up`
-// repairs. It restarts the engine every lab on this machine uses, so it runs alone, after every other
-// e2e file (vitest.config.ts, group e2e-alone).
+// repairs. It restarts the engine every lab on this machine uses, so it runs before the e2e files that
+// share the engine, and not beside another e2e file (vitest.config.ts, project e2e-alone).
 import { describe, expect, it } from 'vitest';
 import { labStatus } from '../../src/lifecycle/status.js';
 import { DockerRuntime } from '../../src/runtime/docker.js';
 import { pidAlive } from '../../src/util/process.js';
 import { lab as cli } from '../helpers/cli.js';
 import { startLab } from '../helpers/lab.js';
+import { aloneOnTheEngine } from '../helpers/alone.js';
+
+aloneOnTheEngine('engine-restart');
 
 const runtime = new DockerRuntime();
 

@@ -43,9 +43,12 @@ export async function setup(project: TestProject): Promise<void> {
   await ensureImages(runtime, silentProgress(log));
   // One set of lab certificates for the run's test labs (test/helpers/lab.ts copies it into each lab's
   // folder): making them costs 3.5 CPU-seconds (eight RSA keys, eight signatures in forge's JavaScript),
-  // and a lab's first `lab up` otherwise makes its own. The tests of certificates make theirs.
-  certsDir = mkdtempSync(path.join(os.tmpdir(), 'lab-test-certs-'));
-  await ensureCerts({ outDir: certsDir });
+  // and a lab's first `lab up` otherwise makes its own. The tests of certificates make theirs. Made once:
+  // this module is loaded once for the e2e projects' setups.
+  if (!certsDir) {
+    certsDir = mkdtempSync(path.join(os.tmpdir(), 'lab-test-certs-'));
+    await ensureCerts({ outDir: certsDir });
+  }
   project.provide('labCerts', certsDir);
 }
 

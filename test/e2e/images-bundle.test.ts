@@ -15,6 +15,9 @@ import { currentImages } from '../../src/images/bundle.js';
 import { pruneImages } from '../../src/images/prune.js';
 import { lab as cli } from '../helpers/cli.js';
 import { inject } from 'vitest';
+import { aloneOnTheEngine } from '../helpers/alone.js';
+
+aloneOnTheEngine('images-bundle');
 
 const runtime = new DockerRuntime();
 let tmp: string;

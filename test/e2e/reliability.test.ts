@@ -17,6 +17,9 @@ import { OwnershipError } from '../../src/lifecycle/up.js';
 import { DockerRuntime } from '../../src/runtime/docker.js';
 import { lab as cli } from '../helpers/cli.js';
 import { shareCerts, startLab, uniqueLabName, type TestLab } from '../helpers/lab.js';
+import { aloneOnTheEngine } from '../helpers/alone.js';
+
+aloneOnTheEngine('reliability');
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = path.join(root, 'dist', 'cli', 'main.js');

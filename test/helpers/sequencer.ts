@@ -29,18 +29,29 @@ const SECONDS: Record<string, number> = {
   'runtime-exec.test.ts': 28,
 };
 
+/**
+ * The project whose files take the engine alone (test/helpers/alone.ts) and share group 0 with the
+ * unit files: its first file starts the group, so it overlaps the unit files; the rest follow them,
+ * so a file waiting for the lock never holds a worker a unit file could use.
+ */
+const ALONE = 'e2e-alone';
+
 export default class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    // Files of a project that runs one at a time keep the config's order (the engine restart last).
+    // Files of a project that runs one at a time keep the config's order.
     const listed = (f: TestSpecification) => f.project.config.include.indexOf(path.relative(f.project.config.root, f.moduleId));
     const base = await super.sort(files);
     const seconds = (f: TestSpecification) => SECONDS[path.basename(f.moduleId)] ?? 0;
+    const firstAlone = files.filter((f) => f.project.name === ALONE).sort((a, b) => listed(a) - listed(b))[0];
+    const rank = (f: TestSpecification) => (f.project.name !== ALONE ? 1 : f === firstAlone ? 0 : 2);
     // Stable: groups and projects keep the base order; within one, longest first.
     return base
       .map((f, i) => ({ f, i }))
       .sort((a, b) => {
         const group = a.f.project.config.sequence.groupOrder - b.f.project.config.sequence.groupOrder;
         if (group !== 0) return group;
+        const r = rank(a.f) - rank(b.f);
+        if (r !== 0) return r;
         if (a.f.project.name !== b.f.project.name) return a.i - b.i;
         if (listed(a.f) >= 0 && listed(b.f) >= 0) return listed(a.f) - listed(b.f);
         return seconds(b.f) - seconds(a.f) || a.i - b.i;
