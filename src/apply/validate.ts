@@ -96,7 +96,7 @@ export async function validateInContainer(
   workspaceRoot = 'workspace',
   extra: PathMap = [],
 ): Promise<ValidationFailure | undefined> {
-  const r = await runtime.exec(container, v.cmd, { timeoutMs: 15_000 });
+  const r = await runtime.exec(container, v.cmd, { timeoutMs: 15_000, kept: true });
   if (r.exitCode === 0) return undefined;
   return describeFailure(`${r.stdout}${r.stderr}`.trim(), v, workspaceRoot, extra);
 }

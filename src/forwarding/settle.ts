@@ -48,7 +48,7 @@ export async function settleForwarding(runtime: Runtime, view: LabView | undefin
   if (!backends.length || !directors.length) return true;
   const args = ['settle', view.vip, ports.join(' '), String(tries), ...backends];
   const codes = await Promise.all(
-    directors.map((d) => runtime.exec(d.container, ['bash', '-c', SETTLE, ...args], { timeoutMs: tries * 400 + 5000 }).then((r) => r.exitCode, () => 1)),
+    directors.map((d) => runtime.exec(d.container, ['bash', '-c', SETTLE, ...args], { timeoutMs: tries * 400 + 5000, kept: true }).then((r) => r.exitCode, () => 1)),
   );
   return codes.every((c) => c === 0);
 }

@@ -27,7 +27,7 @@ export async function probeReadiness(runtime: Runtime, nodes: Pick<ObservedNode,
       const cmd = kindOf(n.role).ready;
       if (!cmd) return { ...base, readiness: 'ready' as const };
       try {
-        const r = await runtime.exec(n.container, cmd, { timeoutMs: 5000 });
+        const r = await runtime.exec(n.container, cmd, { timeoutMs: 5000, kept: true });
         return { ...base, readiness: r.exitCode === 0 ? ('ready' as const) : ('starting' as const) };
       } catch {
         return { ...base, readiness: 'starting' as const };

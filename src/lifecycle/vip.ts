@@ -5,7 +5,7 @@ export async function vipHolders(runtime: Runtime, directors: { node: string; co
   const held = await Promise.all(
     directors.map(async (d) => {
       try {
-        const r = await runtime.exec(d.container, ['ip', '-o', '-4', 'addr', 'show'], { timeoutMs: 5000 });
+        const r = await runtime.exec(d.container, ['ip', '-o', '-4', 'addr', 'show'], { timeoutMs: 5000, kept: true });
         return r.exitCode === 0 && r.stdout.split('\n').some((l) => l.includes(` ${vip}/`)) ? d.node : undefined;
       } catch {
         return undefined; // a stopped director holds nothing

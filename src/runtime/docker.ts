@@ -60,6 +60,8 @@ export class DockerRuntime implements Runtime {
   private layersHere?: boolean;
   /** Kept shells by container (see kept-shell.ts); `false`: that container cannot keep one. */
   private readonly kept = new Map<string, KeptShell | Promise<KeptShell | false> | false>();
+  /** Containers asked for a kept command once, with no shell opened yet (see ExecOptions.kept). */
+  private readonly keptAskedOnce = new Set<string>();
 
   constructor(
     opts?: Docker.DockerOptions,
@@ -324,15 +326,19 @@ export class DockerRuntime implements Runtime {
   }
 
   /**
-   * The container's kept shell when one is open and free. Otherwise undefined, and one is opened in the
-   * background for the next call, so no call waits for a shell to start. A container whose shell cannot
-   * start is not asked again. Only where the connection can be unref'd: a kept connection must not keep
-   * a finished CLI alive.
+   * The container's kept shell when one is open and free. Otherwise undefined, and from the container's
+   * second ask on one is opened in the background for the next call, so no call waits for a shell to
+   * start and a container asked once costs no shell. A container whose shell cannot start is not asked
+   * again. Only where the connection can be unref'd: a kept connection must not keep a finished CLI alive.
    */
   private keptShell(name: string): KeptShell | undefined {
     const have = this.kept.get(name);
     if (have instanceof KeptShell && !have.dead) return have.busy ? undefined : have;
     if (have === false || have instanceof Promise) return undefined;
+    if (!have && !this.keptAskedOnce.has(name)) {
+      this.keptAskedOnce.add(name);
+      return undefined;
+    }
     const opening = (async (): Promise<KeptShell | false> => {
       const exec = await this.docker.getContainer(name).exec({ Cmd: ['sh', '-c', KEPT_SHELL_SCRIPT], AttachStdin: true, AttachStdout: true, AttachStderr: true });
       const stream = (await exec.start({ hijack: true, stdin: true })) as Duplex & { unref?: () => void; ref?: () => void };
