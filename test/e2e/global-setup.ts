@@ -1,5 +1,6 @@
-// Once per test run: make sure a Docker engine answers and the lab images exist (built once, reused
-// by every e2e file), and afterwards remove any lab of this run a crashed test may have left behind.
+// Once per test run: make sure a Docker engine answers and the lab images exist (built once, in the
+// background, reused by every e2e file), and afterwards remove any lab of this run a crashed test may
+// have left behind.
 import { ensureCerts } from '../../src/certs/index.js';
 import { ensureEngine } from '../../src/engine/provision.js';
 import { ensureImages } from '../../src/images/index.js';
@@ -15,6 +16,7 @@ import { runPrefix } from '../helpers/lab.js';
 
 const runId = randomBytes(2).toString('hex');
 let certsDir: string | undefined;
+let images: Promise<void> | undefined;
 const ROOT = new URL('../..', import.meta.url).pathname;
 
 /** dist/ is missing the CLI, or older than a source file or the compiler options (the build info is the build's own stamp). */
@@ -40,7 +42,15 @@ export async function setup(project: TestProject): Promise<void> {
   }
   const runtime = new DockerRuntime();
   await ensureEngine(runtime, { yes: true, interactive: false, log });
-  await ensureImages(runtime, silentProgress(log));
+  // Built in the background (a fresh CI machine: about 85 s): the unit files, which need no images, run
+  // meanwhile, and every e2e file waits for them first (images-ready.ts). The build holds the machine's
+  // image-build lock, so a file that asks meanwhile waits for it rather than building again.
+  images ??= ensureImages(runtime, silentProgress(log)).then(
+    () => undefined,
+    (e: unknown) => {
+      log(`building the images failed: ${e instanceof Error ? e.message : String(e)}`);
+    },
+  );
   // One set of lab certificates for the run's test labs (test/helpers/lab.ts copies it into each lab's
   // folder): making them costs 3.5 CPU-seconds (eight RSA keys, eight signatures in forge's JavaScript),
   // and a lab's first `lab up` otherwise makes its own. The tests of certificates make theirs. Made once:
@@ -53,6 +63,7 @@ export async function setup(project: TestProject): Promise<void> {
 }
 
 export async function teardown(): Promise<void> {
+  await images;
   if (certsDir) rmSync(certsDir, { recursive: true, force: true });
   const runtime = new DockerRuntime();
   const leftovers = (await runtime.listContainers({ 'lab.name': '' })).filter((c) => c.labels['lab.name']?.startsWith(runPrefix(runId)));
