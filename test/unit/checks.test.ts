@@ -118,14 +118,15 @@ describe('curl in a container', () => {
         sh.stdin.end(script);
       });
       expect(parseCurlOutput(out, 'T', 5).map((r) => r.body)).toEqual(['/0', '/1', '/2', '/3', '/other']);
-      // The group's four in order, each at least about the gap after the one before. The fifth ran beside
-      // them and is left out: landing between two of them (a loaded machine starts its curl late) it
-      // split a gap in two.
+      // The group's four in order, spread over at least about three gaps. The fifth ran beside them and is
+      // left out: landing between two of them (a loaded machine starts its curl late) it split a gap in
+      // two. Not each gap: curl schedules a transfer from the planned start of the one before, so one
+      // started late (seen under load) is followed by a shorter gap; but none starts early.
       expect(seenAt).toHaveLength(5);
       const group = seenAt.filter((s) => s.url !== '/other');
       expect(group.map((s) => s.url)).toEqual(['/0', '/1', '/2', '/3']);
       const gaps = group.slice(1).map((s, i) => s.at - group[i]!.at);
-      expect(gaps.every((g) => g >= 120), `gaps ${gaps.join(', ')} ms`).toBe(true);
+      expect(group[3]!.at - group[0]!.at, `gaps ${gaps.join(', ')} ms`).toBeGreaterThanOrEqual(3 * 120);
     } finally {
       await new Promise<void>((r) => server.close(() => r()));
     }
