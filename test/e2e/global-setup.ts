@@ -14,9 +14,12 @@ import { walkFiles } from '../../src/util/files.js';
 import type { TestProject } from 'vitest/node';
 import { runPrefix } from '../helpers/lab.js';
 
-const runId = randomBytes(2).toString('hex');
-let certsDir: string | undefined;
-let images: Promise<void> | undefined;
+// Vitest loads this module afresh for each e2e project's setup, all in its one main process: what is
+// made once per run lives on globalThis (one run id, one certificate set, one image build).
+const shared = ((globalThis as { labTestSetup?: { runId: string; certsDir?: string; images?: Promise<void> } }).labTestSetup ??= {
+  runId: randomBytes(2).toString('hex'),
+});
+const runId = shared.runId;
 const ROOT = new URL('../..', import.meta.url).pathname;
 
 /** dist/ is missing the CLI, or older than a source file or the compiler options (the build info is the build's own stamp). */
@@ -45,7 +48,7 @@ export async function setup(project: TestProject): Promise<void> {
   // Built in the background (a fresh CI machine: about 85 s): the unit files, which need no images, run
   // meanwhile, and every e2e file waits for them first (images-ready.ts). The build holds the machine's
   // image-build lock, so a file that asks meanwhile waits for it rather than building again.
-  images ??= ensureImages(runtime, silentProgress(log)).then(
+  shared.images ??= ensureImages(runtime, silentProgress(log)).then(
     () => undefined,
     (e: unknown) => {
       log(`building the images failed: ${e instanceof Error ? e.message : String(e)}`);
@@ -53,18 +56,17 @@ export async function setup(project: TestProject): Promise<void> {
   );
   // One set of lab certificates for the run's test labs (test/helpers/lab.ts copies it into each lab's
   // folder): making them costs 3.5 CPU-seconds (eight RSA keys, eight signatures in forge's JavaScript),
-  // and a lab's first `lab up` otherwise makes its own. The tests of certificates make theirs. Made once:
-  // this module is loaded once for the e2e projects' setups.
-  if (!certsDir) {
-    certsDir = mkdtempSync(path.join(os.tmpdir(), 'lab-test-certs-'));
-    await ensureCerts({ outDir: certsDir });
+  // and a lab's first `lab up` otherwise makes its own. The tests of certificates make theirs.
+  if (!shared.certsDir) {
+    shared.certsDir = mkdtempSync(path.join(os.tmpdir(), 'lab-test-certs-'));
+    await ensureCerts({ outDir: shared.certsDir });
   }
-  project.provide('labCerts', certsDir);
+  project.provide('labCerts', shared.certsDir);
 }
 
 export async function teardown(): Promise<void> {
-  await images;
-  if (certsDir) rmSync(certsDir, { recursive: true, force: true });
+  await shared.images;
+  if (shared.certsDir) rmSync(shared.certsDir, { recursive: true, force: true });
   const runtime = new DockerRuntime();
   const leftovers = (await runtime.listContainers({ 'lab.name': '' })).filter((c) => c.labels['lab.name']?.startsWith(runPrefix(runId)));
   await Promise.all(leftovers.map((c) => runtime.removeContainer(c.name)));
