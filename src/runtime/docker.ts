@@ -54,14 +54,17 @@ function toHealth(s: string | undefined): Health {
   return s === 'healthy' || s === 'unhealthy' || s === 'starting' ? s : 'none';
 }
 
+/** A container's kept shell opens at its this-many-th kept command (see keptShell). */
+const KEPT_SHELL_AT_ASK = 3;
+
 export class DockerRuntime implements Runtime {
   private readonly docker: Docker;
   /** Whether this engine's container layers are on this host's file system (undefined: not asked yet). */
   private layersHere?: boolean;
   /** Kept shells by container (see kept-shell.ts); `false`: that container cannot keep one. */
   private readonly kept = new Map<string, KeptShell | Promise<KeptShell | false> | false>();
-  /** Containers asked for a kept command once, with no shell opened yet (see ExecOptions.kept). */
-  private readonly keptAskedOnce = new Set<string>();
+  /** Kept commands asked of each container with no shell opened yet (see ExecOptions.kept). */
+  private readonly keptAsks = new Map<string, number>();
 
   constructor(
     opts?: Docker.DockerOptions,
@@ -327,17 +330,19 @@ export class DockerRuntime implements Runtime {
 
   /**
    * The container's kept shell when one is open and free. Otherwise undefined, and from the container's
-   * second ask on one is opened in the background for the next call, so no call waits for a shell to
-   * start and a container asked once costs no shell. A container whose shell cannot start is not asked
+   * third ask on one is opened in the background for the next call, so no call waits for a shell to
+   * start, and a one-shot CLI that asks a container once or twice (`lab status`; `lab apply`'s check and
+   * reload of a node) opens no shell it would not use. A container whose shell cannot start is not asked
    * again. Only where the connection can be unref'd: a kept connection must not keep a finished CLI alive.
    */
   private keptShell(name: string): KeptShell | undefined {
     const have = this.kept.get(name);
     if (have instanceof KeptShell && !have.dead) return have.busy ? undefined : have;
     if (have === false || have instanceof Promise) return undefined;
-    if (!have && !this.keptAskedOnce.has(name)) {
-      this.keptAskedOnce.add(name);
-      return undefined;
+    if (!have) {
+      const asks = (this.keptAsks.get(name) ?? 0) + 1;
+      this.keptAsks.set(name, asks);
+      if (asks < KEPT_SHELL_AT_ASK) return undefined;
     }
     const opening = (async (): Promise<KeptShell | false> => {
       const exec = await this.docker.getContainer(name).exec({ Cmd: ['sh', '-c', KEPT_SHELL_SCRIPT], AttachStdin: true, AttachStdout: true, AttachStderr: true });

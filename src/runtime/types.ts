@@ -77,8 +77,8 @@ export interface ExecOptions {
    * (runtime/kept-shell.ts), without stdin. `true`: one harmless to run twice (a stats read); it runs again
    * in a new exec when the shell was lost while it ran. `'once'`: one that must not run twice (requests whose
    * answers a grader counts); a shell lost while it ran is an EngineError, and the caller decides.
-   * A container's shell opens at its second such command, so a one-shot CLI asking each container once
-   * (`lab status`) pays no exec for a shell it would not use again.
+   * A container's shell opens at its third such command, so a one-shot CLI asking each container once or
+   * twice (`lab status`, `lab apply`) pays no exec for a shell it would not use again.
    */
   kept?: boolean | 'once';
 }
