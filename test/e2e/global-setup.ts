@@ -55,7 +55,7 @@ export async function setup(project: TestProject): Promise<void> {
     },
   );
   // One set of lab certificates for the run's test labs (test/helpers/lab.ts copies it into each lab's
-  // folder): making them costs 3.5 CPU-seconds (eight RSA keys, eight signatures in forge's JavaScript),
+  // folder): making them costs over 2 CPU-seconds (eight RSA keys, made natively; eight signatures),
   // and a lab's first `lab up` otherwise makes its own. The tests of certificates make theirs.
   if (!shared.certsDir) {
     shared.certsDir = mkdtempSync(path.join(os.tmpdir(), 'lab-test-certs-'));
