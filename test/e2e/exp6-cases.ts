@@ -93,7 +93,9 @@ export const MUTATIONS: Case[] = [
     {
       name: 'drain kills the sessions instead of waiting (shutdown sessions)',
       edits: { [RUNBOOK]: swap(WAIT_LOOP, '    cli "set server $SERVER state maint" >/dev/null\n    cli "shutdown sessions server $SERVER" >/dev/null\n    echo "sessions: $(sessions)"\n') },
-      only: ['runbook-drain', 'runbook-no-drop'],
+      // Not runbook-drain: it fails this too when the kill comes within 1.5 s of the drain (the sessions end
+      // too soon to show any waiting; the recorded drill in the unit tests), but a loaded machine can be slower.
+      only: ['runbook-no-drop'],
       fails: ['runbook-no-drop'],
     },
     {

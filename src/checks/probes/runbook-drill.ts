@@ -108,6 +108,13 @@ export interface DrillObservations {
 // ---------------------------------------------------------------------------------------------------
 // Messages
 
+/**
+ * How long a node's sessions must outlast the drain for its waiting to show. A runbook that does not wait
+ * returns within a few hundred ms (0.4 s on a loaded machine); where every session ended sooner than this,
+ * it would have passed too (CI saw it once), so no node that short earns the pass.
+ */
+export const EXPOSED_MS = 1500;
+
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 export const MESSAGES = {
@@ -138,6 +145,13 @@ export const MESSAGES = {
         "the app changes them, so the drill cannot be judged (`lab up exp6` puts the lab's app and Nginx back; leave /slow's query alone in haproxy.cfg)",
       `演练经 ${node} 的慢请求最多只保持了 ${secs(ms)}，而不是 ${secs(want)}：客户端与应用之间有东西改动了它们，演练无法评判` +
         '（`lab up exp6` 会恢复实验的应用和 Nginx；haproxy.cfg 中不要改动 /slow 的查询参数）',
+    ),
+  tooSoon: (s: string, list: string) =>
+    t(
+      `on every node ${s}'s sessions ended within ${secs(EXPOSED_MS)} of the drain (${list}): too soon to tell a runbook that waits ` +
+        'for them from one that does not (such a drill is tried once more); a runbook that ends them (`shutdown sessions`) does not wait',
+      `每个节点上 ${s} 的会话都在排空开始后 ${secs(EXPOSED_MS)} 内结束（${list}）：太快，无法分辨 runbook 是否在等待会话结束（这样的演练会再试一次）；` +
+        '用 `shutdown sessions` 结束会话不算等待',
     ),
   drained: (s: string, ms: number, n: number) =>
     t(`${s} drained (${n} session(s) left when the drain began, 0 after ${secs(ms)}), no new session, then MAINT`,
@@ -267,6 +281,8 @@ function runProblem(run: ScriptRun | undefined, script: string): Text | null {
 function judgeDrain(obs: DrillObservations, p: DrillParams): Outcome {
   const problems: { node: string; msg: Text }[] = [];
   const good: { node: string; msg: Text }[] = [];
+  // Per node that drained well: how long its sessions lasted after the server went out of rotation.
+  const lasted: { node: string; ms: number }[] = [];
   for (const node of nodesOf(obs.haproxyIps)) {
     const run = obs.drain[node];
     const samples = obs.samples[node] ?? [];
@@ -305,10 +321,16 @@ function judgeDrain(obs: DrillObservations, p: DrillParams): Outcome {
       else if (notMaint) problems.push({ node, msg: MESSAGES.notMaint(name, notMaint.status) });
       // lab stops Nginx once every drain has returned: a runbook must go on when the count is 0, not after a fixed time.
       else if (late > p.promptMs) problems.push({ node, msg: MESSAGES.lateReturn(name, late, p.promptMs) });
-      else good.push({ node, msg: MESSAGES.drained(name, (zeroAt ?? returned) - out.t, scurAt(mine, keys, out.t) ?? 0) });
+      else {
+        good.push({ node, msg: MESSAGES.drained(name, (zeroAt ?? returned) - out.t, scurAt(mine, keys, out.t) ?? 0) });
+        lasted.push({ node, ms: (zeroAt ?? returned) - out.t });
+      }
     }
   }
-  return problems.length ? fail(listSome(perNode(problems))) : pass(listSome(perNode(good)));
+  if (problems.length) return fail(listSome(perNode(problems)));
+  // Waiting shows only where a session outlasted the drain: a fail (so the check runs the drill again) if none did.
+  if (!lasted.some((x) => x.ms >= EXPOSED_MS)) return fail(MESSAGES.tooSoon(p.server, lasted.map((x) => `${x.node}: 0 after ${secs(x.ms)}`).join('; ')));
+  return pass(listSome(perNode(good)));
 }
 
 function judgeNoDrop(obs: DrillObservations, p: DrillParams): Outcome {
@@ -488,11 +510,15 @@ export function parseSamples(stdout: string): Sample[] {
   if (!header) return [];
   const cols = header.slice(4).split(',');
   const at = (name: string) => cols.indexOf(name);
+  const need = Math.max(...['pxname', 'svname', 'status', 'scur', 'stot', 'weight'].map(at));
   const out: Sample[] = [];
   for (const l of lines) {
     const m = /^S (\d+) (?:(\d+) )?(.*)$/.exec(l);
     if (!m) continue;
     const f = m[3]!.split(',');
+    // A row cut short (socat gave up on a slow answer) would read as 0 sessions: every field read must be
+    // followed by a comma.
+    if (f.length <= need + 1) continue;
     out.push({
       t: Number(m[2] ?? m[1]),
       ...(m[2] ? { asked: Number(m[1]) } : {}),
