@@ -265,7 +265,7 @@ export const PROBE_SCHEMAS = [
       host: z.string().min(1).optional(),
       /**
        * The load during the drill: `slowWorkers` loops on `${path}/slow`, `quickWorkers` on `${path}/q`. One
-       * HAProxy node, chosen at random per drill, has its slow requests held 0.6–1.4 × `longSlowMs`, the
+       * HAProxy node, chosen at random per drill, has its slow requests held 0.9–1.4 × `longSlowMs`, the
        * others 0.6–1.2 × `slowMs` (drawn per drill): the same runbook must wait long on one node and little on
        * the others, by amounts it cannot know, which only watching the count does.
        */

@@ -365,6 +365,43 @@ describe('hostile review', () => {
     expect(lucky({ haproxy1: 400, haproxy2: 2000 }).status).toBe('pass');
   });
 
+  it('a drain that waits a while and then ends the sessions (shutdown sessions) fails: requests in flight failed before lab stopped the server', () => {
+    const obs = drill().observed as runbookDrill.DrillObservations;
+    expect(judge(obs, 'drain').status).toBe('pass');
+    const began = Math.min(...Object.values(obs.drain).map((r) => r.start));
+    const stop = obs.maintenance.at! + (obs.clockOffsetMs ?? 0);
+    // Cut 1.6 s into the drain (past the 1.5 s that shows waiting), long before lab stopped nginx2.
+    obs.loop.failures = [{ t: began - 1200, end: began + 1600, code: '502', what: '502 Bad Gateway' }];
+    expect(began + 1600).toBeLessThan(stop - 200);
+    const out = judge(obs, 'drain');
+    expect(out.status).toBe('fail');
+    expect(out.message.en).toBe(
+      '1 request(s) on their way when the drain began failed before lab stopped nginx2 (502 1.6 s into the drain for a request sent 1.2 s before it): ' +
+        'the sessions were ended, not waited for (`shutdown sessions` in the runbook, or a timeout shorter than the requests)',
+    );
+    // Before the runbook ended, whatever lab's stop reads on the engine's clock.
+    const ended = Math.max(...Object.values(obs.drain).map((r) => r.end));
+    obs.clockErrorMs = 60_000;
+    obs.loop.failures = [{ t: began - 1200, end: ended - 5, code: '502', what: '502 Bad Gateway' }];
+    expect(judge(obs, 'drain').message.en).toMatch(/^1 request\(s\) on their way when the drain began failed before lab stopped nginx2/);
+    // Failing when lab stopped the server (the no-drop check's business), or sent after the drain began: not this.
+    obs.clockErrorMs = 0;
+    obs.loop.failures = [
+      { t: began - 1200, end: stop + 50, code: '502', what: '502 Bad Gateway' },
+      { t: began + 100, end: began + 300, code: '503', what: '503' },
+    ];
+    expect(judge(obs, 'drain').status).toBe('pass');
+  });
+
+  it('a node whose slow requests were never answered (a timeout cuts them all) cannot pass drain: a fixed sleep would fit', () => {
+    const obs = drill().observed as runbookDrill.DrillObservations;
+    obs.holds = { haproxy1: 2500, haproxy2: 8000 };
+    obs.loop.slowHeld = { haproxy1: 2540 };
+    const out = judge(obs, 'drain');
+    expect(out.status).toBe('fail');
+    expect(out.message.en).toMatch(/haproxy2: no slow request of the drill through haproxy2 was answered \(they should be held 8\.0 s\)/);
+  });
+
   it('a drain that returns early on one node is judged on what it left then, not when the other node returned', () => {
     const obs = drill().observed as runbookDrill.DrillObservations;
     const run = obs.drain.haproxy1!;

@@ -78,6 +78,8 @@ export interface DrillObservations {
   freshBeforeDrain?: boolean;
   /** The engine's clock (which stamps samples and runs) minus lab's (which stamps the maintenance), in ms. */
   clockOffsetMs?: number;
+  /** How far off clockOffsetMs may be: half the round trip of the reading. */
+  clockErrorMs?: number;
   drain: Record<string, ScriptRun>;
   /** Per node: the target's status and current sessions read right after the drain returned, before the maintenance. */
   atReturn: Record<string, Record<string, { status: string; scur: number }>>;
@@ -94,7 +96,8 @@ export interface DrillObservations {
   samples: Record<string, Sample[]>;
   loop: {
     sent: number;
-    failures: { t: number; code: string; what: string }[];
+    /** t: when the request was sent; end: when it failed (recorded since the drain judges it; older observations lack it). */
+    failures: { t: number; end?: number; code: string; what: string }[];
     viaServerAfterRestore: Record<string, number>;
     /** Per HAProxy node: the longest a slow request through it took (the app holds them `holds[node]`). */
     slowHeld?: Record<string, number>;
@@ -149,9 +152,22 @@ export const MESSAGES = {
   tooSoon: (s: string, list: string) =>
     t(
       `on every node ${s}'s sessions ended within ${secs(EXPOSED_MS)} of the drain (${list}): too soon to tell a runbook that waits ` +
-        'for them from one that does not (such a drill is tried once more); a runbook that ends them (`shutdown sessions`) does not wait',
-      `每个节点上 ${s} 的会话都在排空开始后 ${secs(EXPOSED_MS)} 内结束（${list}）：太快，无法分辨 runbook 是否在等待会话结束（这样的演练会再试一次）；` +
+        'for them from one that does not; a runbook that ends them (`shutdown sessions`) does not wait',
+      `每个节点上 ${s} 的会话都在排空开始后 ${secs(EXPOSED_MS)} 内结束（${list}）：太快，无法分辨 runbook 是否在等待会话结束；` +
         '用 `shutdown sessions` 结束会话不算等待',
+    ),
+  cut: (server: string, n: number, list: string) =>
+    t(
+      `${n} request(s) on their way when the drain began failed before lab stopped ${server} (${list}): the sessions were ended, ` +
+        'not waited for (`shutdown sessions` in the runbook, or a timeout shorter than the requests)',
+      `排空开始时仍在进行的 ${n} 个请求在 lab 停止 ${server} 之前就失败了（${list}）：会话被中止了，而不是等它们结束` +
+        '（runbook 中的 `shutdown sessions`，或比请求更短的超时）',
+    ),
+  notHeldNone: (node: string, want: number) =>
+    t(
+      `no slow request of the drill through ${node} was answered (they should be held ${secs(want)}): something between the client and ` +
+        "the app cuts them (a timeout shorter than that?), so the drill cannot be judged",
+      `演练经 ${node} 的慢请求没有一个得到应答（应保持 ${secs(want)}）：客户端与应用之间有东西截断了它们（超时比这更短？），演练无法评判`,
     ),
   drained: (s: string, ms: number, n: number) =>
     t(`${s} drained (${n} session(s) left when the drain began, 0 after ${secs(ms)}), no new session, then MAINT`,
@@ -315,7 +331,9 @@ function judgeDrain(obs: DrillObservations, p: DrillParams): Outcome {
       const late = zeroAt !== undefined && zeroAt <= returned ? returned - zeroAt : 0;
       const held = obs.loop.slowHeld?.[node];
       const want = obs.holds?.[node];
-      if (held !== undefined && want !== undefined && held < want - 1000) problems.push({ node, msg: MESSAGES.notHeld(node, held, want) });
+      // No answered slow request at all (every one cut, e.g. by a short timeout) is not held either.
+      if (want !== undefined && held === undefined && obs.loop.slowHeld) problems.push({ node, msg: MESSAGES.notHeldNone(node, want) });
+      else if (held !== undefined && want !== undefined && held < want - 1000) problems.push({ node, msg: MESSAGES.notHeld(node, held, want) });
       else if (added > 0) problems.push({ node, msg: MESSAGES.newSessions(name, added) });
       else if (left > 0) problems.push({ node, msg: MESSAGES.notWaited(name, left) });
       else if (notMaint) problems.push({ node, msg: MESSAGES.notMaint(name, notMaint.status) });
@@ -328,6 +346,19 @@ function judgeDrain(obs: DrillObservations, p: DrillParams): Outcome {
     }
   }
   if (problems.length) return fail(listSome(perNode(problems)));
+  // A request in flight when the drain began that failed before lab stopped the server was cut by something
+  // else than the maintenance: the sessions ended, and not because the runbook waited (any delay before a
+  // `shutdown sessions` would otherwise pass). Before lab's stop: by the time every drain had ended (the
+  // same clock as the loop's), or before lab's stop moved onto that clock, less what that reading may be
+  // off by. A real one saw the 502s 40 ms before the runbook ended and 150 ms before the stop.
+  const began = Math.min(...Object.values(obs.drain).map((r) => r.start));
+  const ended = Math.max(...Object.values(obs.drain).map((r) => r.end));
+  const stopAt = obs.maintenance.stopped && obs.maintenance.at ? obs.maintenance.at + (obs.clockOffsetMs ?? 0) - (obs.clockErrorMs ?? 200) : -Infinity;
+  const cut = obs.loop.failures.filter((f) => f.end !== undefined && f.t < began && f.end >= began && (f.end <= ended || f.end < stopAt));
+  if (cut.length) {
+    const shown = cut.slice(0, 3).map((f) => `${f.code} ${secs(f.end! - began)} into the drain for a request sent ${secs(began - f.t)} before it`).join('; ');
+    return fail(MESSAGES.cut(p.server, cut.length, shown));
+  }
   // Waiting shows only where a session outlasted the drain: a fail (so the check runs the drill again) if none did.
   if (!lasted.some((x) => x.ms >= EXPOSED_MS)) return fail(MESSAGES.tooSoon(p.server, lasted.map((x) => `${x.node}: 0 after ${secs(x.ms)}`).join('; ')));
   return pass(listSome(perNode(good)));
@@ -498,7 +529,8 @@ export function parseScriptRun(stdout: string, tok: string, args: string[]): Scr
  */
 function bashClock(fifo: string): string[] {
   return [
-    'ms() { local t=${EPOCHREALTIME/./}; REPLY=${t:0:-3}; }',
+    // Digits only: the decimal point of $EPOCHREALTIME follows the locale.
+    'ms() { local t=${EPOCHREALTIME//[!0-9]/}; REPLY=${t:0:-3}; }',
     `mkfifo ${fifo} 2>/dev/null && exec 3<>${fifo}; rm -f ${fifo}`,
     'nap() { read -r -t "$1" -u 3 2>/dev/null; [ $? -gt 128 ] || sleep "$1"; }',
   ];
@@ -574,7 +606,8 @@ export function loopScript(o: { dir: string; vip: string; host: string; path: st
     '  nap "$3"',
     `  while [ ! -e $d/stop ] && (( EPOCHSECONDS < end )); do`,
     `    ms; s=$REPLY; r=$(curl -s -m 20 --connect-to ::${o.vip}: -H 'Connection: close' "$2&w=$1" -w ' %{http_code}' 2>/dev/null); r=\${r//$'\\n'/}`,
-    `    ms; echo "$s $REPLY $r" >> $d/$1; [ -n "$4" ] && nap "$4"`,
+    // A pause after a failure too: with the VIP unreachable, curl fails at once and a slow worker would spin.
+    `    ms; echo "$s $REPLY $r" >> $d/$1; [ -n "$4" ] && nap "$4"; case $r in *' 200') ;; *) nap 0.1 ;; esac`,
     '  done',
     '}',
     // Each slow worker starts a little after the one before, spread over slowMs.
@@ -680,7 +713,11 @@ export async function runDrill(ctx: ProbeContext, p: DrillParams): Promise<Drill
   // them (an engine on another machine may be off by more than the drain judge's 0.8 s).
   const asked = Date.now();
   const engineNow = Number((await lab.runtime.exec(lab.haproxy[0]!.container, ['date', '+%s%3N'], { timeoutMs: 5000 }).catch(() => undefined))?.stdout.trim());
-  if (Number.isFinite(engineNow) && engineNow > 0) obs.clockOffsetMs = Math.round(engineNow - (asked + Date.now()) / 2);
+  const answered = Date.now();
+  if (Number.isFinite(engineNow) && engineNow > 0) {
+    obs.clockOffsetMs = Math.round(engineNow - (asked + answered) / 2);
+    obs.clockErrorMs = Math.ceil((answered - asked) / 2);
+  }
   const atTarget = (r: NodeServer) => serverIps.includes(r.addr.replace(/:\d+$/, ''));
   // A server left out by hand (trying the runbook before grading) goes back in rotation first.
   for (const [node, rows] of Object.entries(await nodeServers(lab))) {
@@ -694,11 +731,14 @@ export async function runDrill(ctx: ProbeContext, p: DrillParams): Promise<Drill
   }
   // One node, at random, holds the slow requests longer: a runbook must watch the count to be on time on
   // every node (the app reads the node from X-Real-IP, which Nginx sets to the HAProxy node's address).
-  // The holds are drawn too (long: 0.6–1.4 × longSlowMs, short: 0.6–1.2 × slowMs), so no sleep or pair of
-  // readings at fixed times fits them; reading the count every few seconds does.
+  // The holds are drawn too (long: 0.9–1.4 × longSlowMs, short: 0.6–1.2 × slowMs), so no sleep or pair of
+  // readings at fixed times fits them; reading the count every few seconds does. The shortest long hold
+  // (7.2 s at the defaults) outlasts the longest short one (3 s) by more than promptMs (3 s) and the 0.8 s
+  // a reading may come late: at 0.6 (4.8 s), one fixed sleep of about 4.5 s fitted both nodes about one
+  // drill in twenty-five (found by a hostile review).
   const longNode = lab.haproxy[Math.floor(Math.random() * lab.haproxy.length)]!.node;
   const draw = (ms: number, lo: number, hi: number) => Math.round(ms * (lo + Math.random() * (hi - lo)));
-  const holds = Object.fromEntries(lab.haproxy.map((h) => [h.node, h.node === longNode ? draw(p.longSlowMs, 0.6, 1.4) : draw(p.slowMs, 0.6, 1.2)]));
+  const holds = Object.fromEntries(lab.haproxy.map((h) => [h.node, h.node === longNode ? draw(p.longSlowMs, 0.9, 1.4) : draw(p.slowMs, 0.6, 1.2)]));
   obs.holds = holds;
   const by = lab.haproxy.flatMap((h) => (haproxyIps[h.node] ?? []).map((ip) => `${ip}:${holds[h.node]}`)).join(',');
   const start = await nodeServers(lab);
@@ -826,7 +866,7 @@ export async function runDrill(ctx: ProbeContext, p: DrillParams): Promise<Drill
       const app = appOf(x.body);
       const what = x.body.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 80) || 'no answer';
       const via = app ? Object.entries(haproxyIps).find(([, ips]) => app.realIp && ips.includes(app.realIp))?.[0] : undefined;
-      if (x.code !== '200' || !app) obs.loop.failures.push({ t: x.start, code: x.code, what });
+      if (x.code !== '200' || !app) obs.loop.failures.push({ t: x.start, end: x.end, code: x.code, what });
       else if (restoreEnd && x.start >= restoreEnd && app.peer && serverIps.includes(app.peer)) {
         if (via) obs.loop.viaServerAfterRestore[via] = (obs.loop.viaServerAfterRestore[via] ?? 0) + 1;
       }
