@@ -566,8 +566,8 @@ export function parseSamples(stdout: string): Sample[] {
     const m = /^S (\d+) (?:(\d+) )?(.*)$/.exec(l);
     if (!m) continue;
     const f = m[3]!.split(',');
-    // A row cut short (socat gave up on a slow answer) would read as 0 sessions: every field read must be
-    // followed by a comma.
+    // A row cut short (socat gave up on a slow answer) is dropped: every field read must be followed by a
+    // comma. (The address the sampler matches comes after them, so such a row rarely gets this far.)
     if (f.length <= need + 1) continue;
     out.push({
       t: Number(m[2] ?? m[1]),
