@@ -11,12 +11,12 @@ import * as runbookDrill from '../../src/checks/probes/runbook-drill.js';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'lab-drill-scripts-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function stub(name: string, body: string): string {
+/** A stand-in command on the scripts' PATH. */
+function stub(name: string, body: string): void {
   const bin = path.join(tmp, 'bin');
   mkdirSync(bin, { recursive: true });
   writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`);
   chmodSync(path.join(bin, name), 0o755);
-  return bin;
 }
 
 /** Runs a script with bash -s (as the drill does), touches `stop` after `stopMs`, resolves with stdout. */

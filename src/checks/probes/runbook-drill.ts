@@ -294,11 +294,19 @@ function runProblem(run: ScriptRun | undefined, script: string): Text | null {
   return null;
 }
 
+/** When the first drain began (the engine's clock). */
+const drainBegan = (obs: DrillObservations) => Math.min(...Object.values(obs.drain).map((r) => r.start));
+
+/** When lab stopped the server, moved onto the engine's clock (undefined: it did not). */
+const stoppedOnEngine = (obs: DrillObservations) =>
+  obs.maintenance.stopped && obs.maintenance.at ? obs.maintenance.at + (obs.clockOffsetMs ?? 0) : undefined;
+
 function judgeDrain(obs: DrillObservations, p: DrillParams): Outcome {
   const problems: { node: string; msg: Text }[] = [];
   const good: { node: string; msg: Text }[] = [];
   // Per node that drained well: how long its sessions lasted after the server went out of rotation.
   const lasted: { node: string; ms: number }[] = [];
+  const stoppedAt = stoppedOnEngine(obs);
   for (const node of nodesOf(obs.haproxyIps)) {
     const run = obs.drain[node];
     const samples = obs.samples[node] ?? [];
@@ -313,7 +321,6 @@ function judgeDrain(obs: DrillObservations, p: DrillParams): Outcome {
       const mine = samples.filter((s) => keys.includes(s.key));
       // The drill put the server back in rotation before it began, so the first sample out of rotation is the drain's.
       const returned = run.exitAt ?? run.end;
-      const stoppedAt = obs.maintenance.stopped && obs.maintenance.at ? obs.maintenance.at + (obs.clockOffsetMs ?? 0) : undefined;
       const { out, zeroAt, left: leftThen } = drainTiming(mine, keys, returned, stoppedAt);
       // lab's own hand (forcedOut) comes seconds after the run, past the maintenance.
       if (!out || out.t > returned + 1500) {
@@ -340,8 +347,9 @@ function judgeDrain(obs: DrillObservations, p: DrillParams): Outcome {
       // lab stops Nginx once every drain has returned: a runbook must go on when the count is 0, not after a fixed time.
       else if (late > p.promptMs) problems.push({ node, msg: MESSAGES.lateReturn(name, late, p.promptMs) });
       else {
-        good.push({ node, msg: MESSAGES.drained(name, (zeroAt ?? returned) - out.t, scurAt(mine, keys, out.t) ?? 0) });
-        lasted.push({ node, ms: (zeroAt ?? returned) - out.t });
+        const ms = (zeroAt ?? returned) - out.t;
+        good.push({ node, msg: MESSAGES.drained(name, ms, scurAt(mine, keys, out.t) ?? 0) });
+        lasted.push({ node, ms });
       }
     }
   }
@@ -351,9 +359,9 @@ function judgeDrain(obs: DrillObservations, p: DrillParams): Outcome {
   // `shutdown sessions` would otherwise pass). Before lab's stop: by the time every drain had ended (the
   // same clock as the loop's), or before lab's stop moved onto that clock, less what that reading may be
   // off by. A real one saw the 502s 40 ms before the runbook ended and 150 ms before the stop.
-  const began = Math.min(...Object.values(obs.drain).map((r) => r.start));
+  const began = drainBegan(obs);
   const ended = Math.max(...Object.values(obs.drain).map((r) => r.end));
-  const stopAt = obs.maintenance.stopped && obs.maintenance.at ? obs.maintenance.at + (obs.clockOffsetMs ?? 0) - (obs.clockErrorMs ?? 200) : -Infinity;
+  const stopAt = stoppedAt === undefined ? -Infinity : stoppedAt - (obs.clockErrorMs ?? 200);
   const cut = obs.loop.failures.filter((f) => f.end !== undefined && f.t < began && f.end >= began && (f.end <= ended || f.end < stopAt));
   if (cut.length) {
     const shown = cut.slice(0, 3).map((f) => `${f.code} ${secs(f.end! - began)} into the drain for a request sent ${secs(began - f.t)} before it`).join('; ');
@@ -377,7 +385,7 @@ function judgeNoDrop(obs: DrillObservations, p: DrillParams): Outcome {
   if (routed.length) return fail(MESSAGES.stillRouted(routed.map((r) => `${r} still took new requests`).join('; ')));
   const f = obs.loop.failures;
   if (f.length) {
-    const t0 = Math.min(...Object.values(obs.drain).map((r) => r.start));
+    const t0 = drainBegan(obs);
     const when = (ms: number) => `${Math.abs(ms / 1000).toFixed(1)} s ${ms >= 0 ? 'after' : 'before'}`;
     const shown = f.slice(0, 3).map((x) => `${x.code} for a request sent ${when(x.t - t0)} the drain began: ${x.what}`).join('; ');
     return fail(MESSAGES.dropped(f.length, obs.loop.sent, shown));
@@ -536,17 +544,19 @@ function bashClock(fifo: string): string[] {
   ];
 }
 
+/** Servers only (type 4): a smaller answer to make and to scan, ten times a second; the header is the same. */
+const SHOW_SERVERS = '@1 show stat -1 4 -1';
+
 /** Ten times a second, the `show stat` rows of servers at the given addresses, until a stop file appears (or maxSec). */
 export function samplerScript(dir: string, ips: string[], maxSec: number): string {
   const match = ips.map((ip) => `*,${ip}:*`).join('|');
   return [
     `mkdir -p ${dir}; end=$(( EPOCHSECONDS + ${maxSec} ))`,
     ...bashClock(`${dir}.nap`),
-    `socat -t2 - UNIX-CONNECT:${MASTER_SOCKET} <<< '@1 show stat' | head -n 1 | sed 's/^/H /'`,
+    `socat -t2 - UNIX-CONNECT:${MASTER_SOCKET} <<< '${SHOW_SERVERS}' | head -n 1 | sed 's/^/H /'`,
     `while [ ! -e ${dir}/stop ] && (( EPOCHSECONDS < end )); do`,
     // Stamped when asked and when the answer is in: what a sample saw held at some time between the two.
-    // Servers only (type 4): a smaller answer to make and to scan, ten times a second.
-    `  ms; a=$REPLY; r=$(socat -t2 - UNIX-CONNECT:${MASTER_SOCKET} <<< '@1 show stat -1 4 -1'); ms; t=$REPLY`,
+    `  ms; a=$REPLY; r=$(socat -t2 - UNIX-CONNECT:${MASTER_SOCKET} <<< '${SHOW_SERVERS}'); ms; t=$REPLY`,
     `  while IFS= read -r l; do case $l in ${match}) printf 'S %s %s %s\\n' "$a" "$t" "$l" ;; esac; done <<< "$r"`,
     '  nap 0.1',
     'done',
