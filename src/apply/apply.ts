@@ -215,7 +215,13 @@ export async function applyTarget(
     .filter((x) => x.service && x.v && kindOf(x.role).configSources);
   const roles = services.map((s) => s.role);
 
-  // Roles are independent: validate and reload HAProxy and Nginx at the same time.
+  // Validation is independent per role, so HAProxy and Nginx validate at the same time. Reloads are not:
+  // a reloaded HAProxy checks its servers at once, and with HAProxy's default init-state a first failed
+  // check marks a server DOWN for rise × inter (4 s here). A new HAProxy config that points at a port the
+  // new Nginx config opens (exp2's pass-through to :10443, any port a student moves) must meet it open,
+  // so the tiers reload back to front, as a request travels in reverse: Nginx, then HAProxy, then the
+  // directors that check HAProxy. Seen in CI: the first two SNIs' handshakes cut by servers marked DOWN.
+  const reloads: { role: string; run: () => Promise<void> }[] = [];
   await Promise.all(
     services.map(async ({ role, service, v }) => {
       const hash = configHashOf(t, role)!;
@@ -259,21 +265,29 @@ export async function applyTarget(
         await service!.reload(runtime, n.container);
         applied[n.node] = hash;
       };
-      try {
-        if (opts.allAtOnce) await Promise.all(due.map(reload));
-        else for (const n of due) await reload(n);
-      } catch (e) {
-        outcome.status = 'reload-failed';
-        outcome.error = e as Error;
-        writeApplied(t.rootDir, t.labName, applied);
-        return;
-      }
-      writeApplied(t.rootDir, t.labName, applied);
-      outcome.status = 'reloaded';
-      const dir = v!.workspaceDir.split('/')[0]!;
-      warnings.push(...findWorkspacePitfalls(t.workspaceDir).filter((p) => p.severity === 'warning' && p.file.startsWith(`${dir}/`)));
+      reloads.push({
+        role,
+        run: async () => {
+          try {
+            if (opts.allAtOnce) await Promise.all(due.map(reload));
+            else for (const n of due) await reload(n);
+          } catch (e) {
+            outcome.status = 'reload-failed';
+            outcome.error = e as Error;
+            writeApplied(t.rootDir, t.labName, applied);
+            return;
+          }
+          writeApplied(t.rootDir, t.labName, applied);
+          outcome.status = 'reloaded';
+          const dir = v!.workspaceDir.split('/')[0]!;
+          warnings.push(...findWorkspacePitfalls(t.workspaceDir).filter((p) => p.severity === 'warning' && p.file.startsWith(`${dir}/`)));
+        },
+      });
     }),
   );
+  // A role whose reload failed does not hold the others back: each role keeps its own outcome, as before.
+  reloads.sort((a, b) => kindOf(b.role).order - kindOf(a.role).order);
+  for (const r of reloads) await r.run();
   outcomes.sort((a, b) => roles.indexOf(a.role) - roles.indexOf(b.role));
   // A reloaded HAProxy may listen on a port it did not before (443 in exp2), and a reloaded director
   // checks its real servers afresh: return once the directors forward to what listens, so the student's

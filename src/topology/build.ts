@@ -67,6 +67,7 @@ export function buildTopology(ctx: BuildContext): Topology {
         node,
         role: kind.role,
         wave: kind.wave,
+        order: kind.order,
         container: { ...base, labels: { ...labels, [LABEL.host]: os.hostname(), [LABEL.mounts]: mounts, [LABEL.configHash]: configHash } },
       });
     }

@@ -17,6 +17,8 @@ export interface LabNode {
   container: ContainerSpec;
   /** Order in which nodes start: upstreams first, so names resolve when their clients start. */
   wave: number;
+  /** Front to back, as a request travels (the kind's order): reloads go back to front. */
+  order: number;
   /** Hash of the files the service reads at run time; a change means reload, not recreate. */
   contentHash?: string;
 }

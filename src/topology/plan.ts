@@ -51,7 +51,9 @@ export function phaseOf(step: Step): number {
     case 'create-network': return 2;
     case 'create-container': return 3;
     case 'start-container': return 10 + step.node.wave;
-    case 'reload': return 30;
+    // Back to front (Nginx, then HAProxy, then the directors): a reloaded HAProxy checks its servers at
+    // once and marks DOWN, for rise × inter, one whose port the new Nginx config has not opened yet.
+    case 'reload': return 40 - step.node.order;
   }
 }
 

@@ -6,10 +6,11 @@ import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } f
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DOMAINS } from '../../src/certs/index.js';
+import { loadLab } from '../../src/labs/load.js';
 import { listBackups } from '../../src/workspace/replace.js';
 import { applyTarget, resolveTarget } from '../../src/apply/apply.js';
 import { assertConfigsBeforeRecreate } from '../../src/apply/guard.js';
-import { haproxyProcs } from '../../src/apply/services.js';
+import { haproxyProcs, MASTER_SOCKET } from '../../src/apply/services.js';
 import type { Plan } from '../../src/topology/plan.js';
 import { FileError } from '../../src/util/errors.js';
 import { lab as runLab } from '../helpers/cli.js';
@@ -91,6 +92,57 @@ describe('lab apply', () => {
     const after = await haproxyProcs(lab.runtime, container('haproxy1'));
     expect(after!.reloads).toBe(before!.reloads + 2);
     expect(after!.failed).toBe(0);
+  });
+
+  it('reloads back to front: a HAProxy config that points at a port the new Nginx config opens meets it open, so no server starts DOWN', async () => {
+    // HAProxy marks a server DOWN at its first failed check after a reload (init-state up), for rise × inter.
+    // Reloaded together with the Nginx that opens the port, HAProxy must come second (a CI run once cut
+    // two of seven handshakes: the servers of a pass-through were DOWN when lab check came).
+    const good = readFileSync(cfg(), 'utf8');
+    const nginxDir = path.join(lab.result.workspaceDir, 'nginx', 'conf.d');
+    const nginxGood = Object.fromEntries(DEFAULT_DOMAINS.map((d) => [d, readFileSync(path.join(nginxDir, `${d}.conf`), 'utf8')]));
+    // From the reference solution's files, whatever the tests before left in the workspace.
+    const sol = loadLab('exp2').solutionDir;
+    const solCfg = readFileSync(path.join(sol, 'haproxy', 'haproxy.cfg'), 'utf8');
+    const solNginx = (d: string) => readFileSync(path.join(sol, 'nginx', 'conf.d', `${d}.conf`), 'utf8');
+    const start = solCfg.indexOf('frontend https-in');
+    const end = solCfg.indexOf('\n# One backend per domain');
+    expect(start > 0 && end > start).toBe(true);
+    const passThrough =
+      'frontend https-in\n    bind *:443\n    mode tcp\n    tcp-request inspect-delay 5s\n    tcp-request content accept if { req.ssl_hello_type 1 }\n' +
+      '    default_backend tls_pass\n\nbackend tls_pass\n    mode tcp\n    server a nginx1:10443 check\n    server b nginx2:10443 check\n    server c nginx3:10443 check\n';
+    const progress: string[] = [];
+    try {
+      writeFileSync(cfg(), solCfg.slice(0, start) + passThrough + solCfg.slice(end));
+      for (const d of DEFAULT_DOMAINS) {
+        const upstream = /proxy_pass http:\/\/(\w+);/.exec(solNginx(d))![1];
+        writeFileSync(
+          path.join(nginxDir, `${d}.conf`),
+          `${solNginx(d)}\nserver {\n    listen 10443 ssl;\n    server_name ${d};\n    ssl_certificate /etc/nginx/ssl/${d}/certificate.crt;\n` +
+            `    ssl_certificate_key /etc/nginx/ssl/${d}/private.key;\n    location / { proxy_pass http://${upstream}; }\n}\n`,
+        );
+      }
+      const r = await applyTarget(lab.runtime, resolveTarget(await lab.view(), { labName: lab.name, cwd: lab.cwd }), { cwd: lab.cwd, onProgress: (l) => progress.push(l) });
+      expect(r.ok, r.outcomes.map((o) => o.error?.message).join('; ')).toBe(true);
+      const reloads = progress.filter((l) => l.startsWith('reload '));
+      expect(reloads).toEqual(['reload nginx1', 'reload nginx2', 'reload nginx3', 'reload haproxy1', 'reload haproxy2']);
+      // Right after apply, as a student's next command: every SNI's handshake through the VIP gets its certificate.
+      const hs = await sh(
+        'client',
+        DEFAULT_DOMAINS.map((d) => `timeout 4 openssl s_client -no-CAfile -no-CApath -no-CAstore -connect ${d}:443 -servername ${d} </dev/null 2>&1 | grep -q 'BEGIN CERTIFICATE' && echo "ok ${d}" || echo "cut ${d}"`).join('\n'),
+      );
+      expect(hs.stdout.trim().split('\n')).toEqual(DEFAULT_DOMAINS.map((d) => `ok ${d}`));
+      for (const node of ['haproxy1', 'haproxy2']) {
+        // srv_op_state is the sixth field: 2 is running (UP).
+        const st = await sh(node, `echo "@1 show servers state tls_pass" | socat -t2 - UNIX-CONNECT:${MASTER_SOCKET}`);
+        const states = st.stdout.split('\n').filter((l) => /^\d+ tls_pass /.test(l)).map((l) => l.split(' ')[5]);
+        expect(states, st.stdout).toEqual(['2', '2', '2']);
+      }
+    } finally {
+      writeFileSync(cfg(), good);
+      for (const d of DEFAULT_DOMAINS) writeFileSync(path.join(nginxDir, `${d}.conf`), nginxGood[d]!);
+      await applyTarget(lab.runtime, resolveTarget(await lab.view(), { labName: lab.name, cwd: lab.cwd }), { cwd: lab.cwd });
+    }
   });
 
   it('the `block` directive: the tool\'s error at workspace/exp2/haproxy/haproxy.cfg:<line>, the errata hint, and the old config still serving', async () => {

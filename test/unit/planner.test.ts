@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildTopology } from '../../src/topology/build.js';
 import type { BuildContext } from '../../src/topology/kinds/kind.js';
 import { vrrpAddresses } from '../../src/topology/kinds/director.js';
-import { planToString, planUp, createdBy, type Desired } from '../../src/topology/plan.js';
+import { phaseOf, planToString, planUp, createdBy, type Desired } from '../../src/topology/plan.js';
 import { executePlan } from '../../src/lifecycle/execute.js';
 import { chooseSubnets } from '../../src/topology/subnets.js';
 import { silentProgress } from '../../src/progress/progress.js';
@@ -132,6 +132,20 @@ describe('planUp', () => {
     const plan = planUp(next, await observe(rt, applied));
     expect(planToString(plan).split('\n').slice(0, 2)).toEqual(['reload haproxy1 (config files changed)', 'reload haproxy2 (config files changed)']);
     expect(createdBy(plan)).toEqual([]);
+  });
+
+  it('reloads back to front: every Nginx before any HAProxy, every HAProxy before any director', async () => {
+    const rt = new FakeRuntime();
+    const first = desired();
+    for (const n of first.topology.nodes) if (['haproxy', 'nginx', 'director'].includes(n.role)) n.contentHash = 'v1';
+    await run(rt, first);
+    const applied = Object.fromEntries(first.topology.nodes.filter((n) => n.contentHash).map((n) => [n.node, 'v1']));
+    const next = desired();
+    for (const n of next.topology.nodes) if (['haproxy', 'nginx', 'director'].includes(n.role)) n.contentHash = 'v2';
+    const plan = planUp(next, await observe(rt, applied));
+    const phases = [...new Set(plan.steps.filter((x) => x.op === 'reload').map((x) => phaseOf(x)))].sort((a, b) => a - b);
+    const rolesIn = (ph: number) => [...new Set(plan.steps.filter((x) => x.op === 'reload' && phaseOf(x) === ph).map((x) => ('node' in x ? x.node.role : '')))];
+    expect(phases.map(rolesIn)).toEqual([['nginx'], ['haproxy'], ['director']]);
   });
 
   it('recreates only the directors when the forwarding mode changes', async () => {
