@@ -60,7 +60,15 @@ interface Done {
 
 type Impl = ProbeImpl<never>;
 
-async function runOne(impl: Impl, check: CheckDef, base: BaseContext, memo: Map<string, Promise<unknown>>, scratch: Map<string, unknown>, retries: number): Promise<Done> {
+async function runOne(
+  impl: Impl,
+  check: CheckDef,
+  base: BaseContext,
+  memo: Map<string, Promise<unknown>>,
+  scratch: Map<string, unknown>,
+  retries: number,
+  exclusiveDone: Promise<void>,
+): Promise<Done> {
   const start = Date.now();
   if (base.mode === 'target' && impl.needs === 'lab') {
     return { outcome: { status: 'skip', message: impl.skipReason ?? t('needs the lab', '需要实验环境') }, attempts: 0, ms: 0 };
@@ -74,6 +82,7 @@ async function runOne(impl: Impl, check: CheckDef, base: BaseContext, memo: Map<
       ...base,
       attempt: n,
       scratch,
+      exclusiveDone,
       shared<T>(key: string, make: () => Promise<T>): Promise<T> {
         const k = `${key}#${n}`;
         if (!memo.has(k)) memo.set(k, make());
@@ -102,10 +111,13 @@ export async function runChecks(experiment: string, all: CheckDef[], base: BaseC
     opts.onResult?.(toResult(c, d, opts.lang));
   };
   const implOf = (c: CheckDef): Impl => opts.probes?.[c.probe.kind] ?? (probeFor(c.probe.kind) as Impl);
-  const go = (c: CheckDef) => runOne(implOf(c), c, base, memo, scratch, opts.retries ?? c.retries).then((d) => emit(c, d));
+  let exclusiveOver!: () => void;
+  const exclusiveDone = new Promise<void>((resolve) => (exclusiveOver = resolve));
+  const go = (c: CheckDef) => runOne(implOf(c), c, base, memo, scratch, opts.retries ?? c.retries, exclusiveDone).then((d) => emit(c, d));
   const traffic = (c: CheckDef) => implOf(c).traffic;
   const quiet = checks.filter((c) => traffic(c) === 'quiet').map(go);
   for (const c of checks.filter((x) => traffic(x) === 'exclusive')) await go(c);
+  exclusiveOver();
   await Promise.all(checks.filter((c) => traffic(c) === 'traffic').map(go));
   await Promise.all(quiet);
 

@@ -92,13 +92,18 @@ export function proxiesWithServers(snaps: StatsSnapshot[]): Set<string> {
   return out;
 }
 
-/** Backend session totals summed over every node, for backends with servers. */
+/**
+ * Backend session totals summed over every node, for backends with servers that speak HTTP. A `mode tcp`
+ * backend counts connections, not requests, so it can never carry a round's per-request weights; and it
+ * counts connections nobody sent as requests: the directors' TCP health checks on 443, with nothing
+ * to match, fall through a pass-through frontend to its default backend every half second.
+ */
 export function backendTotalsOf(snaps: StatsSnapshot[]): Record<string, number> {
   const withServers = proxiesWithServers(snaps);
   const totals: Record<string, number> = {};
   for (const s of snaps) {
     for (const r of s.rows) {
-      if (r.svname === 'BACKEND' && r.pxname && withServers.has(r.pxname)) totals[r.pxname] = (totals[r.pxname] ?? 0) + Number(r.stot || 0);
+      if (r.svname === 'BACKEND' && r.pxname && withServers.has(r.pxname) && r.mode !== 'tcp') totals[r.pxname] = (totals[r.pxname] ?? 0) + Number(r.stot || 0);
     }
   }
   return totals;

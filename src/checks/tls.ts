@@ -42,7 +42,6 @@ export function s_clientScript(address: string, port: number, snis: string[], to
 const PLAIN: [RegExp, string, string][] = [
   [/connection refused/i, 'connection refused (nothing listens on that port)', '连接被拒绝（该端口没有服务监听）'],
   [/wrong version number|packet length too long|unknown protocol|record layer failure/i, 'the port answers, but not with TLS (plain HTTP there?)', '端口有应答，但不是 TLS（那里是明文 HTTP？）'],
-  [/no peer certificate available/i, 'no certificate was presented', '对方没有出示证书'],
   [/unexpected eof|connection reset|errno=104|SSL_ERROR_SYSCALL/i, 'the connection was closed during the handshake', '握手过程中连接被关闭'],
   [/alert (handshake failure|unrecognized name|internal error)|tlsv1 alert|sslv3 alert/i, 'the server refused the handshake (a TLS alert)', '服务器拒绝了握手（TLS 告警）'],
   [/no route to host|network is unreachable|name or service not known/i, 'the address cannot be reached', '地址不可达'],
@@ -53,6 +52,9 @@ const PLAIN: [RegExp, string, string][] = [
     '证书不是由客户端信任的 CA（实验 CA）签发的',
   ],
   [/no alternative certificate subject name matches|does not match target host name/i, 'the certificate is for another name than the one asked for', '证书上的名字与所请求的域名不符'],
+  // Last: s_client prints this after every failed handshake, whatever the cause named above (an
+  // "unexpected eof" when HAProxy closes a pass-through with no server UP was reported as this).
+  [/no peer certificate available/i, 'no certificate was presented', '对方没有出示证书'],
 ];
 
 /** A TLS failure's reason in plain words, English and Chinese, or undefined when it is not one we know. */

@@ -115,6 +115,12 @@ export interface ProbeContext {
   scratch: Map<string, unknown>;
   /** Shares one result between probes of the same attempt (e.g. the sweep over the seven domains). */
   shared<T>(key: string, make: () => Promise<T>): Promise<T>;
+  /**
+   * Settles once every 'exclusive' probe of the run has finished. A quiet probe whose connections reach
+   * the backends on a wrong config (TLS handshakes through a `mode tcp` pass-through) waits for it, or
+   * the grader's own handshakes would read as the student's traffic in the routing counters.
+   */
+  exclusiveDone?: Promise<void>;
 }
 
 export interface ProbeImpl<P> {

@@ -78,3 +78,19 @@ describe('decide functions replay recorded observations', () => {
     });
   }
 });
+
+describe('derived from recordings', () => {
+  it('tls-sni: a pass-through with two handshakes cut (its servers DOWN) still says first that HAProxy did not terminate TLS', () => {
+    // The recorded pass-through, with the first two SNIs cut as a CI run saw them after a reload: the
+    // lesson's finding must not fall behind the per-SNI ones, which are listed three at most.
+    const { f } = fixtures.find((x) => x.f.exp === 'exp2' && x.f.check === 'tls-certificates' && x.f.variant.startsWith('443 in mode tcp'))!;
+    const o = structuredClone(f.observed) as { certs: { sni: string }[]; ssl: { before: number; after: number } };
+    o.certs[0] = { sni: o.certs[0]!.sni, error: 'the connection was closed during the handshake' } as never;
+    o.certs[1] = { sni: o.certs[1]!.sni, error: 'the connection was closed during the handshake' } as never;
+    expect(o.ssl.after - o.ssl.before).toBe(0);
+    const out = decideOf('tls-sni').decide(o, Probe.parse(f.params));
+    expect(out.status).toBe('fail');
+    expect(out.message.en).toMatch(/^nginx1, nginx2, nginx3 still answer TLS on port 10443: .*; the 5 handshakes got the right certificates, but HAProxy's frontends established 0 TLS sessions meanwhile: HAProxy did not terminate TLS/);
+    expect(out.message.en).toContain('go-backend.liujun.com: no certificate (the connection was closed during the handshake); and 1 more');
+  });
+});

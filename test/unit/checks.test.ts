@@ -16,7 +16,7 @@ import { PROBES } from '../../src/checks/probes/index.js';
 import { human, junit, tap, toJson } from '../../src/checks/report.js';
 import { resolveLang, runChecks } from '../../src/checks/runner.js';
 import { CheckDef, Checks, PROBE_KINDS } from '../../src/checks/schema.js';
-import { decodeBinary, decodeLinear, deltas, parseStatCsv } from '../../src/checks/stats.js';
+import { backendTotalsOf, decodeBinary, decodeLinear, deltas, parseStatCsv } from '../../src/checks/stats.js';
 import { judgeChain, nameMatches, parseS_client } from '../../src/checks/tls.js';
 import { hopOf } from '../../src/checks/probes/server-counters.js';
 import { seen } from '../../src/checks/probes/util.js';
@@ -218,6 +218,15 @@ describe('certificates', () => {
     expect(one('40C7B1D6E27F0000:error:8000006F:system library:BIO_connect:Connection refused:../crypto/bio/bio_sock2.c:117:calling connect()\nconnect:errno=111'))
       .toBe('connection refused (nothing listens on that port)');
     expect(one('CONNECTED(00000003)\n40C7:error:0A000126:SSL routines::unexpected eof while reading:../ssl/record/rec_layer_s3.c:308:')).toBe('the connection was closed during the handshake');
+    // s_client's whole transcript when HAProxy cut a mode-tcp pass-through (its servers DOWN): the summary's
+    // "no peer certificate available" follows every failed handshake and must not hide the eof.
+    expect(
+      one(
+        '4087A853D37F0000:error:0A000126:SSL routines:ssl3_read_n:unexpected eof while reading:../ssl/record/rec_layer_s3.c:318:\nCONNECTED(00000003)\n---\n' +
+          'no peer certificate available\n---\nNo client certificate CA names sent\n---\nSSL handshake has read 0 bytes and written 334 bytes\nVerification: OK\n',
+      ),
+    ).toBe('the connection was closed during the handshake');
+    expect(one('CONNECTED(00000003)\n---\nno peer certificate available\n---\n')).toBe('no certificate was presented');
     expect(one('40C7:error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../ssl/record/rec_layer_s3.c:1584:SSL alert number 40'))
       .toBe('the server refused the handshake (a TLS alert)');
     expect(one('40C7:error:0A000086:SSL routines:tls_post_process_server_certificate:certificate verify failed:../ssl/statem/statem_clnt.c:1889:')).toBe('certificate verify failed');
@@ -261,6 +270,26 @@ web,BACKEND,0,0,0,1,5000,9,0,0,0,0,,0,0,0,0,DOWN,
     expect(decodeBinary(new Map([['a', -4]]), 2).inconsistent).toMatch(/went down/);
     expect(decodeBinary(new Map([['a', 200]]), 7).inconsistent).toMatch(/more than were sent/);
     expect(decodeBinary(new Map([['a', 0b1111110]]), 7).backendOf[0]).toBeNull();
+  });
+
+  it("routing's backend totals leave out mode tcp backends: the directors' health checks fall through a pass-through to its default backend", () => {
+    // As the HTTP round of a pass-through saw them in a real lab: tls_go moved by 4 with nobody's request.
+    const snap = (go: number, tls: number) => [
+      {
+        node: 'haproxy1',
+        rows: [
+          { pxname: 'go-backend', svname: 'a', stot: '0', mode: 'http' },
+          { pxname: 'go-backend', svname: 'BACKEND', stot: String(go), mode: 'http' },
+          { pxname: 'tls_go', svname: 'a', stot: '0', mode: 'tcp' },
+          { pxname: 'tls_go', svname: 'BACKEND', stot: String(tls), mode: 'tcp' },
+          { pxname: 'stats', svname: 'BACKEND', stot: '9', mode: 'http' },
+        ],
+      },
+    ];
+    expect(backendTotalsOf(snap(5, 40))).toEqual({ 'go-backend': 5 });
+    // A CSV without the mode column (an older HAProxy's stats page) keeps every backend with servers.
+    const old = snap(5, 40).map((s) => ({ ...s, rows: s.rows.map(({ mode: _, ...r }) => r) }));
+    expect(backendTotalsOf(old)).toEqual({ 'go-backend': 5, tls_go: 40 });
   });
 
   it('linear weights decode only a one-to-one routing', () => {
@@ -384,6 +413,26 @@ describe('runner', () => {
     // Same attempt, same shared result.
     const tr = report.checks.filter((c) => c.id.startsWith('tr')).map((c) => c.message);
     expect(tr[0]).toBe(tr[1]);
+  });
+
+  it("a quiet probe can wait for the counter probes: exclusiveDone settles after the last exclusive one, at once when there is none", async () => {
+    const log: string[] = [];
+    const probes = {
+      ex: fake({ traffic: 'exclusive', run: async () => (await new Promise((r) => setTimeout(r, 30)), log.push('end ex'), { status: 'pass', message: t('e', 'e') }) }),
+      q: fake({
+        traffic: 'quiet',
+        run: async (ctx) => {
+          log.push('start q');
+          await ctx.exclusiveDone;
+          log.push('q after exclusive');
+          return { status: 'pass', message: t('q', 'q') };
+        },
+      }),
+    };
+    await runChecks('exp9', ['q', 'ex'].map((k) => check(k, k)), base(), { lang: 'en', probes });
+    expect(log).toEqual(['start q', 'end ex', 'q after exclusive']);
+    const alone = await runChecks('exp9', [check('q', 'q')], base(), { lang: 'en', probes });
+    expect(alone.report.checks[0]).toMatchObject({ status: 'pass' });
   });
 
   it('picks the language from --lang, else LANG', () => {

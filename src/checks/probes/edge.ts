@@ -74,20 +74,23 @@ export function decideTlsSni(o: TlsObs, p: Pick<ProbeOf<'tls-sni'>, 'nginxTlsPor
   const problems: Text[] = [];
   const still = (o.nginx ?? []).filter((n) => n.tls);
   if (still.length) problems.push(M.nginxTls(still.map((n) => n.node), p.nginxTlsPort ?? 0));
+  const certProblems: Text[] = [];
   let good = 0;
   for (const c of o.certs) {
     if ('error' in c) {
-      problems.push(M.noCert(c.sni, c.error));
+      certProblems.push(M.noCert(c.sni, c.error));
       continue;
     }
     const names = c.names.join(', ') || '(none)';
-    if (!nameMatches(c.names, c.sni)) problems.push(M.otherCert(c.sni, names));
-    else if (!c.chainsToCa) problems.push(M.notLabCa(c.sni, c.issuer));
-    else if (o.at < c.validFrom || o.at > c.validTo) problems.push(M.expired(c.sni, c.validFrom, c.validTo));
+    if (!nameMatches(c.names, c.sni)) certProblems.push(M.otherCert(c.sni, names));
+    else if (!c.chainsToCa) certProblems.push(M.notLabCa(c.sni, c.issuer));
+    else if (o.at < c.validFrom || o.at > c.validTo) certProblems.push(M.expired(c.sni, c.validFrom, c.validTo));
     else good++;
   }
   const sessions = o.ssl ? o.ssl.after - o.ssl.before : 0;
+  // Who terminates TLS is the lesson: said before the per-SNI findings, which only three of are shown.
   if (o.ssl && sessions >= 0 && sessions < good) problems.push(M.notTerminated(good, sessions));
+  problems.push(...certProblems);
   if (problems.length) return fail(listSome(problems));
   if (!o.ssl) return skip(M.cannotProve(o.sslMissing ?? t0));
   if (sessions < 0) return fail(M.countersReset);
@@ -99,7 +102,9 @@ const t0: Text = { en: 'no counters', zh: '没有计数器' };
 export const tlsSni = defineProbe<ProbeOf<'tls-sni'>, TlsObs>({
   kind: 'tls-sni',
   needs: 'any',
-  // Handshakes only: no HTTP request, so no backend counter moves.
+  // Handshakes only: no HTTP request, so on a config that terminates TLS no backend counter moves. On a
+  // `mode tcp` pass-through each handshake is a backend session, so the handshakes wait for the
+  // exclusive (counter-reading) probes; the rest runs alongside them.
   traffic: 'quiet',
   async observe(ctx, p) {
     const ca = await ctx.ca();
@@ -107,6 +112,7 @@ export const tlsSni = defineProbe<ProbeOf<'tls-sni'>, TlsObs>({
     const domains = domainsOf(ctx, p);
     // Independent of the handshakes: asked meanwhile.
     const nginxP = p.nginxTlsPort && ctx.lab ? nginxTls(ctx, p.nginxTlsPort) : Promise.resolve(undefined);
+    await ctx.exclusiveDone;
     const before = ctx.stats ? frontendSslSessions(await ctx.stats.read()) : undefined;
     const chains = await ctx.tls.chains(domains, ctx.ports.https);
     let after = ctx.stats ? frontendSslSessions(await ctx.stats.read()) : undefined;
