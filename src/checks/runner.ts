@@ -116,8 +116,12 @@ export async function runChecks(experiment: string, all: CheckDef[], base: BaseC
   const go = (c: CheckDef) => runOne(implOf(c), c, base, memo, scratch, opts.retries ?? c.retries, exclusiveDone).then((d) => emit(c, d));
   const traffic = (c: CheckDef) => implOf(c).traffic;
   const quiet = checks.filter((c) => traffic(c) === 'quiet').map(go);
-  for (const c of checks.filter((x) => traffic(x) === 'exclusive')) await go(c);
-  exclusiveOver();
+  try {
+    for (const c of checks.filter((x) => traffic(x) === 'exclusive')) await go(c);
+  } finally {
+    // Also when reporting a result threw: a quiet probe left waiting would hold the run until its timeout.
+    exclusiveOver();
+  }
   await Promise.all(checks.filter((c) => traffic(c) === 'traffic').map(go));
   await Promise.all(quiet);
 
