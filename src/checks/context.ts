@@ -21,9 +21,17 @@ import { t } from './types.js';
 
 export type BaseContext = Omit<ProbeContext, 'shared' | 'scratch' | 'attempt'>;
 
-function once<T>(fn: () => Promise<T>): () => Promise<T> {
+/**
+ * One answer for the whole run, asked once; a failure is not kept, so a check's retry asks again (a
+ * CI run under load failed runtime-socket on both attempts with one `cat` that had timed out once).
+ */
+export function onceOk<T>(fn: () => Promise<T>): () => Promise<T> {
   let p: Promise<T> | undefined;
-  return () => (p ??= fn());
+  return () =>
+    (p ??= fn().catch((e: unknown) => {
+      p = undefined;
+      throw e;
+    }));
 }
 
 /** The probes' handles on a running lab, from its observed view (no engine call here). */
@@ -86,11 +94,12 @@ export function labContext(runtime: Runtime, view: LabView, experiment: string):
     stats: masterStats(lab),
     statsPassword: view.rootDir ? readSecrets(view.rootDir, view.name).statsPassword : undefined,
     domains: DEFAULT_DOMAINS,
-    ca: once(async () => {
-      const r = await runtime.exec(client.container, ['cat', '/etc/lab/ca.crt'], { timeoutMs: 5000 });
+    // Harmless to run twice, so down the kept shell when one is free: a new exec can take seconds under load.
+    ca: onceOk(async () => {
+      const r = await runtime.exec(client.container, ['cat', '/etc/lab/ca.crt'], { timeoutMs: 10_000, kept: true });
       return r.exitCode === 0 && r.stdout.includes('BEGIN CERTIFICATE') ? r.stdout : undefined;
     }),
-    haproxyConfig: once(async () => (await runtime.exec(nodes[0]!.container, ['cat', '/etc/haproxy/haproxy.cfg'], { timeoutMs: 5000 })).stdout),
+    haproxyConfig: onceOk(async () => (await runtime.exec(nodes[0]!.container, ['cat', '/etc/haproxy/haproxy.cfg'], { timeoutMs: 10_000, kept: true })).stdout),
   };
 }
 

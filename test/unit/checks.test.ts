@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureCerts } from '../../src/certs/index.js';
-import type { BaseContext } from '../../src/checks/context.js';
+import { onceOk, type BaseContext } from '../../src/checks/context.js';
 import { frontendOn, frontends, statsSockets, words } from '../../src/checks/haproxy-config.js';
 import { curlArgs, curlScript, NodeClient, parseCurlOutput, type HttpClient } from '../../src/checks/http.js';
 import { PROBES } from '../../src/checks/probes/index.js';
@@ -433,6 +433,19 @@ describe('runner', () => {
     expect(log).toEqual(['start q', 'end ex', 'q after exclusive']);
     const alone = await runChecks('exp9', [check('q', 'q')], base(), { lang: 'en', probes });
     expect(alone.report.checks[0]).toMatchObject({ status: 'pass' });
+  });
+
+  it("the lab's run-wide reads (haproxy.cfg, the CA) are asked once, but a failure is not kept for the retry", async () => {
+    let calls = 0;
+    const read = onceOk(async () => {
+      calls++;
+      if (calls === 1) throw new Error('`cat /etc/haproxy/haproxy.cfg` in haproxy1 did not finish within 10000 ms');
+      return 'cfg';
+    });
+    await expect(read()).rejects.toThrow(/did not finish/);
+    expect(await Promise.all([read(), read()])).toEqual(['cfg', 'cfg']);
+    expect(await read()).toBe('cfg');
+    expect(calls).toBe(2);
   });
 
   it('picks the language from --lang, else LANG', () => {
