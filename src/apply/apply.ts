@@ -17,7 +17,7 @@ import { vrrpAddresses } from '../topology/kinds/director.js';
 import { NETWORK_KEYS, type NetworkKey } from '../topology/networks.js';
 import { inodeOf } from '../util/files.js';
 import { kindOf } from '../topology/kinds/index.js';
-import type { SourceContext } from '../topology/kinds/kind.js';
+import type { Service, SourceContext } from '../topology/kinds/kind.js';
 import { replacedMounts } from '../topology/build.js';
 import { LABEL } from '../topology/labels.js';
 import { FileError, UsageError } from '../util/errors.js';
@@ -220,8 +220,8 @@ export async function applyTarget(
   // check marks a server DOWN for rise × inter (4 s here). A new HAProxy config that points at a port the
   // new Nginx config opens (exp2's pass-through to :10443, any port a student moves) must meet it open,
   // so the tiers reload back to front, as a request travels in reverse: Nginx, then HAProxy, then the
-  // directors that check HAProxy. Seen in CI: the first two SNIs' handshakes cut by servers marked DOWN.
-  const reloads: { role: string; run: () => Promise<void> }[] = [];
+  // directors that check HAProxy. Seen in CI: two of seven SNIs' handshakes cut by servers marked DOWN.
+  const ready: { role: string; service: Service; dir: string; hash: string; due: ObservedNode[]; outcome: RoleOutcome }[] = [];
   await Promise.all(
     services.map(async ({ role, service, v }) => {
       const hash = configHashOf(t, role)!;
@@ -259,35 +259,31 @@ export async function applyTarget(
         return;
       }
       for (const [file, content] of Object.entries(files)) writeAtomic(file, content);
-      // One node at a time, so a node is always serving while its peer reloads.
-      const reload = async (n: ObservedNode) => {
-        opts.onProgress?.(`reload ${n.node}`);
-        await service!.reload(runtime, n.container);
-        applied[n.node] = hash;
-      };
-      reloads.push({
-        role,
-        run: async () => {
-          try {
-            if (opts.allAtOnce) await Promise.all(due.map(reload));
-            else for (const n of due) await reload(n);
-          } catch (e) {
-            outcome.status = 'reload-failed';
-            outcome.error = e as Error;
-            writeApplied(t.rootDir, t.labName, applied);
-            return;
-          }
-          writeApplied(t.rootDir, t.labName, applied);
-          outcome.status = 'reloaded';
-          const dir = v!.workspaceDir.split('/')[0]!;
-          warnings.push(...findWorkspacePitfalls(t.workspaceDir).filter((p) => p.severity === 'warning' && p.file.startsWith(`${dir}/`)));
-        },
-      });
+      ready.push({ role, service: service!, dir: v!.workspaceDir.split('/')[0]!, hash, due, outcome });
     }),
   );
   // A role whose reload failed does not hold the others back: each role keeps its own outcome, as before.
-  reloads.sort((a, b) => kindOf(b.role).order - kindOf(a.role).order);
-  for (const r of reloads) await r.run();
+  ready.sort((a, b) => kindOf(b.role).order - kindOf(a.role).order);
+  for (const { service, dir, hash, due, outcome } of ready) {
+    // One node at a time, so a node is always serving while its peer reloads.
+    const reload = async (n: ObservedNode) => {
+      opts.onProgress?.(`reload ${n.node}`);
+      await service.reload(runtime, n.container);
+      applied[n.node] = hash;
+    };
+    try {
+      if (opts.allAtOnce) await Promise.all(due.map(reload));
+      else for (const n of due) await reload(n);
+    } catch (e) {
+      outcome.status = 'reload-failed';
+      outcome.error = e as Error;
+      writeApplied(t.rootDir, t.labName, applied);
+      continue;
+    }
+    writeApplied(t.rootDir, t.labName, applied);
+    outcome.status = 'reloaded';
+    warnings.push(...findWorkspacePitfalls(t.workspaceDir).filter((p) => p.severity === 'warning' && p.file.startsWith(`${dir}/`)));
+  }
   outcomes.sort((a, b) => roles.indexOf(a.role) - roles.indexOf(b.role));
   // A reloaded HAProxy may listen on a port it did not before (443 in exp2), and a reloaded director
   // checks its real servers afresh: return once the directors forward to what listens, so the student's
