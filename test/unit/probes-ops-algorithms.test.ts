@@ -442,6 +442,42 @@ describe('hostile review', () => {
     expect(runbookDrill.scurAsked([...samples, s(200, 210, 1, 'c/s')], ['b/s', 'c/s'], 500)).toBe(1);
   });
 
+  // CI let a runbook that prints stot pass: on haproxy1 both of web2's sessions were still open (stot 2 =
+  // scur 2 until they ended), and on haproxy2 a 2 fell in the 2 s window before the drain. A drain at 1000 ms,
+  // the sessions end at 3000; the runbook reads every 300 ms and prints what it read (or stot).
+  it('a runbook printing the total sessions fails sessions even where no session had ended (stot = scur)', () => {
+    const obs = drill().observed as runbookDrill.DrillObservations;
+    const key = 'web-backend/web2';
+    const sessions = (node: string, scurAt: (t: number) => number, stot: number, prints: (n: number) => number) => {
+      obs.live[node] = [key];
+      obs.samples[node] = Array.from({ length: 40 }, (_, i) => ({ t: i * 100, key, status: i * 100 < 1000 ? 'UP' : i * 100 < 3100 ? 'DRAIN' : 'MAINT', scur: scurAt(i * 100), stot, weight: 1 }));
+      const lines: { t: number; text: string }[] = [];
+      for (let t = 1050; ; t += 300) {
+        const n = scurAt(t - 10);
+        lines.push({ t, text: `web2 sessions: ${prints(n)}` });
+        if (n === 0) break;
+      }
+      obs.drain[node] = { args: ['drain'], found: true, start: 1000, end: lines.at(-1)!.t + 20, exit: 0, lines };
+    };
+    const ci = (printStot: boolean) => {
+      const print = (n: number) => (printStot ? 2 : n);
+      // haproxy1: both sessions open until 3000, none ended before (stot 2); haproxy2: 2 open until 800, 1 until 1600.
+      sessions('haproxy1', (t) => (t < 3000 ? 2 : 0), 2, print);
+      sessions('haproxy2', (t) => (t < 800 ? 2 : t < 1600 ? 1 : 0), 2, print);
+    };
+    ci(true);
+    const stot = judge(obs, 'sessions');
+    expect(stot.status).toBe('fail');
+    expect(stot.message.en).toMatch(/haproxy1: printed 2, 2, 2, 2, 2, 2, 2, 2, but HAProxy's total sessions \(stot\) were the same then/);
+    // haproxy2's first 2 came after the script began, when HAProxy had 1.
+    expect(stot.message.en).toMatch(/haproxy2: printed 2 at \+0\.1 s, but HAProxy reported 1 current sessions then/);
+    // The same drill, the current counts printed: the 0 at the end is one stot cannot explain.
+    ci(false);
+    const right = judge(obs, 'sessions');
+    expect(right.message.en).toBe('printed session counts haproxy1: 2, 2, 2, 2, 2, 2, 2, 0; haproxy2: 1, 1, 0, as HAProxy reported them');
+    expect(right.status).toBe('pass');
+  });
+
   it('a runbook that prints another server\'s count (a steady number) fails sessions', () => {
     const obs = drill().observed as runbookDrill.DrillObservations;
     for (const run of Object.values(obs.drain)) run.lines = run.lines.map((l) => ({ ...l, text: 'nginx1 sessions: 9' }));

@@ -187,6 +187,11 @@ export const MESSAGES = {
   noNumbers: () => t('printed no session count (end a line with the number, e.g. `echo "web2 sessions: $n"`)', '没有打印会话数（在一行末尾输出数字，例如 `echo "web2 sessions: $n"`）'),
   wrongNumber: (p: number, lo: number, hi: number, at: string) =>
     t(`printed ${p} at ${at}, but HAProxy reported ${lo === hi ? lo : `${lo}–${hi}`} current sessions then`, `在 ${at} 打印了 ${p}，但 HAProxy 当时报告的当前会话数为 ${lo === hi ? lo : `${lo}–${hi}`}`),
+  notTelling: (list: string) =>
+    t(
+      `printed ${list}, but HAProxy's total sessions (stot) were the same then: no session had ended yet, so lab cannot tell which count the runbook prints`,
+      `打印了 ${list}，但 HAProxy 当时的累计会话数（stot）与之相同：还没有会话结束，lab 无法判断脚本打印的是哪个数`,
+    ),
   onlyZero: (n: number) =>
     t(`printed only 0 while the server still had ${n} session(s) for over a second: print the count while you wait`, `服务器仍有 ${n} 个会话超过一秒时却只打印了 0：等待期间应打印会话数`),
   numbers: (list: string) => t(`printed session counts ${list}, as HAProxy reported them`, `打印的会话数 ${list} 与 HAProxy 报告的一致`),
@@ -233,26 +238,30 @@ export function readings(lines: { t: number; text: string }[]): { t: number; n: 
   return (named.length ? named : numbered).map(({ t, n }) => ({ t, n }));
 }
 
-/** Total scur of the given servers at time t (the last sample at or before t). */
-function scurAt(samples: Sample[], keys: string[], at: number): number | null {
+type Counter = 'scur' | 'stot';
+
+/** Total scur (or stot) of the given servers at time t (the last sample at or before t). */
+function scurAt(samples: Sample[], keys: string[], at: number, field: Counter = 'scur'): number | null {
   let total: number | null = null;
   for (const k of keys) {
     const before = samples.filter((s) => s.key === k && s.t <= at);
     const last = before[before.length - 1];
-    if (last) total = (total ?? 0) + last.scur;
+    if (last) total = (total ?? 0) + last[field];
   }
   return total;
 }
 
 /**
- * The min and max of the servers' total scur over [from, to], counting the value holding at `from`, and
- * a sample asked for by `to` but answered after it (it may show the state at `to`).
+ * The min and max of the servers' total scur (or stot) over [from, to], counting the value holding at
+ * `from`, and a sample asked for by `to` but answered after it (it may show the state at `to`).
  */
-export function scurRange(samples: Sample[], keys: string[], from: number, to: number): { lo: number; hi: number } | null {
+export function scurRange(samples: Sample[], keys: string[], from: number, to: number, field: Counter = 'scur'): { lo: number; hi: number } | null {
   const times = [from, ...samples.filter((s) => keys.includes(s.key) && s.t > from && (s.asked ?? s.t) <= to).map((s) => s.t)];
-  const values = times.map((x) => scurAt(samples, keys, x)).filter((v): v is number => v !== null);
+  const values = times.map((x) => scurAt(samples, keys, x, field)).filter((v): v is number => v !== null);
   return values.length ? { lo: Math.min(...values), hi: Math.max(...values) } : null;
 }
+
+const within = (n: number, r: { lo: number; hi: number } | null) => r !== null && n >= r.lo && n <= r.hi;
 
 export const normState = (status: string) => (status.match(/^(MAINT|DRAIN|UP|DOWN|NOLB|no check)/)?.[1] ?? status).replace('no check', 'UP');
 
@@ -411,16 +420,26 @@ function judgeSessions(obs: DrillObservations, p: DrillParams): Outcome {
       continue;
     }
     let bad: Text | null = null;
+    // Whether some reading is one the total sessions (stot) cannot explain: a runbook printing stot matches
+    // scur whenever no session has ended yet (CI saw 2, 2, 2 … pass on a node whose two sessions were both
+    // still open).
+    let telling = false;
     for (const x of printed) {
-      const r = scurRange(samples, keys, x.t - 2000, x.t + 300);
+      // A number printed at x.t was read up to 2 s before (a loaded node), but never before the script began.
+      const from = Math.max(x.t - 2000, run.start);
+      const r = scurRange(samples, keys, from, x.t + 300);
       if (r && (x.n < r.lo || x.n > r.hi)) {
         bad = MESSAGES.wrongNumber(x.n, r.lo, r.hi, `+${((x.t - run.start) / 1000).toFixed(1)} s`);
         break;
       }
+      if (r && !within(x.n, scurRange(samples, keys, from, x.t + 300, 'stot'))) telling = true;
     }
     const drainedAt = samples.find((s) => keys.includes(s.key) && outOfRotation(s))?.t;
     const held = drainedAt === undefined ? null : scurRange(samples, keys, drainedAt, drainedAt + 1500);
     if (!bad && held && held.lo > 0 && Math.max(...printed.map((x) => x.n)) === 0) bad = MESSAGES.onlyZero(held.lo);
+    // The drill waits until a session has ended on every node, so this fails only where that wait ran out
+    // (a fail: the check runs the drill again).
+    if (!bad && !telling) bad = MESSAGES.notTelling(printed.map((x) => x.n).join(', '));
     if (bad) problems.push({ node, msg: bad });
     else good.push(`${node}: ${printed.map((x) => x.n).join(', ')}`);
   }
@@ -776,7 +795,8 @@ export async function runDrill(ctx: ProbeContext, p: DrillParams): Promise<Drill
   try {
     // 1. Warm up: the load reaches the server on every node, with `warmSessions` in flight (so a runbook that
     //    does not wait is caught), and the long node's server took a slow request since the last read: its
-    //    whole hold lies ahead, so a fixed wait long enough there is late on the other nodes.
+    //    whole hold lies ahead, so a fixed wait long enough there is late on the other nodes. And sessions
+    //    have ended on every node, so the total sessions differ from the current ones (judge `sessions`).
     const warmDeadline = Date.now() + 15_000;
     let longScur: number | undefined;
     for (;;) {
@@ -785,7 +805,11 @@ export async function runDrill(ctx: ProbeContext, p: DrillParams): Promise<Drill
       for (const [node, rows] of Object.entries(now)) {
         obs.live[node] = Object.values(rows).filter((r) => atTarget(r) && r.stot > (start[node]?.[r.key]?.stot ?? 0)).map((r) => r.key);
       }
-      const busy = Object.entries(now).every(([node, rows]) => (obs.live[node] ?? []).reduce((a, k) => a + (rows[k]?.scur ?? 0), 0) >= p.warmSessions);
+      const sum = (node: string, f: (r: NodeServer) => number) => (obs.live[node] ?? []).reduce((a, k) => { const r = now[node]?.[k]; return a + (r ? f(r) : 0); }, 0);
+      // In flight, and sessions ended already (stot - scur, which only grows): until one has, the total
+      // equals the current count, and a runbook printing the total prints the right numbers. Two, so that
+      // one new session between the script's start and its drain cannot make a reading match both.
+      const busy = Object.keys(now).every((node) => sum(node, (r) => r.scur) >= p.warmSessions && sum(node, (r) => r.stot - r.scur) >= 2);
       // Current sessions, not the total: the quick requests add to the total as often, but they end at once.
       const scur = (obs.live[longNode] ?? []).reduce((a, k) => a + (now[longNode]?.[k]?.scur ?? 0), 0);
       obs.freshBeforeDrain = longScur !== undefined && scur > longScur;
