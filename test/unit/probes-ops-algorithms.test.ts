@@ -468,7 +468,7 @@ describe('hostile review', () => {
     ci(true);
     const stot = judge(obs, 'sessions');
     expect(stot.status).toBe('fail');
-    expect(stot.message.en).toMatch(/haproxy1: printed 2, 2, 2, 2, 2, 2, 2, 2, but HAProxy's total sessions \(stot\) were the same then/);
+    expect(stot.message.en).toMatch(/haproxy1: printed 2, 2, 2, 2, 2, 2, 2, 2, numbers HAProxy's total sessions \(stot\) also had then/);
     // haproxy2's first 2 came after the script began, when HAProxy had 1.
     expect(stot.message.en).toMatch(/haproxy2: printed 2 at \+0\.1 s, but HAProxy reported 1 current sessions then/);
     // The same drill, the current counts printed: the 0 at the end is one stot cannot explain.
@@ -476,6 +476,17 @@ describe('hostile review', () => {
     const right = judge(obs, 'sessions');
     expect(right.message.en).toBe('printed session counts haproxy1: 2, 2, 2, 2, 2, 2, 2, 0; haproxy2: 1, 1, 0, as HAProxy reported them');
     expect(right.status).toBe('pass');
+    // A runbook that prints only while it waits prints nothing where the sessions had ended before its first
+    // reading: that node has nothing to show, the other still must.
+    sessions('haproxy2', () => 0, 2, (n) => n);
+    obs.drain.haproxy2!.lines = [];
+    expect(judge(obs, 'sessions')).toMatchObject({ status: 'pass', message: { en: 'printed session counts haproxy1: 2, 2, 2, 2, 2, 2, 2, 0; haproxy2: no session to wait for, nothing printed, as HAProxy reported them' } });
+    obs.drain.haproxy1!.lines = [];
+    expect(judge(obs, 'sessions').message.en).toBe('haproxy1: printed no session count (end a line with the number, e.g. `echo "web2 sessions: $n"`)');
+    // The sampler read nothing: no reading can be judged, and none passes for it.
+    ci(false);
+    obs.samples.haproxy2 = [];
+    expect(judge(obs, 'sessions').message.en).toBe("haproxy2: lab's sampler read no `show stat` row of the server while the script ran");
   });
 
   it('a runbook that prints another server\'s count (a steady number) fails sessions', () => {

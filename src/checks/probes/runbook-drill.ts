@@ -76,6 +76,8 @@ export interface DrillObservations {
   holds?: Record<string, number>;
   /** Whether the node with the long hold had taken a new session on the server just before the drain. */
   freshBeforeDrain?: boolean;
+  /** The warm-up's conditions held when the drain began (false: its 15 s ran out first). */
+  warmed?: boolean;
   /** The engine's clock (which stamps samples and runs) minus lab's (which stamps the maintenance), in ms. */
   clockOffsetMs?: number;
   /** How far off clockOffsetMs may be: half the round trip of the reading. */
@@ -189,12 +191,14 @@ export const MESSAGES = {
     t(`printed ${p} at ${at}, but HAProxy reported ${lo === hi ? lo : `${lo}–${hi}`} current sessions then`, `在 ${at} 打印了 ${p}，但 HAProxy 当时报告的当前会话数为 ${lo === hi ? lo : `${lo}–${hi}`}`),
   notTelling: (list: string) =>
     t(
-      `printed ${list}, but HAProxy's total sessions (stot) were the same then: no session had ended yet, so lab cannot tell which count the runbook prints`,
-      `打印了 ${list}，但 HAProxy 当时的累计会话数（stot）与之相同：还没有会话结束，lab 无法判断脚本打印的是哪个数`,
+      `printed ${list}, numbers HAProxy's total sessions (stot) also had then, so lab cannot tell whether the runbook prints the current ones (scur)`,
+      `打印了 ${list}，这些数 HAProxy 当时的累计会话数（stot）也有，lab 无法判断脚本打印的是否为当前会话数（scur）`,
     ),
+  noSamples: () => t("lab's sampler read no `show stat` row of the server while the script ran", '脚本运行期间 lab 的采样没有读到该 server 的 `show stat` 行'),
+  nothingToPrint: () => t('no session to wait for, nothing printed', '没有需要等待的会话，未打印'),
   onlyZero: (n: number) =>
     t(`printed only 0 while the server still had ${n} session(s) for over a second: print the count while you wait`, `服务器仍有 ${n} 个会话超过一秒时却只打印了 0：等待期间应打印会话数`),
-  numbers: (list: string) => t(`printed session counts ${list}, as HAProxy reported them`, `打印的会话数 ${list} 与 HAProxy 报告的一致`),
+  numbers: (list: Text) => t(`printed session counts ${list.en}, as HAProxy reported them`, `打印的会话数 ${list.zh} 与 HAProxy 报告的一致`),
   restoreForced: () => t(' (lab had taken it out itself first, since the drain had not)', '（由于排空没有做到，lab 先自行把它移出了轮转）'),
   heavier: (s: string, now: number, was: number) =>
     t(
@@ -404,7 +408,7 @@ function judgeNoDrop(obs: DrillObservations, p: DrillParams): Outcome {
 
 function judgeSessions(obs: DrillObservations, p: DrillParams): Outcome {
   const problems: { node: string; msg: Text }[] = [];
-  const good: string[] = [];
+  const good: Text[] = [];
   for (const node of nodesOf(obs.haproxyIps)) {
     const run = obs.drain[node];
     const rp = runProblem(run, p.script);
@@ -416,34 +420,42 @@ function judgeSessions(obs: DrillObservations, p: DrillParams): Outcome {
     const samples = obs.samples[node] ?? [];
     const printed = readings(run.lines);
     if (printed.length === 0) {
-      problems.push({ node, msg: MESSAGES.noNumbers() });
+      // A runbook that prints only while it waits (`while [ "$(sessions)" -gt 0 ]`) has nothing to print on a
+      // node whose last session ended before its first reading; the drill keeps one in flight on every node
+      // when the scripts start, but a short one can end in the moment before.
+      if (scurRange(samples, keys, run.start, run.end)?.hi === 0) good.push(t(`${node}: ${MESSAGES.nothingToPrint().en}`, `${node}：${MESSAGES.nothingToPrint().zh}`));
+      else problems.push({ node, msg: MESSAGES.noNumbers() });
       continue;
     }
     let bad: Text | null = null;
-    // Whether some reading is one the total sessions (stot) cannot explain: a runbook printing stot matches
-    // scur whenever no session has ended yet (CI saw 2, 2, 2 … pass on a node whose two sessions were both
-    // still open).
+    // Whether some reading is one the total sessions (stot) cannot explain: a runbook printing stot prints
+    // scur's numbers while no session has ended (CI saw 2, 2, 2 … pass on a node whose two sessions were
+    // both still open).
     let telling = false;
+    let judged = 0;
     for (const x of printed) {
       // A number printed at x.t was read up to 2 s before (a loaded node), but never before the script began.
       const from = Math.max(x.t - 2000, run.start);
       const r = scurRange(samples, keys, from, x.t + 300);
-      if (r && (x.n < r.lo || x.n > r.hi)) {
+      if (!r) continue;
+      judged++;
+      if (x.n < r.lo || x.n > r.hi) {
         bad = MESSAGES.wrongNumber(x.n, r.lo, r.hi, `+${((x.t - run.start) / 1000).toFixed(1)} s`);
         break;
       }
-      if (r && !within(x.n, scurRange(samples, keys, from, x.t + 300, 'stot'))) telling = true;
+      if (!within(x.n, scurRange(samples, keys, from, x.t + 300, 'stot'))) telling = true;
     }
     const drainedAt = samples.find((s) => keys.includes(s.key) && outOfRotation(s))?.t;
     const held = drainedAt === undefined ? null : scurRange(samples, keys, drainedAt, drainedAt + 1500);
     if (!bad && held && held.lo > 0 && Math.max(...printed.map((x) => x.n)) === 0) bad = MESSAGES.onlyZero(held.lo);
-    // The drill waits until a session has ended on every node, so this fails only where that wait ran out
-    // (a fail: the check runs the drill again).
+    // The drill starts once two sessions have ended on every node (stot is then above scur), so these fail
+    // only where that wait ran out or the sampler read nothing: fails, so the check runs the drill again.
+    if (!bad && judged === 0) bad = MESSAGES.noSamples();
     if (!bad && !telling) bad = MESSAGES.notTelling(printed.map((x) => x.n).join(', '));
     if (bad) problems.push({ node, msg: bad });
-    else good.push(`${node}: ${printed.map((x) => x.n).join(', ')}`);
+    else good.push(t(`${node}: ${printed.map((x) => x.n).join(', ')}`, `${node}：${printed.map((x) => x.n).join(', ')}`));
   }
-  return problems.length ? fail(listSome(perNode(problems))) : pass(MESSAGES.numbers(good.join('; ')));
+  return problems.length ? fail(listSome(perNode(problems))) : pass(MESSAGES.numbers(t(good.map((g) => g.en).join('; '), good.map((g) => g.zh).join('；'))));
 }
 
 function judgeRestore(obs: DrillObservations, p: DrillParams): Outcome {
@@ -814,7 +826,8 @@ export async function runDrill(ctx: ProbeContext, p: DrillParams): Promise<Drill
       const scur = (obs.live[longNode] ?? []).reduce((a, k) => a + (now[longNode]?.[k]?.scur ?? 0), 0);
       obs.freshBeforeDrain = longScur !== undefined && scur > longScur;
       longScur = scur;
-      if ((busy && obs.freshBeforeDrain) || Date.now() > warmDeadline) break;
+      obs.warmed = busy && obs.freshBeforeDrain;
+      if (obs.warmed || Date.now() > warmDeadline) break;
     }
     // 2. The drain, on every node at once.
     obs.drain = await runScript(p.drainArgs);
