@@ -817,7 +817,8 @@ export async function runDrill(ctx: ProbeContext, p: DrillParams): Promise<Drill
       for (const [node, rows] of Object.entries(now)) {
         obs.live[node] = Object.values(rows).filter((r) => atTarget(r) && r.stot > (start[node]?.[r.key]?.stot ?? 0)).map((r) => r.key);
       }
-      const sum = (node: string, f: (r: NodeServer) => number) => (obs.live[node] ?? []).reduce((a, k) => { const r = now[node]?.[k]; return a + (r ? f(r) : 0); }, 0);
+      const sum = (node: string, f: (r: NodeServer) => number) =>
+        (obs.live[node] ?? []).map((k) => now[node]?.[k]).reduce((a, r) => a + (r ? f(r) : 0), 0);
       // In flight, and sessions ended already (stot - scur, which only grows): until one has, the total
       // equals the current count, and a runbook printing the total prints the right numbers. Two, so that
       // one new session between the script's start and its drain cannot make a reading match both.
