@@ -455,7 +455,7 @@ function judgeSessions(obs: DrillObservations, p: DrillParams): Outcome {
     if (bad) problems.push({ node, msg: bad });
     else good.push(t(`${node}: ${printed.map((x) => x.n).join(', ')}`, `${node}：${printed.map((x) => x.n).join(', ')}`));
   }
-  return problems.length ? fail(listSome(perNode(problems))) : pass(MESSAGES.numbers(t(good.map((g) => g.en).join('; '), good.map((g) => g.zh).join('；'))));
+  return problems.length ? fail(listSome(perNode(problems))) : pass(MESSAGES.numbers(listSome(good, good.length)));
 }
 
 function judgeRestore(obs: DrillObservations, p: DrillParams): Outcome {
@@ -824,7 +824,7 @@ export async function runDrill(ctx: ProbeContext, p: DrillParams): Promise<Drill
       // one new session between the script's start and its drain cannot make a reading match both.
       const busy = Object.keys(now).every((node) => sum(node, (r) => r.scur) >= p.warmSessions && sum(node, (r) => r.stot - r.scur) >= 2);
       // Current sessions, not the total: the quick requests add to the total as often, but they end at once.
-      const scur = (obs.live[longNode] ?? []).reduce((a, k) => a + (now[longNode]?.[k]?.scur ?? 0), 0);
+      const scur = sum(longNode, (r) => r.scur);
       obs.freshBeforeDrain = longScur !== undefined && scur > longScur;
       longScur = scur;
       obs.warmed = busy && obs.freshBeforeDrain;
