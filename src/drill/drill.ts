@@ -6,7 +6,7 @@ import type { LabView } from '../lifecycle/observe.js';
 import { nodeOf } from '../lifecycle/observe.js';
 import { UsageError } from '../util/errors.js';
 import { sleep } from '../util/sleep.js';
-import { vipHolders } from '../lifecycle/vip.js';
+import { vipArrival, vipHolders } from '../lifecycle/vip.js';
 import { showStat } from '../checks/stats.js';
 
 export const DRILLS = {
@@ -96,17 +96,15 @@ async function defaultNode(runtime: Runtime, view: LabView, drill: DrillName): P
 
 /**
  * When the layer above the stopped node noticed: for a director, the moment the other one holds the
- * VIP; for an Nginx, the moment every HAProxy reports its servers DOWN (lab's master socket).
+ * VIP (timed inside it, see vipArrival); for an Nginx, the moment every HAProxy reports its servers DOWN
+ * (lab's master socket).
  */
 async function watch(runtime: Runtime, view: LabView, drill: DrillName, node: string, target: { addresses: Record<string, string> }, forMs: number): Promise<number | undefined> {
   const deadline = Date.now() + forMs;
   if (drill === 'director') {
-    const other = view.nodes.filter((n) => n.role === 'director' && n.node !== node);
-    while (Date.now() < deadline) {
-      if ((await vipHolders(runtime, other, view.vip!)).length === 1) return Date.now();
-      await sleep(200);
-    }
-    return undefined;
+    const other = view.nodes.find((n) => n.role === 'director' && n.node !== node);
+    if (!other || !view.vip) return undefined;
+    return vipArrival(runtime, other.container, view.vip, forMs / 1000).catch(() => undefined);
   }
   if (drill !== 'nginx') return undefined;
   const ip = target.addresses[`${view.name}-web`];

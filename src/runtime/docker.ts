@@ -54,6 +54,16 @@ function toHealth(s: string | undefined): Health {
   return s === 'healthy' || s === 'unhealthy' || s === 'starting' ? s : 'none';
 }
 
+/**
+ * A stopped container's FinishedAt: the exit time containerd's shim stamped when it reaped the process,
+ * so it says when a killed node died even when the engine answered the kill late. A running container
+ * keeps its previous run's time (or year 1), which is not an answer.
+ */
+function finishedAt(s: { Running?: boolean; FinishedAt?: string }): { finishedAt?: number } {
+  const t = s.FinishedAt ? Date.parse(s.FinishedAt) : NaN;
+  return !s.Running && t > 0 ? { finishedAt: t } : {};
+}
+
 /** A container's kept shell opens at its this-many-th kept command (see keptShell). */
 const KEPT_SHELL_AT_ASK = 3;
 
@@ -175,6 +185,7 @@ export class DockerRuntime implements Runtime {
         state: c.State.Status as ContainerState,
         health: toHealth(c.State.Health?.Status),
         addresses: Object.fromEntries(Object.entries(c.NetworkSettings.Networks ?? {}).map(([n, ep]) => [n, ep.IPAddress])),
+        ...finishedAt(c.State),
       };
     } catch (e) {
       if (isNotFound(e)) return undefined;

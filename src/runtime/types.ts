@@ -66,6 +66,8 @@ export interface ContainerInfo {
   addresses: Record<string, string>;
   /** The image's ID (sha256:…), whatever tag the container was created from. */
   imageId?: string;
+  /** When its process last ended (ms since the epoch, the shim's reap time), while it is stopped; inspect only. */
+  finishedAt?: number;
 }
 
 export interface ExecOptions {

@@ -39,7 +39,10 @@ export interface FailoverObservation {
   /** The director that held the VIP and was killed. */
   stopped?: string;
   other?: string;
-  /** ms after the fault when the other director held the VIP; undefined: never within the window. */
+  /**
+   * ms after the fault when the other director held the VIP (its own clock, from the killed one's exit time);
+   * undefined: never within the window.
+   */
   movedAtMs?: number;
   rows: LoopRow[];
   /** After the killed director came back: who holds the VIP once VRRP settled. */
@@ -56,7 +59,7 @@ export interface FailoverObservation {
 export function decideFailover(o: FailoverObservation, withinMs: number): Outcome {
   if (o.holdersBefore.length !== 1 || !o.stopped || !o.other) return fail(M.notOneBefore(o.holdersBefore, o.vip), o);
   if (!o.rows.some((r) => r.atMs < 0 && r.ok)) return fail(M.nothingBefore(o.vip), o);
-  if (o.movedAtMs === undefined || o.movedAtMs > withinMs) return fail(M.noTakeover(o.stopped, o.other, withinMs), o);
+  if (o.movedAtMs === undefined || o.movedAtMs > withinMs) return fail(M.noTakeover(o.stopped, o.other, withinMs, o.movedAtMs), o);
   const after = o.rows.filter((r) => r.atMs >= 0);
   const lastFail = [...after].reverse().find((r) => !r.ok);
   const failed = after.filter((r) => !r.ok).length;

@@ -16,8 +16,13 @@ export const M = {
       `故障之前 ${who.length ? `${who.join(' 和 ')} 同时持有` : '没有人持有'} VIP ${vip}；应恰好一台 director 持有`,
     ),
   nothingBefore: (vip: string) => t(`before the fault no request through the VIP ${vip} succeeded`, `故障之前，经 VIP ${vip} 的请求没有一个成功`),
-  noTakeover: (stopped: string, other: string, ms: number) =>
-    t(`killed ${stopped}, which held the VIP: ${other} did not take it within ${ms / 1000} s`, `杀掉了持有 VIP 的 ${stopped}：${other} 在 ${ms / 1000} 秒内没有接管`),
+  noTakeover: (stopped: string, other: string, ms: number, moved?: number) =>
+    moved === undefined
+      ? t(`killed ${stopped}, which held the VIP: ${other} did not take it within ${ms / 1000} s`, `杀掉了持有 VIP 的 ${stopped}：${other} 在 ${ms / 1000} 秒内没有接管`)
+      : t(
+          `killed ${stopped}, which held the VIP: ${other} took it only ${s1(moved)} s later, over ${ms / 1000} s`,
+          `杀掉了持有 VIP 的 ${stopped}：${other} 过了 ${s1(moved)} 秒才接管，超过 ${ms / 1000} 秒`,
+        ),
   stillFailing: (other: string, moved: number, at: number, failed: number) =>
     t(
       `the VIP moved to ${other} after ${s1(moved)} s, but requests still failed ${s1(at)} s after the fault (${failed} failed)`,
