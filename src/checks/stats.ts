@@ -2,11 +2,11 @@
 // the student configured) or, with --target, from the stats page's CSV; and the arithmetic that turns
 // per-backend session deltas into routing decisions: domain i gets 2^i requests, so each backend's delta
 // names exactly the domains it served.
+import { MASTER_SOCKET } from '../apply/services.js';
 import type { Runtime } from '../runtime/types.js';
 import type { HttpClient } from './http.js';
 import type { LabHandle, StatsSnapshot, StatsSource } from './types.js';
 
-export const MASTER_SOCKET = '/run/lab-master.sock';
 
 export interface StatRow {
   pxname: string;

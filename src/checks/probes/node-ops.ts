@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { statsSockets } from '../haproxy-config.js';
 import type { HttpResponse } from '../http.js';
-import { MASTER_SOCKET } from '../stats.js';
+import { MASTER_SOCKET } from '../../apply/services.js';
 import type { LabHandle } from '../types.js';
 import { parseStatRecords, statRecords } from './server-counters.js';
 

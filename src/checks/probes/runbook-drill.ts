@@ -19,7 +19,7 @@ import type { ProbeOf } from '../schema.js';
 import type { LabHandle, Outcome, ProbeContext, ProbeImpl, Text } from '../types.js';
 import { t } from '../types.js';
 import { WORKSPACE_IN_HAPROXY } from '../../topology/kinds/haproxy.js';
-import { MASTER_SOCKET } from '../stats.js';
+import { MASTER_SOCKET } from '../../apply/services.js';
 import { NEEDS_SERVER_COUNTERS } from './lb-distribution.js';
 import { addressesOf, isOut, masterCommand, nodeServers, prometheusServerState, token, type NodeServer } from './node-ops.js';
 import { sleep } from './server-counters.js';
