@@ -110,6 +110,33 @@ describe('runbook-drill: what the runbook printed', () => {
     for (const [line, n] of cases) expect(runbookDrill.lastNumber(line), line).toBe(n);
   });
 
+  it('reads the count beside the session word, wherever the line puts it, and never a total', () => {
+    const cases: [string, number | null][] = [
+      // lastNumber gave null or the wrong number for each of these.
+      ['web2 has 3 sessions', 3],
+      ['3 current sessions on nginx2:10080', 3],
+      ['剩余 3 个会话', 3],
+      ['剩余3个会话', 3],
+      ['sessions=3;', 3],
+      ['sessions: 3 (total 62)', 3],
+      ['current sessions 3, total sessions 62', 3],
+      ['stot=62 scur=3', 3],
+      // The total alone is still read, as a total (a runbook printing stot is judged on it).
+      ['total sessions: 62', 62],
+      ['累计会话 62', 62],
+      // Names and addresses are never counts.
+      ['web2 sessions: 0', 0],
+      ['[12:00:03] sessions 4', 4],
+      ['nginx2 会话 5', 5],
+      ['draining web2 sessions', null],
+    ];
+    for (const [line, n] of cases) expect(runbookDrill.sessionNumber(line), line).toBe(n);
+    expect(runbookDrill.readings([{ t: 1, text: 'set weight web2 0' }, { t: 2, text: 'web2 has 3 sessions' }, { t: 3, text: '0 sessions left' }])).toEqual([
+      { t: 2, n: 3 },
+      { t: 3, n: 0 },
+    ]);
+  });
+
   it('ranges scur over a window, counting the value that holds at its start', () => {
     const s = (t: number, scur: number) => ({ t, key: 'b/s', status: 'UP', scur, stot: 0, weight: 1 });
     const samples = [s(0, 2), s(100, 2), s(200, 1), s(300, 0)];

@@ -231,14 +231,39 @@ export function lastNumber(text: string): number | null {
   return Number(m[2]);
 }
 
+const SESSION_WORD = /sess|scur|会话|连接/i;
+// A number right after a session word ("sessions: 3", "scur=3", "会话数 3"), or right before one, a word
+// between allowed ("3 sessions", "3 current sessions", "剩余 3 个会话"); never part of a name or an address.
+const AFTER_WORD = /(?:sess(?:ions?)?|scur|会话数?|连接数?)\s*[:=：]?\s*(\d+)(?![\w.:])/gi;
+const BEFORE_WORD = /(?<![\w.:])(\d+)\s*(?:个\s*)?(?:[a-z]+\s+)?(?:sess|会话|连接)/gi;
+// A count labelled as the total ("total sessions: 62", "累计会话 62") is stot, not the current count.
+const TOTAL_BEFORE = /(?:total|stot|累计|总)\S*\s*$/i;
+
 /**
- * The session counts a drain printed: the last number of each line that reads like one (it names the
+ * The session count a line names: the number beside its session word (the first one not labelled a
+ * total), else its last standalone number. "3 sessions (of 62)" is 3, "sessions: 3 (total 62)" is 3.
+ */
+export function sessionNumber(text: string): number | null {
+  const found: { at: number; n: number }[] = [];
+  for (const re of [AFTER_WORD, BEFORE_WORD]) {
+    for (const m of text.matchAll(re)) {
+      if (!TOTAL_BEFORE.test(text.slice(Math.max(0, m.index! - 12), m.index!))) found.push({ at: m.index!, n: Number(m[1]) });
+    }
+  }
+  found.sort((a, b) => a.at - b.at);
+  return found[0]?.n ?? lastNumber(text);
+}
+
+/**
+ * The session counts a drain printed: the count of each line that reads like one (it names the
  * sessions, or is a bare number), so a runbook that also echoes its commands (`set weight web2 0`) or a
  * limit (`timeout 30`) is not judged on those; with no such line, every line that ends in a number.
  */
 export function readings(lines: { t: number; text: string }[]): { t: number; n: number }[] {
-  const numbered = lines.map((l) => ({ t: l.t, text: l.text, n: lastNumber(l.text) })).filter((x): x is { t: number; text: string; n: number } => x.n !== null);
-  const named = numbered.filter((x) => /sess|scur|会话|连接/i.test(x.text) || /^\s*\d+\s*$/.test(x.text));
+  const numbered = lines
+    .map((l) => ({ t: l.t, text: l.text, n: SESSION_WORD.test(l.text) ? sessionNumber(l.text) : lastNumber(l.text) }))
+    .filter((x): x is { t: number; text: string; n: number } => x.n !== null);
+  const named = numbered.filter((x) => SESSION_WORD.test(x.text) || /^\s*\d+\s*$/.test(x.text));
   return (named.length ? named : numbered).map(({ t, n }) => ({ t, n }));
 }
 
