@@ -110,25 +110,40 @@ describe('runbook-drill: what the runbook printed', () => {
     for (const [line, n] of cases) expect(runbookDrill.lastNumber(line), line).toBe(n);
   });
 
-  it('reads the count beside the session word, wherever the line puts it, and never a total', () => {
+  it('reads the count a session line prints: its last number, unless that is a total or a limit or there is none', () => {
     const cases: [string, number | null][] = [
       // lastNumber gave null or the wrong number for each of these.
       ['web2 has 3 sessions', 3],
       ['3 current sessions on nginx2:10080', 3],
       ['剩余 3 个会话', 3],
       ['剩余3个会话', 3],
+      ['总共还有 3 个会话', 3],
       ['sessions=3;', 3],
       ['sessions: 3 (total 62)', 3],
       ['current sessions 3, total sessions 62', 3],
+      ['scur=3 stot=62', 3],
+      ['3 sessions (of 62)', 3],
+      ['sessions: 3, max: 100', 3],
+      ['62 total sessions, 3 current sessions', 3],
+      // The last number still wins wherever the line starts (stamps, counters, names, ports: the hostile review's lines).
+      ['1764266504 sessions: 3', 3],
+      ['elapsed=4 sessions=3', 3],
+      ['waited 2s sessions 3', 3],
+      ['try 3/10 sessions=2', 2],
+      ['port 10080 sessions: 3', 3],
+      ['nginx-2 sessions: 0', 0],
+      ['cumulative sessions: 62, current: 3', 3],
+      ['served 62 sessions, now 3', 3],
+      ['共处理 62 个会话，剩余 3', 3],
       ['stot=62 scur=3', 3],
-      // The total alone is still read, as a total (a runbook printing stot is judged on it).
+      // A total alone is read as the total (a runbook printing stot is judged on it).
       ['total sessions: 62', 62],
       ['累计会话 62', 62],
-      // Names and addresses are never counts.
-      ['web2 sessions: 0', 0],
+      // Names, addresses and "connect" are never counts.
       ['[12:00:03] sessions 4', 4],
       ['nginx2 会话 5', 5],
       ['draining web2 sessions', null],
+      ['正在连接 2 台 haproxy', null],
     ];
     for (const [line, n] of cases) expect(runbookDrill.sessionNumber(line), line).toBe(n);
     expect(runbookDrill.readings([{ t: 1, text: 'set weight web2 0' }, { t: 2, text: 'web2 has 3 sessions' }, { t: 3, text: '0 sessions left' }])).toEqual([

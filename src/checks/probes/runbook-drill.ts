@@ -223,35 +223,51 @@ export const MESSAGES = {
 
 /** The last number on a line that stands alone (not part of a name like web2, an address or host:port). */
 export function lastNumber(text: string): number | null {
+  return lastNumberAt(text)?.n ?? null;
+}
+
+function lastNumberAt(text: string): { n: number; at: number } | null {
   const m = /(^|[^\w.])(\d+)\s*[.。)）]?\s*$/.exec(text.trimEnd());
   if (!m) return null;
   const before = text.slice(0, m.index + m[1]!.length);
   // host:port (nginx2:10080, 10.0.0.5:10080) is an address, not a count.
   if (m[1] === ':' && /\d$/.test(before.slice(0, -1))) return null;
-  return Number(m[2]);
+  return { n: Number(m[2]), at: before.length };
 }
 
 const SESSION_WORD = /sess|scur|会话|连接/i;
-// A number right after a session word ("sessions: 3", "scur=3", "会话数 3"), or right before one, a word
-// between allowed ("3 sessions", "3 current sessions", "剩余 3 个会话"); never part of a name or an address.
-const AFTER_WORD = /(?:sess(?:ions?)?|scur|会话数?|连接数?)\s*[:=：]?\s*(\d+)(?![\w.:])/gi;
-const BEFORE_WORD = /(?<![\w.:])(\d+)\s*(?:个\s*)?(?:[a-z]+\s+)?(?:sess|会话|连接)/gi;
-// A count labelled as the total ("total sessions: 62", "累计会话 62") is stot, not the current count.
-const TOTAL_BEFORE = /(?:total|stot|累计|总)\S*\s*$/i;
+// A number right after a session word ("sessions: 3", "scur=3", "会话数 3"), or right before one with at
+// most a state word between ("3 sessions", "3 active sessions", "剩余 3 个会话"). 连接 alone also means
+// "connect" ("连接 2 个节点"), so it counts only as 连接数 or after a number.
+const AFTER_WORD = /(?:sess(?:ions?)?|scur|会话数?|连接数)\s*[:=：]?\s*(\d+)(?![\w.:])/gi;
+const BEFORE_WORD = /(?<![\w.:/-])(\d+)\s*(?:个\s*)?(?:(?:current|active|open|remaining|left|live|in-flight)\s+)?(?:sess|会话|连接)/gi;
+// Words that make the number after them something other than the current count: a total, a limit.
+const NOT_CURRENT = /total|cumulative|stot|served|\bof\b|max|limit|累计|累积|总计|总数|总会话|历史|共处理|上限|最大/i;
+
+/** A number's label: what stands before it back to the previous number or separator on its line. */
+function labelOf(text: string, at: number): string {
+  return text.slice(0, at).replace(/^[\s\S]*[\d,;，；|()（）]/, '');
+}
 
 /**
- * The session count a line names: the number beside its session word (the first one not labelled a
- * total), else its last standalone number. "3 sessions (of 62)" is 3, "sessions: 3 (total 62)" is 3.
+ * The session count a line that names sessions prints: its last standalone number, as the hints ask
+ * ("put the number last"), unless that one is labelled a total or a limit ("sessions: 3 (total 62)",
+ * "3 sessions (of 62)"), or there is none ("3 sessions", "剩余 3 个会话", "sessions=3;"); then the last
+ * number beside the session word that is not labelled so. A line with only a total reads as the total,
+ * so a runbook printing stot is judged on it.
  */
 export function sessionNumber(text: string): number | null {
-  const found: { at: number; n: number }[] = [];
+  const last = lastNumberAt(text);
+  if (last && !NOT_CURRENT.test(labelOf(text, last.at))) return last.n;
+  const beside: { at: number; n: number }[] = [];
   for (const re of [AFTER_WORD, BEFORE_WORD]) {
     for (const m of text.matchAll(re)) {
-      if (!TOTAL_BEFORE.test(text.slice(Math.max(0, m.index! - 12), m.index!))) found.push({ at: m.index!, n: Number(m[1]) });
+      const at = m.index! + m[0].indexOf(m[1]!);
+      if (!NOT_CURRENT.test(labelOf(text, at))) beside.push({ at, n: Number(m[1]) });
     }
   }
-  found.sort((a, b) => a.at - b.at);
-  return found[0]?.n ?? lastNumber(text);
+  beside.sort((a, b) => a.at - b.at);
+  return beside.at(-1)?.n ?? last?.n ?? null;
 }
 
 /**
