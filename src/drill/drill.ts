@@ -104,7 +104,7 @@ async function watch(runtime: Runtime, view: LabView, drill: DrillName, node: st
   if (drill === 'director') {
     const other = view.nodes.find((n) => n.role === 'director' && n.node !== node);
     if (!other || !view.vip) return undefined;
-    return vipArrival(runtime, other.container, view.vip, forMs / 1000).catch(() => undefined);
+    return vipArrival(runtime, other.container, view.vip, forMs / 1000).then((w) => w.seenAt, () => undefined);
   }
   if (drill !== 'nginx') return undefined;
   const ip = target.addresses[`${view.name}-web`];

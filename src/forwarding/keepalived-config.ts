@@ -152,6 +152,8 @@ export interface VrrpInstance {
   priority: number;
   /** Seconds, after keepalived's rounding (whole seconds for VRRP version 2). */
   advertInt: number;
+  /** Adverts a BACKUP misses before it takes over (keepalived's default 3); set only when the config gives it. */
+  downTimerAdverts?: number;
   version: 2 | 3;
   /** Effective: keepalived clears nopreempt for state MASTER or priority 255 (and reports it). */
   nopreempt: boolean;
@@ -371,6 +373,19 @@ export function virtualServers(parsed: ParsedKeepalived): VirtualServer[] {
 
 export function vrrpInstances(parsed: ParsedKeepalived): VrrpInstance[] {
   return analyze(parsed).vrrpInstances;
+}
+
+/**
+ * The longest a BACKUP waits after the MASTER's last advert before it takes over (keepalived's
+ * VRRP_MS_DOWN_TIMER): down_timer_adverts × the MASTER's advert interval + skew. The skew is
+ * (256 − priority)/256 s in VRRP version 2 and that many advert intervals in version 3, where the BACKUP
+ * uses the interval the MASTER advertises; in version 2 the two must agree, so the BACKUP's own is it.
+ */
+export function masterDownTime(backup: VrrpInstance, master?: VrrpInstance): { seconds: number; adverts: number; advertInt: number; skew: number } {
+  const advertInt = backup.version === 3 && master ? master.advertInt : backup.advertInt;
+  const adverts = backup.downTimerAdverts ?? 3;
+  const skew = ((256 - backup.priority) / 256) * (backup.version === 3 ? advertInt : 1);
+  return { seconds: adverts * advertInt + skew, adverts, advertInt, skew };
 }
 
 export function vrrpSyncGroups(parsed: ParsedKeepalived): VrrpSyncGroup[] {
@@ -663,6 +678,14 @@ function analyzeVrrp(blocks: KeepalivedNode[], globals: Globals, opts: ParseOpti
           if (!r.ok) out.add(n, `(${name}): Version must be either 2 or 3`, 'version is 2 or 3.', S);
           else if (v.versionSet && v.versionSet !== r.value) out.add(n, `(${name}) vrrp_version ${r.value} conflicts with configured or deduced version ${v.versionSet}; ignoring.`, 'Give version once.', S);
           else v.versionSet = r.value as 2 | 3;
+          break;
+        }
+        case 'down_timer_adverts': {
+          const s = arg(n, out, S);
+          if (s === undefined) break;
+          const r = readInt(s, 1, 100);
+          if (r.ok) v.downTimerAdverts = r.value;
+          else out.add(n, `(${name}) down_timer_adverts ${s} invalid - must be between 1 and 100`, 'down_timer_adverts is how many adverts a BACKUP misses before it takes over: 1 to 100 (3 by default).', S);
           break;
         }
         case 'nopreempt':

@@ -75,6 +75,14 @@ describe('exp7 mistakes, each caught by its check', () => {
     // Hostile review: equal priorities passed whenever VRRP's tie-break (the higher address) happened to match.
     { name: 'equal priorities (lvs2 at 100 too): the holder after a failover is left to the tie-break', lvs2: (s) => mutate(s, /priority 50\n/g, 'priority 100\n'), check: 'vip-failover' },
     { name: 'adverts every 10 s: the BACKUP takes over too late', lvs1: (s) => mutate(s, /advert_int 1\n/g, 'advert_int 10\n'), lvs2: (s) => mutate(s, /advert_int 1\n/g, 'advert_int 10\n'), check: 'vip-failover' },
+    // Hostile review: with adverts every 2 s and priorities near 256 the takeover lands anywhere in 4.0-6.0 s,
+    // so about half the failovers came in under 5 s and passed.
+    {
+      name: 'adverts every 2 s, priorities 254 and 253: in time only by luck',
+      lvs1: (s) => mutate(mutate(s, /advert_int 1\n/g, 'advert_int 2\n'), /priority 100\n/g, 'priority 254\n'),
+      lvs2: (s) => mutate(mutate(s, /advert_int 1\n/g, 'advert_int 2\n'), /priority 50\n/g, 'priority 253\n'),
+      check: 'vip-failover',
+    },
   ];
   for (const c of cases) {
     it(`${c.name} → ${c.check}`, async () => {

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isValid, parseKeepalived, virtualServers, vrrpInstances, vrrpScripts, vrrpSyncGroups, type ParseOptions } from '../../src/forwarding/keepalived-config.js';
+import { isValid, masterDownTime, parseKeepalived, virtualServers, vrrpInstances, vrrpScripts, vrrpSyncGroups, type ParseOptions } from '../../src/forwarding/keepalived-config.js';
 import { globFiles, parseKeepalivedFile } from '../../src/forwarding/keepalived-files.js';
 
 const FIX = path.resolve('test/fixtures/keepalived');
@@ -199,6 +199,23 @@ describe('vrrpInstances and vrrpSyncGroups', () => {
       { name: 'QUIET', state: 'BACKUP', priority: 90, advertInt: 2, version: 2, nopreempt: true, preemptDelay: 0, virtualIpaddress: ['192.0.2.12/32'] },
       { name: 'V3', state: 'BACKUP', priority: 100, advertInt: 0.5, version: 3, nopreempt: false, preemptDelay: 5, virtualIpaddress: ['192.0.2.13/24'] },
     ]);
+  });
+
+  it('gives the longest takeover a config allows, as keepalived times it (down_timer_adverts × advert interval + skew)', () => {
+    const inst = (body: string) => vrrpInstances(parse(`vrrp_instance V {\n interface eth0\n virtual_router_id 1\n${body}\n virtual_ipaddress {\n  10.0.0.9/24\n }\n}\n`, { interfaces: ['eth0'] }))[0]!;
+    // Version 2: the skew is (256 − priority)/256 s whatever the interval.
+    expect(masterDownTime(inst(' priority 50\n advert_int 1'))).toEqual({ seconds: 3 + 206 / 256, adverts: 3, advertInt: 1, skew: 206 / 256 });
+    expect(masterDownTime(inst(' priority 254\n advert_int 2')).seconds).toBeCloseTo(6 + 2 / 256);
+    // Fewer missed adverts, when the config says so.
+    const fewer = inst(' priority 254\n advert_int 2\n down_timer_adverts 1');
+    expect(fewer.downTimerAdverts).toBe(1);
+    expect(masterDownTime(fewer).seconds).toBeCloseTo(2 + 2 / 256);
+    // Version 3: the skew is in advert intervals, and the interval is the MASTER's.
+    const v3 = inst(' version 3\n priority 128\n advert_int 1');
+    expect(masterDownTime(v3, inst(' version 3\n priority 200\n advert_int 2')).seconds).toBeCloseTo(3 * 2 + 0.5 * 2);
+    expect(masterDownTime(v3).seconds).toBeCloseTo(3.5);
+    expect(errorsOf('vrrp_instance V {\n interface eth0\n virtual_router_id 1\n down_timer_adverts 0\n virtual_ipaddress {\n  10.0.0.9/24\n }\n}\n', { interfaces: ['eth0'] }))
+      .toEqual(['4 (V) down_timer_adverts 0 invalid - must be between 1 and 100']);
   });
 
   it('reads vrrp_script blocks with keepalived\'s defaults, tracked scripts and unicast peers', () => {

@@ -52,6 +52,23 @@ describe('vip-failover', () => {
     expect(decideFailover(failover({ holdersBefore: ['lvs1', 'lvs2'] }), 5000).message.en).toContain('lvs1 and lvs2 hold the VIP');
     expect(decideFailover(failover({ movedAtMs: undefined }), 5000).status).toBe('fail');
   });
+  it('fails a takeover timed before the fault: the VIP was on the other director already', () => {
+    const o = decideFailover(failover({ movedAtMs: undefined, timing: { by: 'director', heldBeforeMs: 1400 } }), 5000);
+    expect(o.status).toBe('fail');
+    expect(o.message.en).toContain('lvs2 already held the VIP 1.4 s before lvs1 was killed');
+  });
+  it('says when lab\'s watcher started late, so a slow figure may be its own', () => {
+    const o = decideFailover(failover({ movedAtMs: 6100, timing: { by: 'director', watcherLateMs: 5800 } }), 5000);
+    expect(o.message.en).toContain('took it only 6.1 s later, over 5 s (lab\'s watcher in lvs2 started 5.8 s after the fault');
+  });
+  it('fails a quick takeover when the configs allow a slow one (advert_int 2: in time only by luck)', () => {
+    const worstTakeover = { seconds: 6 + 2 / 256, adverts: 3, advertInt: 2, skew: 2 / 256 };
+    const o = decideFailover(failover({ movedAtMs: 4300, worstTakeover }), 5000);
+    expect(o.status).toBe('fail');
+    expect(o.message.en).toContain('lvs2 took the VIP 4.3 s after lvs1 died this time, but your configs let a takeover take up to 6.0 s (3 missed adverts × advert_int 2 s + skew 0.01 s), over 5 s');
+    // advert_int 1 at the lowest priority still fits.
+    expect(decideFailover(failover({ worstTakeover: { seconds: 3 + 255 / 256, adverts: 3, advertInt: 1, skew: 255 / 256 } }), 5000).status).toBe('pass');
+  });
   it('fails when requests keep failing after the move', () => {
     const rows = [-200, 500, 3000, 6000].map((atMs) => ({ atMs, ok: atMs < 0 }));
     expect(decideFailover(failover({ rows }), 5000).message.en).toContain('requests still failed');

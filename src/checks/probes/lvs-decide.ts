@@ -53,13 +53,28 @@ export interface FailoverObservation {
   expectWhy: string;
   /** The priority both configs give the VIP's instance, when they give the same one (absent in older observations). */
   tiedPriority?: number;
+  /**
+   * How the takeover was timed (absent in older observations): from the killed director's exit time as
+   * the engine stamped it ('exit') or, without one, from when lab sent the kill ('kill'); by a watcher
+   * inside the other director ('director', the engine's clock) or, when that failed, by asking from lab
+   * ('lab'); how long after the fault the watcher started, when it started late; and how long before the
+   * fault it already saw the VIP on the other director.
+   */
+  timing?: { fault?: 'exit' | 'kill'; by?: 'director' | 'lab'; watcherLateMs?: number; heldBeforeMs?: number };
+  /** The longest takeover the configs allow (keepalived's master down timer of the other director's instance). */
+  worstTakeover?: { seconds: number; adverts: number; advertInt: number; skew: number };
 }
 
 /** The VIP moves, requests recover within `withinMs`, and on return the VIP goes where the config says. */
 export function decideFailover(o: FailoverObservation, withinMs: number): Outcome {
   if (o.holdersBefore.length !== 1 || !o.stopped || !o.other) return fail(M.notOneBefore(o.holdersBefore, o.vip), o);
   if (!o.rows.some((r) => r.atMs < 0 && r.ok)) return fail(M.nothingBefore(o.vip), o);
-  if (o.movedAtMs === undefined || o.movedAtMs > withinMs) return fail(M.noTakeover(o.stopped, o.other, withinMs, o.movedAtMs), o);
+  if (o.timing?.heldBeforeMs !== undefined) return fail(M.heldBefore(o.stopped, o.other, o.timing.heldBeforeMs), o);
+  if (o.movedAtMs === undefined || o.movedAtMs > withinMs) return fail(M.noTakeover(o.stopped, o.other, withinMs, o.movedAtMs, o.timing?.watcherLateMs), o);
+  // A takeover inside the limit this once is luck when the configs allow a longer one: it lands anywhere
+  // within one advert interval of the worst case, depending on when the MASTER's last advert went out.
+  const worst = o.worstTakeover;
+  if (worst && worst.seconds * 1000 > withinMs) return fail(M.slowByConfig(o.stopped, o.other, o.movedAtMs, worst, withinMs), o);
   const after = o.rows.filter((r) => r.atMs >= 0);
   const lastFail = [...after].reverse().find((r) => !r.ok);
   const failed = after.filter((r) => !r.ok).length;

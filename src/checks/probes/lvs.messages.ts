@@ -16,13 +16,35 @@ export const M = {
       `故障之前 ${who.length ? `${who.join(' 和 ')} 同时持有` : '没有人持有'} VIP ${vip}；应恰好一台 director 持有`,
     ),
   nothingBefore: (vip: string) => t(`before the fault no request through the VIP ${vip} succeeded`, `故障之前，经 VIP ${vip} 的请求没有一个成功`),
-  noTakeover: (stopped: string, other: string, ms: number, moved?: number) =>
-    moved === undefined
-      ? t(`killed ${stopped}, which held the VIP: ${other} did not take it within ${ms / 1000} s`, `杀掉了持有 VIP 的 ${stopped}：${other} 在 ${ms / 1000} 秒内没有接管`)
-      : t(
-          `killed ${stopped}, which held the VIP: ${other} took it only ${s1(moved)} s later, over ${ms / 1000} s`,
-          `杀掉了持有 VIP 的 ${stopped}：${other} 过了 ${s1(moved)} 秒才接管，超过 ${ms / 1000} 秒`,
-        ),
+  noTakeover: (stopped: string, other: string, ms: number, moved?: number, lateMs?: number) => {
+    const late =
+      lateMs === undefined
+        ? t('', '')
+        : t(
+            ` (lab's watcher in ${other} started ${s1(lateMs)} s after the fault, so it may have been sooner: run the check again)`,
+            `（lab 在 ${other} 里的观察进程在故障 ${s1(lateMs)} 秒后才开始，实际接管可能更早：请再运行一次检查）`,
+          );
+    const said =
+      moved === undefined
+        ? t(`killed ${stopped}, which held the VIP: ${other} did not take it within ${ms / 1000} s`, `杀掉了持有 VIP 的 ${stopped}：${other} 在 ${ms / 1000} 秒内没有接管`)
+        : t(
+            `killed ${stopped}, which held the VIP: ${other} took it only ${s1(moved)} s later, over ${ms / 1000} s`,
+            `杀掉了持有 VIP 的 ${stopped}：${other} 过了 ${s1(moved)} 秒才接管，超过 ${ms / 1000} 秒`,
+          );
+    return t(said.en + late.en, said.zh + late.zh);
+  },
+  heldBefore: (stopped: string, other: string, ms: number) =>
+    t(
+      `${other} already held the VIP ${s1(ms)} s before ${stopped} was killed: no takeover to time (a split brain, or a VIP that moves by itself)`,
+      `在杀掉 ${stopped} 之前 ${s1(ms)} 秒，${other} 已经持有 VIP：没有可计时的接管（脑裂，或 VIP 自己在漂移）`,
+    ),
+  slowByConfig: (stopped: string, other: string, moved: number, w: { seconds: number; adverts: number; advertInt: number; skew: number }, ms: number) =>
+    t(
+      `${other} took the VIP ${s1(moved)} s after ${stopped} died this time, but your configs let a takeover take up to ${s1(w.seconds * 1000)} s ` +
+        `(${w.adverts} missed adverts × advert_int ${w.advertInt} s + skew ${w.skew.toFixed(2)} s), over ${ms / 1000} s: make advert_int smaller`,
+      `这次 ${other} 在 ${stopped} 停止 ${s1(moved)} 秒后接管了 VIP，但按你的配置，接管最长可能要 ${s1(w.seconds * 1000)} 秒` +
+        `（${w.adverts} 个未收到的通告 × advert_int ${w.advertInt} 秒 + skew ${w.skew.toFixed(2)} 秒），超过 ${ms / 1000} 秒：请调小 advert_int`,
+    ),
   stillFailing: (other: string, moved: number, at: number, failed: number) =>
     t(
       `the VIP moved to ${other} after ${s1(moved)} s, but requests still failed ${s1(at)} s after the fault (${failed} failed)`,

@@ -9,7 +9,7 @@ import { showStat } from '../stats.js';
 import { loopScript } from '../../drill/drill.js';
 import { vipArrival, vipHolders } from '../../lifecycle/vip.js';
 import { parseStudentConf, vrrpAddresses } from '../../topology/kinds/director.js';
-import { virtualServers, vrrpInstances, type VrrpInstance } from '../../forwarding/keepalived-config.js';
+import { masterDownTime, virtualServers, vrrpInstances, type VrrpInstance } from '../../forwarding/keepalived-config.js';
 import type { HttpRequest } from '../http.js';
 import { sleep } from '../../util/sleep.js';
 import { defineProbe, early } from './define.js';
@@ -104,33 +104,48 @@ export const vipFailover = defineProbe<ProbeOf<'vip-failover'>, FailoverObservat
     const theirs = vipInstance(configs[lab.directors.indexOf(other)]!, vip);
     const expectReturn = !!mine && !!theirs && !mine.nopreempt && mine.priority > theirs.priority;
     const tiedPriority = mine && theirs && mine.priority === theirs.priority ? mine.priority : undefined;
+    const worst = theirs ? { worstTakeover: masterDownTime(theirs, mine) } : {};
     const expectWhy = mine && theirs
       ? `${stopped.node} priority ${mine.priority}${mine.nopreempt ? ' nopreempt' : ''}, ${other.node} priority ${theirs.priority}`
       : 'no VRRP instance holds the VIP in one of the configs';
     const url = `http://${ctx.domains[0]}/lvs-failover`;
     const seconds = Math.ceil((p.beforeMs + p.recoverWithinMs + 3000) / 1000);
     const loop = lab.runtime.exec(lab.client, ['sh', '-c', loopScript(url, seconds, 100)], { timeoutMs: (seconds + 30) * 1000 });
-    // Watching from inside the other director, started now so it is polling before the fault.
-    const arrival = vipArrival(lab.runtime, other.container, vip, seconds).then((t) => ({ t }), (e: unknown) => ({ error: e }));
+    loop.catch(() => undefined); // awaited below; if the kill throws first, its failure is not an unhandled rejection
+    // Watching from inside the other director, started now so it is polling before the fault; it runs
+    // well past the deadline (it stops at the first sighting), so a late start still sees a late takeover.
+    const watching = vipArrival(lab.runtime, other.container, vip, seconds + 3).then((w) => ({ w }), (e: unknown) => ({ error: e }));
     await sleep(p.beforeMs);
-    let faultAt = Date.now();
+    const killAt = Date.now();
+    let faultAt = killAt;
     let movedAtMs: number | undefined;
+    const timing: FailoverObservation['timing'] = {};
     try {
       // The director dies (SIGKILL): no goodbye advert with priority 0 to hurry the BACKUP along, so the
       // takeover time is what the configs' advert_int and priorities make it, as after a power cut.
       await lab.runtime.signal(stopped.container, 'SIGKILL');
-      // When it died, as the engine's shim saw it; a loaded engine answers the kill late, and that lag is
-      // not the other director's.
-      const died = (await lab.runtime.inspectContainer(stopped.container).catch(() => undefined))?.finishedAt;
-      if (died !== undefined && died >= faultAt && died <= Date.now()) faultAt = died;
-      const seen = await arrival;
-      if ('t' in seen) {
-        movedAtMs = seen.t === undefined ? undefined : Math.max(0, seen.t - faultAt);
+      // When it died, as the engine's shim stamped it: a loaded engine answers the kill late, and that lag
+      // is not the other director's. The engine's clock, like the watcher's and the client's.
+      // The engine marks it stopped a moment after the kill returns; until then there is no exit time.
+      let died: number | undefined;
+      for (const until = Date.now() + 3000; died === undefined && Date.now() < until; ) {
+        died = (await lab.runtime.inspectContainer(stopped.container).catch(() => undefined))?.finishedAt;
+        if (died === undefined) await sleep(50);
+      }
+      if (died !== undefined) faultAt = died;
+      timing.fault = died !== undefined ? 'exit' : 'kill';
+      const seen = await watching;
+      if ('w' in seen) {
+        timing.by = 'director';
+        if (seen.w.startedAt > faultAt) timing.watcherLateMs = seen.w.startedAt - faultAt;
+        if (seen.w.seenAt !== undefined && seen.w.seenAt < faultAt) timing.heldBeforeMs = faultAt - seen.w.seenAt;
+        else if (seen.w.seenAt !== undefined) movedAtMs = seen.w.seenAt - faultAt;
       } else {
         // The watcher's exec failed: ask from here instead, which counts each ask's latency too.
-        while (Date.now() - faultAt < p.recoverWithinMs + 3000) {
+        timing.by = 'lab';
+        while (Date.now() - killAt < p.recoverWithinMs + 3000) {
           if ((await holders(lab, vip, [other])).length === 1) {
-            movedAtMs = Date.now() - faultAt;
+            movedAtMs = Date.now() - killAt;
             break;
           }
           await sleep(200);
@@ -151,7 +166,7 @@ export const vipFailover = defineProbe<ProbeOf<'vip-failover'>, FailoverObservat
         after = await holders(lab, vip);
       }
       const tie = tiedPriority === undefined ? {} : { tiedPriority };
-      return { vip, holdersBefore: before, stopped: stopped.node, other: other.node, movedAtMs, rows, holderAfterReturn: after, expectReturn, expectWhy, ...tie };
+      return { vip, holdersBefore: before, stopped: stopped.node, other: other.node, movedAtMs, rows, holderAfterReturn: after, expectReturn, expectWhy, ...tie, timing, ...worst };
     } finally {
       await lab.runtime.startContainer(stopped.container).catch(() => undefined);
     }
