@@ -110,7 +110,7 @@ describe('runbook-drill: what the runbook printed', () => {
     for (const [line, n] of cases) expect(runbookDrill.lastNumber(line), line).toBe(n);
   });
 
-  it('reads the count a session line prints: its last number, unless that is a total or a limit or there is none', () => {
+  it('reads the count a session line prints beside its session word, never a stamp, counter, port, name or total', () => {
     const cases: [string, number | null][] = [
       // lastNumber gave null or the wrong number for each of these.
       ['web2 has 3 sessions', 3],
@@ -125,20 +125,40 @@ describe('runbook-drill: what the runbook printed', () => {
       ['3 sessions (of 62)', 3],
       ['sessions: 3, max: 100', 3],
       ['62 total sessions, 3 current sessions', 3],
-      // The last number still wins wherever the line starts (stamps, counters, names, ports: the hostile review's lines).
+      // Whatever else the line carries, before or after (the hostile reviews' lines).
       ['1764266504 sessions: 3', 3],
       ['elapsed=4 sessions=3', 3],
+      ['sessions=3 elapsed=4', 3],
       ['waited 2s sessions 3', 3],
       ['try 3/10 sessions=2', 2],
+      ['sessions 3 (retry 4/30)', 3],
       ['port 10080 sessions: 3', 3],
       ['nginx-2 sessions: 0', 0],
+      ['web2 scur=3 weight=0', 3],
+      ['web2 scur=3 qcur=0', 3],
+      ['still 3 sessions, sleep 1', 3],
+      ['lb1 web2 sessions 3 pid 123', 3],
+      ['web2 sessions: 3 Fri Nov 27 18:21:09 UTC 2026', 3],
+      ['sessions: 3 (total for web2: 62)', 3],
+      ['sessions cur=3 tot=62', 3],
+      ['sessions: 3/62', 3],
+      ['web2 会话数 3，总共 62', 3],
       ['cumulative sessions: 62, current: 3', 3],
       ['served 62 sessions, now 3', 3],
       ['共处理 62 个会话，剩余 3', 3],
       ['stot=62 scur=3', 3],
+      ['web2 connections: 3, total: 62', 3],
+      ['web2 conns 3 of 62', 3],
+      ['{"server":"web2","scur":3,"stot":62}', 3],
+      ['web2 sessions: "3"', 3],
+      ['sessions: 3...', 3],
       // A total alone is read as the total (a runbook printing stot is judged on it).
       ['total sessions: 62', 62],
       ['累计会话 62', 62],
+      ['{"stot":62}', 62],
+      // A target is not a count.
+      ['draining web2, waiting for its sessions to reach 0', null],
+      ['等待会话降到 0', null],
       // Names, addresses and "connect" are never counts.
       ['[12:00:03] sessions 4', 4],
       ['nginx2 会话 5', 5],

@@ -223,51 +223,56 @@ export const MESSAGES = {
 
 /** The last number on a line that stands alone (not part of a name like web2, an address or host:port). */
 export function lastNumber(text: string): number | null {
-  return lastNumberAt(text)?.n ?? null;
-}
-
-function lastNumberAt(text: string): { n: number; at: number } | null {
-  const m = /(^|[^\w.])(\d+)\s*[.。)）]?\s*$/.exec(text.trimEnd());
+  // Closing quotes and brackets may follow ("3", [3], {"scur":3}), and an ellipsis.
+  const m = /(^|[^\w.])(\d+)\s*[.。)）"'\]}>…]*\s*$/.exec(text.trimEnd());
   if (!m) return null;
-  const before = text.slice(0, m.index + m[1]!.length);
   // host:port (nginx2:10080, 10.0.0.5:10080) is an address, not a count.
-  if (m[1] === ':' && /\d$/.test(before.slice(0, -1))) return null;
-  return { n: Number(m[2]), at: before.length };
+  if (m[1] === ':' && /\d$/.test(text.slice(0, m.index))) return null;
+  return Number(m[2]);
 }
 
-const SESSION_WORD = /sess|scur|会话|连接/i;
-// A number right after a session word ("sessions: 3", "scur=3", "会话数 3"), or right before one with at
-// most a state word between ("3 sessions", "3 active sessions", "剩余 3 个会话"). 连接 alone also means
-// "connect" ("连接 2 个节点"), so it counts only as 连接数 or after a number.
-const AFTER_WORD = /(?:sess(?:ions?)?|scur|会话数?|连接数)\s*[:=：]?\s*(\d+)(?![\w.:])/gi;
-const BEFORE_WORD = /(?<![\w.:/-])(\d+)\s*(?:个\s*)?(?:(?:current|active|open|remaining|left|live|in-flight)\s+)?(?:sess|会话|连接)/gi;
-// Words that make the number after them something other than the current count: a total, a limit.
-const NOT_CURRENT = /total|cumulative|stot|served|\bof\b|max|limit|累计|累积|总计|总数|总会话|历史|共处理|上限|最大/i;
+const SESSION_WORD = /sess|scur|会话|连接|conn/i;
+// A number right after a word for the current count: "sessions: 3", "scur=3", {"scur":3}, "cur=3",
+// "active 3", "connections: 3", "会话数 3", "剩余 3". A whole word ("qcur" is not "cur"); 连接 alone also
+// means "connect" ("连接 2 个节点"), so only 连接数.
+const AFTER_WORD =
+  /(?<![a-z])(?:sess(?:ions?)?|scur|cur|current|active|conn(?:ections?|s)?|会话数?|连接数|当前(?:会话|连接)?数?|剩余(?:会话|连接)?数?)["']?\s*[:=：]?\s*["']?(\d+)(?![\w.:])/gi;
+// A number right before a session word, a state word allowed between: "3 sessions", "3 active
+// sessions", "剩余 3 个会话", "3 conns".
+const BEFORE_WORD = /(?<![\w.:/-])(\d+)\s*(?:个\s*)?(?:(?:current|active|open|remaining|left|live|in-flight)\s+)?(?:sess|会话|连接|conn)/gi;
+// Words that make the number after them something other than the current count: a total, a limit, a
+// target ("waiting for the sessions to reach 0"). A target is no reading at all; a total is still one
+// when the line has nothing else (a runbook printing stot is judged on it).
+const TARGET = /reach|until|降到|等到|目标/i;
+const NOT_CURRENT = new RegExp(`${TARGET.source}|total|cumulative|stot|served|\\btot\\b|so far|since|\\bof\\b|max|limit|累计|累积|总计|总数|总会话|一共|已处理|总共(?!还)|历史|共处理|上限|最大`, 'i');
 
 /** A number's label: what stands before it back to the previous number or separator on its line. */
 function labelOf(text: string, at: number): string {
   return text.slice(0, at).replace(/^[\s\S]*[\d,;，；|()（）]/, '');
 }
 
+/** The numbers a pattern finds beside the session words, without those labelled a total or a limit. */
+function beside(text: string, re: RegExp): number[] {
+  return [...text.matchAll(re)]
+    .map((m) => ({ at: m.index! + m[0].indexOf(m[1]!), n: Number(m[1]) }))
+    .filter((c) => !NOT_CURRENT.test(labelOf(text, c.at)))
+    .map((c) => c.n);
+}
+
 /**
- * The session count a line that names sessions prints: its last standalone number, as the hints ask
- * ("put the number last"), unless that one is labelled a total or a limit ("sessions: 3 (total 62)",
- * "3 sessions (of 62)"), or there is none ("3 sessions", "剩余 3 个会话", "sessions=3;"); then the last
- * number beside the session word that is not labelled so. A line with only a total reads as the total,
- * so a runbook printing stot is judged on it.
+ * The session count a line that names sessions prints: the first number right after a word for the
+ * current count ("sessions: 3", "scur=3", "current: 3"), else the first right before one ("3 sessions",
+ * "剩余 3 个会话"), in both cases not labelled a total or a limit; else its last standalone number. So
+ * what else the line carries (a stamp, a counter, a port, "elapsed=4", "(4/30)", a total) is not
+ * read as the count, and a line with only a total reads as the total: a runbook printing stot is
+ * judged on it.
  */
 export function sessionNumber(text: string): number | null {
-  const last = lastNumberAt(text);
-  if (last && !NOT_CURRENT.test(labelOf(text, last.at))) return last.n;
-  const beside: { at: number; n: number }[] = [];
-  for (const re of [AFTER_WORD, BEFORE_WORD]) {
-    for (const m of text.matchAll(re)) {
-      const at = m.index! + m[0].indexOf(m[1]!);
-      if (!NOT_CURRENT.test(labelOf(text, at))) beside.push({ at, n: Number(m[1]) });
-    }
-  }
-  beside.sort((a, b) => a.at - b.at);
-  return beside.at(-1)?.n ?? last?.n ?? null;
+  const near = beside(text, AFTER_WORD)[0] ?? beside(text, BEFORE_WORD)[0];
+  if (near !== undefined) return near;
+  // Else the last number, unless it is a target.
+  const last = lastNumber(text);
+  return last !== null && TARGET.test(labelOf(text, text.search(/\d+\D*$/))) ? null : last;
 }
 
 /**
