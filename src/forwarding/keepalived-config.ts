@@ -381,11 +381,42 @@ export function vrrpInstances(parsed: ParsedKeepalived): VrrpInstance[] {
  * (256 − priority)/256 s in VRRP version 2 and that many advert intervals in version 3, where the BACKUP
  * uses the interval the MASTER advertises; in version 2 the two must agree, so the BACKUP's own is it.
  */
-export function masterDownTime(backup: VrrpInstance, master?: VrrpInstance): { seconds: number; adverts: number; advertInt: number; skew: number } {
+export function masterDownTime(backup: VrrpInstance, master?: VrrpInstance): MasterDown {
   const advertInt = backup.version === 3 && master ? master.advertInt : backup.advertInt;
   const adverts = backup.downTimerAdverts ?? 3;
   const skew = ((256 - backup.priority) / 256) * (backup.version === 3 ? advertInt : 1);
-  return { seconds: adverts * advertInt + skew, adverts, advertInt, skew };
+  return { seconds: adverts * advertInt + skew, adverts, advertInt, skew, instance: backup.name };
+}
+
+export interface MasterDown {
+  seconds: number;
+  adverts: number;
+  advertInt: number;
+  skew: number;
+  /** The instance whose timer it is. */
+  instance: string;
+  /** Its sync group, when the timer is another member's than the instance asked about. */
+  viaGroup?: string;
+}
+
+/**
+ * The longest a BACKUP director's takeover of an instance can take. In a sync group the members go
+ * MASTER together, only once each would (vrrp_sync_can_goto_master), so the slowest member's timer
+ * counts. Each member's MASTER is the other director's instance of the same name, else of the same
+ * virtual_router_id on the same interface.
+ */
+export function takeoverTime(backup: ParsedKeepalived, master: ParsedKeepalived | undefined, instance: VrrpInstance): MasterDown {
+  const mine = vrrpInstances(backup);
+  const theirs = master ? vrrpInstances(master) : [];
+  const members = instance.syncGroup ? mine.filter((i) => i.syncGroup === instance.syncGroup) : [];
+  const peer = (i: VrrpInstance) =>
+    theirs.find((t) => t.name === i.name) ?? theirs.find((t) => t.virtualRouterId === i.virtualRouterId && t.interface === i.interface);
+  let worst = masterDownTime(instance, peer(instance));
+  for (const m of members) {
+    const t = masterDownTime(m, peer(m));
+    if (t.seconds > worst.seconds) worst = { ...t, viaGroup: instance.syncGroup };
+  }
+  return worst;
 }
 
 export function vrrpSyncGroups(parsed: ParsedKeepalived): VrrpSyncGroup[] {
@@ -446,6 +477,8 @@ interface Globals {
   vrrpStrict: boolean;
   scriptSecurity: boolean;
   scriptUser: boolean;
+  /** vrrp_down_timer_adverts: the instances' default down_timer_adverts. */
+  downTimerAdverts?: number;
 }
 
 /** Checks in global_defs that the parser models (its other values are keepalived -t's to judge). */
@@ -469,6 +502,10 @@ function readGlobals(blocks: KeepalivedNode[]): Globals {
       if (n.keyword === 'vrrp_strict') g.vrrpStrict = true;
       if (n.keyword === 'enable_script_security') g.scriptSecurity = true;
       if (n.keyword === 'script_user' && n.args.length) g.scriptUser = true;
+      if (n.keyword === 'vrrp_down_timer_adverts') {
+        const r = n.args[0] === undefined ? undefined : readInt(n.args[0], 1, 100);
+        if (r?.ok) g.downTimerAdverts = r.value;
+      }
     }
   }
   return g;
@@ -685,7 +722,7 @@ function analyzeVrrp(blocks: KeepalivedNode[], globals: Globals, opts: ParseOpti
           if (s === undefined) break;
           const r = readInt(s, 1, 100);
           if (r.ok) v.downTimerAdverts = r.value;
-          else out.add(n, `(${name}) down_timer_adverts ${s} invalid - must be between 1 and 100`, 'down_timer_adverts is how many adverts a BACKUP misses before it takes over: 1 to 100 (3 by default).', S);
+          else out.add(n, `(${name}): Invalid down_timer_adverts [1:100] '${s}'`, 'down_timer_adverts is how many adverts a BACKUP misses before it takes over: 1 to 100 (3 by default).', S);
           break;
         }
         case 'nopreempt':
@@ -956,6 +993,12 @@ function completeInstance(v: VrrpWork, b: KeepalivedNode, g: Globals, out: Colle
   if (v.unicastKeyword && !v.unicast && !v.unicastFaultNoPeer) {
     out.add(v.unicastKeyword, `(${v.name}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.`,
       'List the other director\'s address in unicast_peer { … }, or remove the unicast keywords to use multicast.', S);
+  }
+
+  v.downTimerAdverts ??= g.downTimerAdverts;
+  if (strict && v.downTimerAdverts !== undefined && v.downTimerAdverts !== 3) {
+    out.add(b, `(${v.name}) down_timer_adverts is incompatible with strict mode - resetting`, 'Remove down_timer_adverts, or drop vrrp_strict/strict_mode.', S);
+    v.downTimerAdverts = 3;
   }
 
   const us = v.advertUs ?? TIMER_HZ;

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isValid, masterDownTime, parseKeepalived, virtualServers, vrrpInstances, vrrpScripts, vrrpSyncGroups, type ParseOptions } from '../../src/forwarding/keepalived-config.js';
+import { isValid, masterDownTime, parseKeepalived, takeoverTime, virtualServers, vrrpInstances, vrrpScripts, vrrpSyncGroups, type ParseOptions } from '../../src/forwarding/keepalived-config.js';
 import { globFiles, parseKeepalivedFile } from '../../src/forwarding/keepalived-files.js';
 
 const FIX = path.resolve('test/fixtures/keepalived');
@@ -204,7 +204,7 @@ describe('vrrpInstances and vrrpSyncGroups', () => {
   it('gives the longest takeover a config allows, as keepalived times it (down_timer_adverts × advert interval + skew)', () => {
     const inst = (body: string) => vrrpInstances(parse(`vrrp_instance V {\n interface eth0\n virtual_router_id 1\n${body}\n virtual_ipaddress {\n  10.0.0.9/24\n }\n}\n`, { interfaces: ['eth0'] }))[0]!;
     // Version 2: the skew is (256 − priority)/256 s whatever the interval.
-    expect(masterDownTime(inst(' priority 50\n advert_int 1'))).toEqual({ seconds: 3 + 206 / 256, adverts: 3, advertInt: 1, skew: 206 / 256 });
+    expect(masterDownTime(inst(' priority 50\n advert_int 1'))).toEqual({ seconds: 3 + 206 / 256, adverts: 3, advertInt: 1, skew: 206 / 256, instance: 'V' });
     expect(masterDownTime(inst(' priority 254\n advert_int 2')).seconds).toBeCloseTo(6 + 2 / 256);
     // Fewer missed adverts, when the config says so.
     const fewer = inst(' priority 254\n advert_int 2\n down_timer_adverts 1');
@@ -214,8 +214,30 @@ describe('vrrpInstances and vrrpSyncGroups', () => {
     const v3 = inst(' version 3\n priority 128\n advert_int 1');
     expect(masterDownTime(v3, inst(' version 3\n priority 200\n advert_int 2')).seconds).toBeCloseTo(3 * 2 + 0.5 * 2);
     expect(masterDownTime(v3).seconds).toBeCloseTo(3.5);
+    // keepalived 2.2.7's own words (vrrp_parser.c).
     expect(errorsOf('vrrp_instance V {\n interface eth0\n virtual_router_id 1\n down_timer_adverts 0\n virtual_ipaddress {\n  10.0.0.9/24\n }\n}\n', { interfaces: ['eth0'] }))
-      .toEqual(['4 (V) down_timer_adverts 0 invalid - must be between 1 and 100']);
+      .toEqual(["4 (V): Invalid down_timer_adverts [1:100] '0'"]);
+    // The global default, and strict mode putting it back to 3 (vrrp.c vrrp_complete_instance).
+    const global = parse('global_defs {\n vrrp_down_timer_adverts 5\n}\nvrrp_instance V {\n interface eth0\n virtual_router_id 1\n priority 50\n virtual_ipaddress {\n  10.0.0.9/24\n }\n}\n', { interfaces: ['eth0'] });
+    expect(masterDownTime(vrrpInstances(global)[0]!).seconds).toBeCloseTo(5 + 206 / 256);
+    const strict = parse('vrrp_instance V {\n interface eth0\n virtual_router_id 1\n strict_mode\n down_timer_adverts 2\n advert_int 2\n virtual_ipaddress {\n  10.0.0.9/24\n }\n}\n', { interfaces: ['eth0'] });
+    expect(strict.errors.map((e) => e.message)).toContain('(V) down_timer_adverts is incompatible with strict mode - resetting');
+    expect(masterDownTime(vrrpInstances(strict)[0]!).adverts).toBe(3);
+  });
+
+  it('times a sync group\'s takeover by its slowest member: the members go MASTER together', () => {
+    const conf = (gwAdvert: number, prio: number) => parse(
+      `vrrp_sync_group G {\n group {\n  VI_VIP\n  VI_GW\n }\n}\n` +
+        `vrrp_instance VI_VIP {\n interface eth0\n virtual_router_id 51\n priority ${prio}\n advert_int 1\n virtual_ipaddress {\n  10.0.0.9/24\n }\n}\n` +
+        `vrrp_instance VI_GW {\n interface eth1\n virtual_router_id 52\n priority ${prio}\n advert_int ${gwAdvert}\n virtual_ipaddress {\n  10.0.1.9/24\n }\n}\n`,
+      { interfaces: ['eth0', 'eth1'] },
+    );
+    const backup = conf(2, 50);
+    const vip = vrrpInstances(backup)[0]!;
+    expect(takeoverTime(backup, conf(2, 100), vip)).toEqual({ seconds: 6 + 206 / 256, adverts: 3, advertInt: 2, skew: 206 / 256, instance: 'VI_GW', viaGroup: 'G' });
+    // Members with the same timers: the VIP's own instance, no group named.
+    const even = conf(1, 50);
+    expect(takeoverTime(even, conf(1, 100), vrrpInstances(even)[0]!)).toEqual({ seconds: 3 + 206 / 256, adverts: 3, advertInt: 1, skew: 206 / 256, instance: 'VI_VIP' });
   });
 
   it('reads vrrp_script blocks with keepalived\'s defaults, tracked scripts and unicast peers', () => {

@@ -62,12 +62,19 @@ describe('vip-failover', () => {
     expect(o.message.en).toContain('took it only 6.1 s later, over 5 s (lab\'s watcher in lvs2 started 5.8 s after the fault');
   });
   it('fails a quick takeover when the configs allow a slow one (advert_int 2: in time only by luck)', () => {
-    const worstTakeover = { seconds: 6 + 2 / 256, adverts: 3, advertInt: 2, skew: 2 / 256 };
+    const worstTakeover = { seconds: 6 + 2 / 256, adverts: 3, advertInt: 2, skew: 2 / 256, instance: 'VI_VIP' };
     const o = decideFailover(failover({ movedAtMs: 4300, worstTakeover }), 5000);
     expect(o.status).toBe('fail');
-    expect(o.message.en).toContain('lvs2 took the VIP 4.3 s after lvs1 died this time, but your configs let a takeover take up to 6.0 s (3 missed adverts × advert_int 2 s + skew 0.01 s), over 5 s');
+    expect(o.message.en).toContain(
+      'lvs2 took the VIP 4.3 s after lvs1 died this time, but your configs let a takeover take up to 6.0 s (VI_VIP: 3 missed adverts × advert_int 2 s + skew 0.01 s), over 5 s: make VI_VIP\'s advert_int smaller',
+    );
+    // A slower member of the VIP's sync group holds the group back; five missed adverts at 1 s want fewer adverts.
+    const group = decideFailover(failover({ worstTakeover: { seconds: 6.8, adverts: 3, advertInt: 2, skew: 0.8, instance: 'VI_GW', viaGroup: 'LVS' } }), 5000);
+    expect(group.message.en).toContain("(VI_GW, in sync group LVS with the VIP's instance: 3 missed adverts × advert_int 2 s");
+    const adverts = decideFailover(failover({ worstTakeover: { seconds: 5.8, adverts: 5, advertInt: 1, skew: 0.8, instance: 'VI_VIP' } }), 5000);
+    expect(adverts.message.en).toContain('lower down_timer_adverts (3 by default)');
     // advert_int 1 at the lowest priority still fits.
-    expect(decideFailover(failover({ worstTakeover: { seconds: 3 + 255 / 256, adverts: 3, advertInt: 1, skew: 255 / 256 } }), 5000).status).toBe('pass');
+    expect(decideFailover(failover({ worstTakeover: { seconds: 3 + 255 / 256, adverts: 3, advertInt: 1, skew: 255 / 256, instance: 'VI_VIP' } }), 5000).status).toBe('pass');
   });
   it('fails when requests keep failing after the move', () => {
     const rows = [-200, 500, 3000, 6000].map((atMs) => ({ atMs, ok: atMs < 0 }));

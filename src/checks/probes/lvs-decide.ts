@@ -1,5 +1,6 @@
 // exp7 (the LVS tier): pure decisions over what the lvs probes observed, so every verdict is unit-tested
 // without a lab. The observations are plain data (see lvs.ts for how they are made).
+import type { MasterDown } from '../../forwarding/keepalived-config.js';
 import type { Outcome } from '../types.js';
 import { M } from './lvs.messages.js';
 
@@ -62,7 +63,7 @@ export interface FailoverObservation {
    */
   timing?: { fault?: 'exit' | 'kill'; by?: 'director' | 'lab'; watcherLateMs?: number; heldBeforeMs?: number };
   /** The longest takeover the configs allow (keepalived's master down timer of the other director's instance). */
-  worstTakeover?: { seconds: number; adverts: number; advertInt: number; skew: number };
+  worstTakeover?: MasterDown;
 }
 
 /** The VIP moves, requests recover within `withinMs`, and on return the VIP goes where the config says. */

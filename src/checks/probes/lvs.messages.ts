@@ -1,6 +1,7 @@
 // Messages of the exp7 probes (probes/lvs.ts): the LVS tier.
 import type { Text } from '../types.js';
 import { t } from '../types.js';
+import type { MasterDown } from '../../forwarding/keepalived-config.js';
 
 const s1 = (ms: number) => (ms / 1000).toFixed(1);
 
@@ -35,16 +36,23 @@ export const M = {
   },
   heldBefore: (stopped: string, other: string, ms: number) =>
     t(
-      `${other} already held the VIP ${s1(ms)} s before ${stopped} was killed: no takeover to time (a split brain, or a VIP that moves by itself)`,
-      `在杀掉 ${stopped} 之前 ${s1(ms)} 秒，${other} 已经持有 VIP：没有可计时的接管（脑裂，或 VIP 自己在漂移）`,
+      `${other} already held the VIP ${s1(ms)} s before ${stopped} was killed: no takeover to time (the VIP moved with nothing failing: a split brain, a preemption still settling, or a VIP that moves by itself)`,
+      `在杀掉 ${stopped} 之前 ${s1(ms)} 秒，${other} 已经持有 VIP：没有可计时的接管（没有故障时 VIP 就移动了：脑裂、抢占尚未稳定，或 VIP 自己在漂移）`,
     ),
-  slowByConfig: (stopped: string, other: string, moved: number, w: { seconds: number; adverts: number; advertInt: number; skew: number }, ms: number) =>
-    t(
+  slowByConfig: (stopped: string, other: string, moved: number, w: MasterDown, ms: number) => {
+    const group = w.viaGroup ? t(`, in sync group ${w.viaGroup} with the VIP's instance`, `，与 VIP 的实例同在同步组 ${w.viaGroup}`) : t('', '');
+    // What brings it under the limit: advert_int where it is over 1 s, else fewer missed adverts.
+    const fix =
+      w.advertInt <= 1 && w.adverts > 3
+        ? t('lower down_timer_adverts (3 by default)', '请调小 down_timer_adverts（默认 3）')
+        : t(`make ${w.instance}'s advert_int smaller`, `请调小 ${w.instance} 的 advert_int`);
+    return t(
       `${other} took the VIP ${s1(moved)} s after ${stopped} died this time, but your configs let a takeover take up to ${s1(w.seconds * 1000)} s ` +
-        `(${w.adverts} missed adverts × advert_int ${w.advertInt} s + skew ${w.skew.toFixed(2)} s), over ${ms / 1000} s: make advert_int smaller`,
+        `(${w.instance}${group.en}: ${w.adverts} missed adverts × advert_int ${w.advertInt} s + skew ${w.skew.toFixed(2)} s), over ${ms / 1000} s: ${fix.en}`,
       `这次 ${other} 在 ${stopped} 停止 ${s1(moved)} 秒后接管了 VIP，但按你的配置，接管最长可能要 ${s1(w.seconds * 1000)} 秒` +
-        `（${w.adverts} 个未收到的通告 × advert_int ${w.advertInt} 秒 + skew ${w.skew.toFixed(2)} 秒），超过 ${ms / 1000} 秒：请调小 advert_int`,
-    ),
+        `（${w.instance}${group.zh}：${w.adverts} 个未收到的通告 × advert_int ${w.advertInt} 秒 + skew ${w.skew.toFixed(2)} 秒），超过 ${ms / 1000} 秒：${fix.zh}`,
+    );
+  },
   stillFailing: (other: string, moved: number, at: number, failed: number) =>
     t(
       `the VIP moved to ${other} after ${s1(moved)} s, but requests still failed ${s1(at)} s after the fault (${failed} failed)`,
