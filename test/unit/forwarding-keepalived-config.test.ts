@@ -263,6 +263,8 @@ describe('errors', () => {
     'all-weights-zero.conf': [2, 'Warning - quorum 1 for [10.0.0.1]:tcp:80 exceeds total weight of real servers 0, reducing quorum to 0'],
     'connect-port-range.conf': [12, "Invalid checker connect_port '70000'"],
     'delay-loop-decimals.conf': [3, "virtual server delay_loop '0.0000005' invalid"],
+    'down-timer-adverts-range.conf': [7, "(VI_1): Invalid down_timer_adverts [1:100] '0'"],
+    'down-timer-adverts-strict.conf': [2, '(VI_1) down_timer_adverts is incompatible with strict mode - resetting'],
     'dr-port-mismatch.conf': [8, "WARNING - virtual server [10.0.0.100]:tcp:80 and real server [10.0.1.11]:tcp:8080 ports don't match"],
     'duplicate-rs.conf': [10, 'VS [10.0.0.100]:tcp:80: real server [10.0.1.11]:tcp:80 is duplicated'],
     'extra-brace.conf': [16, "Extra '}' found"],
