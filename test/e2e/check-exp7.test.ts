@@ -83,6 +83,13 @@ describe('exp7 mistakes, each caught by its check', () => {
       lvs2: (s) => mutate(mutate(s, /advert_int 1\n/g, 'advert_int 2\n'), /priority 50\n/g, 'priority 253\n'),
       check: 'vip-failover',
     },
+    // Hostile review: the VIP's own instance was timed, but a sync group goes MASTER only once its slowest member would.
+    {
+      name: 'the gateway instance at advert_int 2 in the VIP\'s sync group: the group waits for it',
+      lvs1: (s) => mutate(s, /(vrrp_instance VI_GW \{[^}]*?advert_int )1\n/, '$12\n'),
+      lvs2: (s) => mutate(s, /(vrrp_instance VI_GW \{[^}]*?advert_int )1\n/, '$12\n'),
+      check: 'vip-failover',
+    },
   ];
   for (const c of cases) {
     it(`${c.name} → ${c.check}`, async () => {
