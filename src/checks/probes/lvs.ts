@@ -124,9 +124,9 @@ export const vipFailover = defineProbe<ProbeOf<'vip-failover'>, FailoverObservat
       // The director dies (SIGKILL): no goodbye advert with priority 0 to hurry the BACKUP along, so the
       // takeover time is what the configs' advert_int and priorities make it, as after a power cut.
       await lab.runtime.signal(stopped.container, 'SIGKILL');
-      // When it died, as the engine's shim stamped it: a loaded engine answers the kill late, and that lag
-      // is not the other director's. The engine's clock, like the watcher's and the client's.
-      // The engine marks it stopped a moment after the kill returns; until then there is no exit time.
+      // When it died, as the engine's shim stamped it (the engine's clock, like the watcher's and the
+      // client's): a loaded engine answers the kill late, and that lag is not the other director's. The
+      // engine marks it stopped a moment after the kill returns; until then there is no exit time.
       let died: number | undefined;
       for (const until = Date.now() + 3000; died === undefined && Date.now() < until; ) {
         died = (await lab.runtime.inspectContainer(stopped.container).catch(() => undefined))?.finishedAt;
