@@ -36,7 +36,8 @@ export const M = {
   },
   heldBefore: (stopped: string, other: string, ms: number) =>
     t(
-      `${other} already held the VIP ${s1(ms)} s before ${stopped} was killed: no takeover to time (the VIP moved with nothing failing: a split brain, a preemption still settling, or a VIP that moves by itself)`,
+      `${other} already held the VIP ${s1(ms)} s before ${stopped} was killed: no takeover to time ` +
+        '(the VIP moved with nothing failing: a split brain, a preemption still settling, or a VIP that moves by itself)',
       `在杀掉 ${stopped} 之前 ${s1(ms)} 秒，${other} 已经持有 VIP：没有可计时的接管（没有故障时 VIP 就移动了：脑裂、抢占尚未稳定，或 VIP 自己在漂移）`,
     ),
   slowByConfig: (stopped: string, other: string, moved: number, w: MasterDown, ms: number) => {
