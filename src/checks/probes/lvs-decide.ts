@@ -62,7 +62,7 @@ export interface FailoverObservation {
    * fault it already saw the VIP on the other director.
    */
   timing?: { fault?: 'exit' | 'kill'; by?: 'director' | 'lab'; watcherLateMs?: number; heldBeforeMs?: number };
-  /** The longest takeover the configs allow (keepalived's master down timer of the other director's instance). */
+  /** The longest takeover the configs allow: keepalived's master down timer of the other director's VIP instance, or of the slowest member of its sync group. */
   worstTakeover?: MasterDown;
 }
 
