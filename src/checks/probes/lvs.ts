@@ -100,11 +100,13 @@ export const vipFailover = defineProbe<ProbeOf<'vip-failover'>, FailoverObservat
     const stopped = lab.directors.find((d) => d.node === before[0])!;
     const other = lab.directors.find((d) => d.node !== stopped.node)!;
     const configs = studentConfigs(lab);
-    const mine = vipInstance(configs[lab.directors.indexOf(stopped)]!, vip);
-    const theirs = vipInstance(configs[lab.directors.indexOf(other)]!, vip);
+    const stoppedConf = configs[lab.directors.indexOf(stopped)]!;
+    const otherConf = configs[lab.directors.indexOf(other)]!;
+    const mine = vipInstance(stoppedConf, vip);
+    const theirs = vipInstance(otherConf, vip);
     const expectReturn = !!mine && !!theirs && !mine.nopreempt && mine.priority > theirs.priority;
     const tiedPriority = mine && theirs && mine.priority === theirs.priority ? mine.priority : undefined;
-    const worst = theirs ? { worstTakeover: takeoverTime(configs[lab.directors.indexOf(other)]!, configs[lab.directors.indexOf(stopped)], theirs) } : {};
+    const worst = theirs ? { worstTakeover: takeoverTime(otherConf, stoppedConf, theirs) } : {};
     const expectWhy = mine && theirs
       ? `${stopped.node} priority ${mine.priority}${mine.nopreempt ? ' nopreempt' : ''}, ${other.node} priority ${theirs.priority}`
       : 'no VRRP instance holds the VIP in one of the configs';

@@ -282,9 +282,12 @@ export function sessionNumber(text: string): number | null {
  */
 export function readings(lines: { t: number; text: string }[]): { t: number; n: number }[] {
   const numbered = lines
-    .map((l) => ({ t: l.t, text: l.text, n: SESSION_WORD.test(l.text) ? sessionNumber(l.text) : lastNumber(l.text) }))
-    .filter((x): x is { t: number; text: string; n: number } => x.n !== null);
-  const named = numbered.filter((x) => SESSION_WORD.test(x.text) || /^\s*\d+\s*$/.test(x.text));
+    .map((l) => {
+      const names = SESSION_WORD.test(l.text);
+      return { t: l.t, named: names || /^\s*\d+\s*$/.test(l.text), n: names ? sessionNumber(l.text) : lastNumber(l.text) };
+    })
+    .filter((x): x is { t: number; named: boolean; n: number } => x.n !== null);
+  const named = numbered.filter((x) => x.named);
   return (named.length ? named : numbered).map(({ t, n }) => ({ t, n }));
 }
 
